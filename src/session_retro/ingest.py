@@ -1,0 +1,149 @@
+"""Bytes to clean text: decoding, newline normalisation, mojibake repair.
+
+This is the only parsing stage that knows about bytes. It never raises on content;
+whatever it had to guess is returned as diagnostics so the user can fix the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from .model import Diagnostic
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+class IngestError(Exception):
+    """The bytes are not a text document at all (binary, too large)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    text: str
+    encoding: str
+    diagnostics: tuple[Diagnostic, ...] = ()
+    repaired: bool = False
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Magic numbers of formats people drop into a notes folder by mistake.
+_BINARY_MAGIC = (
+    (b"\x89PNG", "PNG image"),
+    (b"PK\x03\x04", "zip archive"),
+    (b"%PDF", "PDF document"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"\x7fELF", "executable"),
+    (b"\x1f\x8b", "gzip archive"),
+)
+
+# Sequences that UTF-8 text read as cp1252/latin-1 leaves behind: a lead byte
+# C2-F4 shown as Â..ô followed by a continuation byte shown as one of cp1252's
+# 0x80-0xBF glyphs. A cheap scan for these decides whether ftfy runs at all.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]"
+)
+
+# A cp1252 round trip drops bytes that cp1252 leaves undefined (0x81 0x8D 0x8F
+# 0x90 0x9D); ftfy cannot restore what is gone. These are the cases seen in the
+# wild, mapped by hand: "âŒ" is E2 9D 8C (❌) with 0x9D lost.
+_LOST_BYTE_REPAIRS = {
+    "\u00e2\u0152": "\u274c",  # âŒ -> ❌
+    "\u00e2\u009d\u0152": "\u274c",
+    "\u00e2\u009d\u201c": "\u2753",  # â“ with lost 9D -> ❓
+    "\u00e2\u009d\u2014": "\u2757",  # ❗
+}
+
+
+def _looks_binary(data: bytes) -> str | None:
+    for magic, name in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str, list[Diagnostic]]:
+    """Decode bytes: BOM first, then UTF-8, then UTF-16 without BOM, then cp1252."""
+    diags: list[Diagnostic] = []
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(enc, errors="replace"), enc, diags
+    try:
+        return data.decode("utf-8"), "utf-8", diags
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+    if len(data) >= 4:
+        even, odd = data[0::2], data[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le", diags
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be", diags
+    line = data.count(b"\n", 0, bad) + 1
+    diags.append(
+        Diagnostic(
+            line,
+            "not-utf8",
+            "file is not valid UTF-8; read it as cp1252 (save it as UTF-8 to silence this)",
+        )
+    )
+    return data.decode("cp1252", errors="replace"), "cp1252", diags
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """Fix UTF-8-read-as-cp1252 text, only when a cheap scan suspects it."""
+    if not _MOJIBAKE_HINT.search(text):
+        return text, False
+    import ftfy  # imported lazily: most files never need it
+
+    fixed = text
+    for bad, good in _LOST_BYTE_REPAIRS.items():
+        fixed = fixed.replace(bad, good)
+    fixed = ftfy.fix_text(
+        fixed,
+        unescape_html=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        normalization=None,
+    )
+    return fixed, fixed != text
+
+
+def clean_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CleanText:
+    """Turn raw file bytes into text the parser can trust.
+
+    Raises `IngestError` for input that is not a text document at all.
+    """
+    if len(data) > max_bytes:
+        raise IngestError(
+            f"file is {len(data) / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit "
+            "(raise it with --max-size)"
+        )
+    kind = _looks_binary(data)
+    if kind:
+        raise IngestError(f"binary file ({kind}), not a text reflection")
+    text, encoding, diags = decode(data)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        if text.count("\x00") > 0.01 * len(text):
+            raise IngestError(f"binary file (NUL bytes from line {line})")
+        diags.append(Diagnostic(line, "nul-byte", "NUL byte removed"))
+        text = text.replace("\x00", "")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, repaired = repair_mojibake(text)
+    if repaired:
+        diags.append(Diagnostic(None, "mojibake", "repaired mojibake (text was re-encoded once)"))
+    return CleanText(text, encoding, tuple(diags), repaired)

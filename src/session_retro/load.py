@@ -1,0 +1,45 @@
+"""Read one reflection from disk: the I/O edge in front of ingest and parse."""
+
+from __future__ import annotations
+
+import os
+
+from .discover import project_of
+from .ingest import DEFAULT_MAX_BYTES, IngestError, clean_text
+from .model import Session
+from .parse import parse_session
+
+
+def read_session(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, project: str | None = None) -> Session:
+    """Parse the file at `path`; a file that cannot be read gives a Session with `error`.
+
+    Never raises for a bad file: the caller decides what an error means for the run.
+    """
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise IngestError(
+                f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit (raise it with --max-size)"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        clean = clean_text(data, max_bytes=max_bytes)
+    except IsADirectoryError:
+        return Session(source=path, error="is a folder, not a file")
+    except PermissionError:
+        return Session(source=path, error="permission denied (check the file's permissions)")
+    except FileNotFoundError:
+        return Session(source=path, error="no such file")
+    except OSError as exc:
+        return Session(source=path, error=f"cannot read: {exc.strerror or exc}")
+    except IngestError as exc:
+        return Session(source=path, error=str(exc))
+    if not clean.text.strip():
+        return Session(source=path, error="empty file (nothing to parse)")
+    session = parse_session(clean.text, path, project=project or project_of(path, []))
+    if clean.diagnostics:
+        from dataclasses import replace
+
+        session = replace(session, warnings=tuple(clean.diagnostics) + session.warnings)
+    session.extra["encoding"] = clean.encoding
+    return session

@@ -1,0 +1,194 @@
+"""Action items: what is left to do.
+
+Items of a list under a to-do heading (or a bold "**Next Steps:**" label), and
+task-list items anywhere else, except under headings that record what was done
+or checked. Code fences never hold items: the block layer keeps their text
+verbatim and never builds lists inside them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import vocab
+from .blocks import Block
+from .sections import Section, heading_words, kinds_of, label_of
+
+_PRIO_COMPILED = tuple((p, re.compile(rx, re.I)) for p, rx in vocab.PRIORITY_WORDS)
+_BULLET_MARKS = re.compile("^[\\s\u23f3\U0001f504\u2610\u2611\u2b1c\u25a1\u25cb\u2022\u27a1\ufe0f\U0001f449\u2192-]+")
+_DONE_MARK = re.compile("^\\s*(\u2705|\u2714|\u2611)")
+_DONE_WORDS = re.compile(r"\b(done|completed?|finished|merged|shipped|fixed)\b|完了|terminé|fait", re.I)
+
+
+@dataclass(slots=True)
+class RawAction:
+    text: str
+    priority: str | None
+    done: bool
+    line: int
+
+
+def priority_of_word(word: str) -> str | None:
+    w = word.lower()
+    if re.fullmatch(r"p[0-9]", w):
+        n = int(w[1])
+        return "high" if n <= 1 else "medium" if n == 2 else "low"
+    for p, rx in _PRIO_COMPILED:
+        if rx.search(w):
+            return p
+    return None
+
+
+def tag_priority(text: str) -> tuple[str | None, str]:
+    """Priority written on the item itself, and the text without the tag."""
+    m = vocab.PRIORITY_TAG.search(text)
+    if not m:
+        return None, text
+    word = next(g for g in m.groups() if g)
+    prio = priority_of_word(word)
+    stripped = (text[: m.start()] + text[m.end() :]).strip()
+    stripped = re.sub(r"\s*[-–—:,]\s*$", "", stripped)
+    stripped = re.sub(r"^\s*[-–—:,]\s*", "", stripped)
+    return prio, stripped or text
+
+
+def heading_priority(title: str) -> str | None:
+    m = vocab.PRIORITY_HEADING.match(heading_words(title).replace("priority", "priority"))
+    if not m:
+        m = vocab.PRIORITY_HEADING.match(title)
+    if not m:
+        return None
+    word = next(g for g in m.groups() if g)
+    return priority_of_word(word)
+
+
+def clean_item_text(text: str) -> str:
+    t = _BULLET_MARKS.sub("", text)
+    t = re.sub(r"^\s*\[[ xX]\]\s*", "", t)
+    return t.strip()
+
+
+def _make(item: Block, prio: str | None) -> RawAction | None:
+    inl = item.inline
+    if inl is None:
+        return None
+    raw = inl.text
+    if not raw.strip():
+        return None
+    own, text = tag_priority(raw)
+    done = item.task is True or inl.struck or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
+    text = clean_item_text(text)
+    if inl.struck:
+        text = text.strip("~")
+    if not text:
+        return None
+    return RawAction(text, own or prio, done, item.line)
+
+
+def _is_group(item: Block) -> bool:
+    """A numbered line that only groups nested items ("1. Backend:")."""
+    nested = [c for c in item.children if c.kind == "list"]
+    if not nested:
+        return False
+    t = (item.inline.text if item.inline else "").strip()
+    return not t or t.endswith((":", "：")) or (item.inline.lead_strong == t.strip("*: ") and len(t) < 40)
+
+
+def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
+    out = []
+    for item in lst.children:
+        if item.kind != "item":
+            continue
+        if _is_group(item):
+            p = heading_priority(item.plain) or prio
+            for c in item.children:
+                if c.kind == "list":
+                    out.extend(_list_items(c, p))
+            continue
+        a = _make(item, prio)
+        if a:
+            out.append(a)
+    return out
+
+
+def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
+    """Task-list items anywhere in these blocks (nested lists included)."""
+    out = []
+    for b in blocks:
+        for x in b.walk():
+            if x.kind == "item" and x.task is not None:
+                a = _make(x, prio)
+                if a:
+                    out.append(a)
+    return out
+
+
+def _todo_state(sec: Section) -> tuple[bool, bool]:
+    """(is a to-do section, is a done/checked section), nearest heading first."""
+    for s in (sec, *sec.ancestors()):
+        if s.has("done_list") and not s.has("actions"):
+            return False, True
+        if s.has("actions"):
+            return True, False
+        if s.has("recommendations") or s.has("lessons") or s.has("went_right"):
+            return False, False
+    return False, False
+
+
+def extract_actions(root: Section) -> list[RawAction]:
+    out: list[RawAction] = []
+    for sec in root.walk():
+        todo, done_sec = _todo_state(sec)
+        prio = None
+        for s in (sec, *sec.ancestors()):
+            if s.heading is not None:
+                prio = heading_priority(s.title)
+                if prio:
+                    break
+        if done_sec:
+            continue
+        if todo:
+            label_todo = True
+            for b in sec.blocks:
+                lab = label_of(b)
+                if lab is not None:
+                    k = kinds_of(lab)
+                    label_todo = not ("done_list" in k and "actions" not in k)
+                    p = heading_priority(lab)
+                    if p:
+                        prio = p
+                    continue
+                if b.kind == "list" and label_todo:
+                    out.extend(_list_items(b, prio))
+                elif b.kind in ("list", "quote"):
+                    out.extend(_tasks_in([b], prio))
+            # A sub-heading under a to-do heading with no list of its own is an item.
+            if sec.heading is not None and sec.parent is not None and not sec.has("actions"):
+                parent_todo, _ = _todo_state(sec.parent)
+                has_list = any(b.kind == "list" for b in sec.blocks) or sec.children
+                if parent_todo and not has_list and not heading_priority(sec.title):
+                    own, text = tag_priority(sec.title)
+                    text = clean_item_text(text)
+                    if text:
+                        out.insert(len(out), RawAction(text, own or prio, False, sec.line))
+            continue
+        # Outside to-do sections: task boxes still state work, and a bold label
+        # ("**Next Steps:**") followed by a list acts as a to-do heading.
+        label_todo = False
+        label_prio = prio
+        for b in sec.blocks:
+            lab = label_of(b)
+            if lab is not None:
+                k = kinds_of(lab)
+                label_todo = "actions" in k and "done_list" not in k
+                label_prio = heading_priority(lab) or prio
+                continue
+            if b.kind == "list" and label_todo:
+                out.extend(_list_items(b, label_prio))
+            elif b.kind in ("list", "quote"):
+                out.extend(_tasks_in([b], prio))
+            if b.kind != "list":
+                label_todo = False
+    out.sort(key=lambda a: a.line)
+    return out

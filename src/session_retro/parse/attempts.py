@@ -1,0 +1,355 @@
+"""Attempts: approaches the author tried and then judged.
+
+They are written as numbered headings ("### Attempt 3: X (15 min) ❌", "## Mistake
+#2: X"), rows of an attempts table, items of a "What I tried" list, entries of a
+timestamped log, or sub-headings of a "What I tried" section. Each reader below
+handles one form; `extract_attempts` takes the strongest form the document uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .blocks import Block
+from .dates import leading_time
+from .durations import Duration, clock_minutes, find_duration
+from .fields import fields_of, is_field
+from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
+from .sections import Section, heading_words, label_of
+
+# "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
+_NUMBERED = re.compile(
+    r"^\W*(?:fix\s+|failed\s+)?(?P<word>attempts?|try|tries|approach|experiment|mistake|incident|failure|"
+    r"iteration|option|試行|トライ|tentative|essai|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
+    re.I,
+)
+_TRAILING_STATUS = re.compile(
+    r"\s*[-–—:]\s*(fixed|resolved|failed|success|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
+    re.I,
+)
+_PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+_MARKS = re.compile("[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\U0001f50d\U0001f6a8]+")
+_TRY_VERBS = re.compile(
+    r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
+    r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
+    r"used|moved|set|deployed|built|tested|replaced|wrapped|increased|decreased)\b|試し|essayé|thử",
+    re.I,
+)
+
+
+@dataclass(slots=True)
+class RawAttempt:
+    approach: str
+    line: int
+    duration: Duration | None = None
+    outcome: str = "unknown"
+    root_cause: str | None = None
+    should_have: str | None = None
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def clean_approach(text: str) -> str:
+    t = _MARKS.sub(" ", text)
+    t = _NUMBERED.sub("", t, count=1)
+    t = re.sub(r"^\s*(#?\d+[.):]?|[-*•])\s+", "", t)
+    # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
+    for _ in range(3):
+        before = t
+        m = _PAREN_ASIDE.search(t)
+        if m and (find_duration(m.group(0)) or re.search(r"[A-Z]{3,}|landed|in progress|pending", m.group(0))):
+            t = t[: m.start()]
+        t = _TRAILING_STATUS.sub("", t)
+        d = find_duration(t)
+        if d is not None and t.rstrip().endswith(d.text) and t.strip() != d.text:
+            t = t[: t.rstrip().rfind(d.text)].rstrip(" -–—:,(")
+        t = t.strip(" -–—:*_")
+        if t == before:
+            break
+    return " ".join(t.split())
+
+
+def first_clause(text: str) -> str:
+    """A list item's approach: its first clause."""
+    for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
+        i = text.find(sep)
+        if 3 < i:
+            text = text[:i]
+    return text.strip()
+
+
+def _body_text(blocks: list[Block]) -> str:
+    parts = []
+    for b in blocks:
+        for x in b.walk():
+            if x.inline is not None:
+                parts.append(x.inline.text)
+    return "\n".join(parts)
+
+
+def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration | None, str | None, str | None]:
+    """Outcome, minutes, root cause and should-have from an attempt's body."""
+    label_cls = None
+    status_cls = None
+    duration = None
+    root = None
+    should = None
+    pending_label: str | None = None
+    for b in blocks:
+        if b.kind == "heading":
+            continue
+        lab = label_of(b)
+        if lab is not None:
+            v = label_verdict(lab)
+            if v and (label_cls is None or _rank(v) > _rank(label_cls)):
+                label_cls = v
+            pending_label = lab
+        for x in b.walk():
+            if x.kind not in ("paragraph", "item"):
+                continue
+            for f in fields_of(x):
+                v = label_verdict(f.label)
+                if v and (label_cls is None or _rank(v) > _rank(label_cls)):
+                    label_cls = v
+                if status_cls is None and is_field(f.label, "attempt_status") and f.value:
+                    status_cls = value_outcome(f.value)
+                if duration is None and is_field(f.label, "attempt_minutes"):
+                    duration = find_duration(f.value, clock=False)
+                if root is None and is_field(f.label, "root_cause") and f.value:
+                    root = f.value
+                if should is None and is_field(f.label, "should_have") and f.value:
+                    should = f.value
+        if pending_label and lab is None and b.inline is not None:
+            if root is None and is_field(pending_label, "root_cause"):
+                root = b.inline.text
+            elif should is None and is_field(pending_label, "should_have"):
+                should = b.inline.text
+            pending_label = None
+    head_mark = mark_outcome(heading_text)
+    head_words = words_outcome(_PAREN_ASIDE.sub("", heading_text) if False else heading_text)
+    if label_cls in ("abandoned", "partial"):
+        outcome = label_cls
+    elif status_cls and status_cls != "unknown":
+        outcome = status_cls
+    elif status_cls == "unknown":
+        outcome = "unknown"
+    elif head_mark == "succeeded" and label_cls == "failed":
+        outcome = "failed"
+    elif head_mark:
+        outcome = head_mark
+    elif label_cls:
+        outcome = label_cls
+    elif head_words and head_words != "unknown":
+        outcome = head_words
+    else:
+        outcome = words_outcome(_body_text(blocks)) or "unknown"
+    if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
+        outcome = "partial"
+    return outcome, duration, root, should
+
+
+def _says_time_wasted(blocks: list[Block]) -> bool:
+    for b in blocks:
+        for x in b.walk():
+            for f in fields_of(x):
+                if re.search(r"time wasted|time lost|temps perdu", f.label, re.I):
+                    return True
+    return False
+
+
+def _rank(cls: str) -> int:
+    return {"failed": 1, "partial": 2, "abandoned": 3}.get(cls, 0)
+
+
+# --- readers ----------------------------------------------------------------------
+
+
+def _section_body(sec: Section) -> list[Block]:
+    return list(sec.all_blocks())
+
+
+def from_numbered_headings(root: Section) -> list[RawAttempt]:
+    out = []
+    for sec in root.walk():
+        if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
+            continue
+        if sec.within("actions") and not sec.has("attempts"):
+            continue
+        out.append(_heading_attempt(sec))
+    return out
+
+
+def heading_words_keep(title: str) -> str:
+    return _MARKS.sub(" ", title).strip()
+
+
+def _heading_attempt(sec: Section) -> RawAttempt:
+    title = sec.title
+    body = _section_body(sec)
+    outcome, dur, root, should = _judge_body(body, title)
+    head_dur = find_duration(_MARKS.sub(" ", title), clock=False)
+    return RawAttempt(
+        approach=clean_approach(title),
+        line=sec.line,
+        duration=head_dur or dur,
+        outcome=outcome,
+        root_cause=root,
+        should_have=should,
+    )
+
+
+def from_section_headings(root: Section) -> list[RawAttempt]:
+    """Sub-headings of a "What I tried" section, when it has no numbered ones."""
+    out = []
+    for sec in root.walk():
+        if not sec.has("attempts") or sec.has("solution"):
+            continue
+        if any(a.has("attempts") for a in sec.ancestors()):
+            continue
+        kids = [c for c in sec.children if not c.has("solution") and not c.has("lessons")]
+        if len(kids) < 1:
+            continue
+        for c in kids:
+            out.append(_heading_attempt(c))
+    return out
+
+
+_APPROACH_COLS = re.compile(
+    r"approach|what (i )?tried|attempt(ed)? fix|fix|change|hypothes|idea|strategy|action|issue|failure|"
+    r"problem|mistake|what|method|試したこと|内容|approche|tentative",
+    re.I,
+)
+_DURATION_COLS = re.compile(r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I)
+_OUTCOME_COLS = re.compile(r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I)
+_CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
+_NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
+
+
+def from_tables(root: Section) -> list[RawAttempt]:
+    out = []
+    for sec in root.walk():
+        in_attempts = sec.within("attempts") and not sec.has("time_analysis")
+        for b in sec.blocks:
+            if b.kind != "table" or len(b.rows) < 2:
+                continue
+            header = [h.strip() for h in b.rows[0][1]]
+            num_col = next((i for i, h in enumerate(header) if _NUM_COLS.match(h)), None)
+            has_attempt_word = any(re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header)
+            if not (in_attempts or has_attempt_word):
+                continue
+            if any(re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I) for h in header):
+                continue
+            appr = next(
+                (i for i, h in enumerate(header) if i != num_col and _APPROACH_COLS.search(h) and not _OUTCOME_COLS.search(h) and not _DURATION_COLS.search(h) and not _CAUSE_COLS.search(h)),
+                None,
+            )
+            if appr is None:
+                appr = next((i for i in range(len(header)) if i != num_col), None)
+            if appr is None:
+                continue
+            dur_col = next((i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None)
+            out_col = next((i for i, h in enumerate(header) if _OUTCOME_COLS.search(h) and i not in (appr, dur_col)), None)
+            cause_col = next((i for i, h in enumerate(header) if _CAUSE_COLS.search(h) and i not in (appr, dur_col, out_col)), None)
+            for line, cells in b.rows[1:]:
+                if appr >= len(cells):
+                    continue
+                if re.match(r"^\W*(total|sum|合計|totale?)\b", " ".join(cells[:2]), re.I):
+                    continue
+                text = cells[appr]
+                dur = find_duration(cells[dur_col], clock=False) if dur_col is not None and dur_col < len(cells) else None
+                outcome = "unknown"
+                if out_col is not None and out_col < len(cells):
+                    outcome = value_outcome(cells[out_col]) or "unknown"
+                else:
+                    outcome = mark_outcome(" ".join(cells)) or ("failed" if not re.search(r"^\W*(none|n/?a|-)?\W*$", text, re.I) and re.search(r"fail|error|issue|mistake", " ".join(header), re.I) else "unknown")
+                    if re.search(r"^\W*(none|n/?a)\W*$", text, re.I) or re.search(r"\bsuccess\b", " ".join(cells), re.I):
+                        outcome = "succeeded"
+                cause = cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
+                approach = clean_approach(text) or text
+                if re.match(r"^\W*$", approach):
+                    continue
+                out.append(RawAttempt(approach, line, dur, outcome, cause or None))
+    return out
+
+
+def _item_attempt(item: Block) -> RawAttempt | None:
+    inl = item.inline
+    if inl is None or not inl.text:
+        return None
+    text = inl.text
+    approach = inl.lead_strong if inl.lead_strong and len(inl.lead_strong) > 3 else first_clause(_MARKS.sub(" ", text))
+    approach = clean_approach(approach)
+    if not approach:
+        return None
+    details = " ".join(x.plain for x in item.walk() if x is not item)
+    dur = find_duration(text, clock=False)
+    outcome = mark_outcome(text) or words_outcome(text + " " + details) or "unknown"
+    if inl.struck:
+        outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
+    return RawAttempt(approach, item.line, dur, outcome)
+
+
+def from_lists(root: Section) -> list[RawAttempt]:
+    out = []
+    for sec in root.walk():
+        if not sec.has("attempts") or sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
+            continue
+        if re.search(r"timeline|chronolog|log\b", sec.title, re.I) and not re.search(r"tried|attempt", sec.title, re.I):
+            continue
+        for b in sec.blocks:
+            if b.kind == "list":
+                for item in b.children:
+                    if leading_time(item.plain):
+                        continue
+                    a = _item_attempt(item)
+                    if a:
+                        out.append(a)
+            elif b.kind == "paragraph" and b.inline and b.inline.lead_strong and label_of(b) is None:
+                # "**Did X** → what happened" one-line paragraphs.
+                lead = b.inline.lead_strong
+                if len(lead) > 5:
+                    text = b.inline.text
+                    rest = text[len(lead):]
+                    out.append(RawAttempt(clean_approach(first_clause(lead)), b.line, find_duration(rest, clock=False), words_outcome(text) or "unknown"))
+    return out
+
+
+def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:
+    """Timestamped entries ("21:05 tried X") in order; minutes from stamp gaps."""
+    entries: list[tuple[tuple[int, int], str, int]] = []
+    for sec in root.walk():
+        for b in sec.blocks:
+            cands = []
+            if b.kind == "list":
+                cands = [(i.plain, i.line) for i in b.children]
+            elif b.kind == "paragraph" and b.inline:
+                cands = list(zip(b.inline.lines, b.inline.line_nos, strict=False))
+            for text, line in cands:
+                lt = leading_time(text)
+                if lt:
+                    entries.append((lt[0], text[lt[1]:].strip(), line))
+    if len(entries) < 3:
+        return []
+    out = []
+    for i, (stamp, text, line) in enumerate(entries):
+        if not _TRY_VERBS.search(text):
+            continue
+        own = find_duration(text, clock=False)
+        if own is None:
+            nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
+            if nxt is not None:
+                gap = clock_minutes(stamp[0], stamp[1], nxt[0], nxt[1])
+                own = Duration(gap, None, None, f"{stamp[0]:02d}:{stamp[1]:02d}-{nxt[0]:02d}:{nxt[1]:02d}")
+        outcome = mark_outcome(text) or words_outcome(text) or "unknown"
+        out.append(RawAttempt(clean_approach(first_clause(text)), line, own, outcome))
+    return out
+
+
+def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) -> list[RawAttempt]:
+    for reader in (from_numbered_headings, from_tables, from_section_headings, from_lists):
+        found = reader(root)
+        if found:
+            return found
+    return from_log(root, end_clock)

@@ -1,0 +1,268 @@
+"""CommonMark structure with line numbers: pyromark's event stream folded into blocks.
+
+Everything structural the parser knows (headings, lists, task boxes, tables, code
+fences, front matter) comes from here, never from regexes over raw text. Inline
+markup is flattened to plain text, keeping the few inline facts the extractors
+need: the bold lead of a paragraph or item, and whether it is struck through.
+
+pyromark gives UTF-8 byte ranges; they are converted to 1-based lines once, here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import pyromark
+
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_YAML_STYLE_METADATA_BLOCKS
+)
+
+
+@dataclass(slots=True)
+class Inline:
+    """Plain text of a paragraph, heading, item or cell, with inline facts."""
+
+    text: str = ""
+    lead_strong: str | None = None
+    """Text of a bold span that opens the block (``**Root cause**: ...``)."""
+    struck: bool = False
+    """The whole text sits inside ~~strikethrough~~."""
+    lines: list[str] = field(default_factory=list)
+    """Text split at soft/hard breaks; `line_nos` holds each piece's source line."""
+    line_nos: list[int] = field(default_factory=list)
+    # Collector state, only meaningful while the block is open.
+    _strong_depth: int = 0
+    _strong_buf: list[str] | None = None
+    _strike_depth: int = 0
+    _plain_outside_strike: bool = False
+    _struck_start: bool = False
+
+    def add(self, s: str, line: int) -> None:
+        if not self.lines:
+            self.lines.append("")
+            self.line_nos.append(line)
+        self.lines[-1] += s
+        if self._strong_buf is not None:
+            self._strong_buf.append(s)
+        if self._strike_depth == 0 and s.strip():
+            self._plain_outside_strike = True
+
+    def brk(self, line: int) -> None:
+        self.lines.append("")
+        self.line_nos.append(line)
+
+    def empty(self) -> bool:
+        return not any(x.strip() for x in self.lines)
+
+    def finish(self) -> None:
+        self.lines = [ln.strip() for ln in self.lines]
+        self.text = " ".join(ln for ln in self.lines if ln).strip()
+        self.struck = self._struck_start and not self._plain_outside_strike
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str
+    """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
+    line: int
+    end_line: int
+    inline: Inline | None = None
+    level: int = 0
+    """Heading level 1-6."""
+    ordered: bool = False
+    number: int | None = None
+    """Ordered list start number."""
+    task: bool | None = None
+    """Item with a task box: True ticked, False empty, None no box."""
+    children: list[Block] = field(default_factory=list)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    """Table: (line, cells) with the header row first."""
+    text: str = ""
+    """Code block or front matter body, verbatim."""
+    info: str = ""
+    """Code fence info string."""
+
+    @property
+    def plain(self) -> str:
+        return self.inline.text if self.inline else self.text
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class _LineIndex:
+    def __init__(self, data: bytes):
+        starts = [0]
+        find = data.find
+        pos = find(b"\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find(b"\n", pos + 1)
+        self.starts = starts
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
+
+
+_VERBATIM = {"code", "front_matter", "html"}
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Top-level blocks of a Markdown document, in order."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    idx = _LineIndex(data)
+    root = Block("root", 1, 1)
+    stack: list[Block] = [root]
+    inls: list[Inline] = []  # open inline collectors, innermost last
+    para_reused: list[bool] = []  # per open Paragraph: did it reuse its item's collector?
+    cells: list[str] | None = None
+    row_line = 0
+    cell: Inline | None = None
+
+    for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
+        start = rng["start"]
+        line = idx.line(start)
+        if isinstance(event, dict):
+            ((name, val),) = event.items()
+        else:
+            name, val = event, None
+
+        if name == "Start":
+            tag = val if isinstance(val, str) else next(iter(val))
+            tval = None if isinstance(val, str) else val[tag]
+            end_line = idx.line(max(rng["end"] - 1, start))
+            parent = stack[-1]
+            if tag == "Paragraph":
+                if (
+                    parent.kind == "item"
+                    and not parent.children
+                    and inls
+                    and inls[-1] is parent.inline
+                    and parent.inline.empty()
+                ):
+                    # A loose item's first paragraph is the item's own text.
+                    para_reused.append(True)
+                else:
+                    b = Block("paragraph", line, end_line, inline=Inline())
+                    parent.children.append(b)
+                    inls.append(b.inline)
+                    para_reused.append(False)
+            elif tag == "Heading":
+                b = Block("heading", line, end_line, inline=Inline(), level=int(tval["level"][1:]))
+                parent.children.append(b)
+                stack.append(b)
+                inls.append(b.inline)
+            elif tag == "Item":
+                b = Block("item", line, end_line, inline=Inline())
+                parent.children.append(b)
+                stack.append(b)
+                inls.append(b.inline)
+            elif tag == "List":
+                b = Block("list", line, end_line, ordered=tval is not None, number=tval)
+                parent.children.append(b)
+                stack.append(b)
+            elif tag in ("BlockQuote", "CodeBlock", "MetadataBlock", "Table", "HtmlBlock"):
+                kind = {
+                    "BlockQuote": "quote",
+                    "CodeBlock": "code",
+                    "MetadataBlock": "front_matter",
+                    "Table": "table",
+                    "HtmlBlock": "html",
+                }[tag]
+                b = Block(kind, line, end_line)
+                if tag == "CodeBlock" and isinstance(tval, dict) and "Fenced" in tval:
+                    b.info = tval["Fenced"] or ""
+                parent.children.append(b)
+                stack.append(b)
+            elif tag in ("TableHead", "TableRow"):
+                cells = []
+                row_line = line
+            elif tag == "TableCell":
+                cell = Inline()
+            elif tag == "Strong":
+                cur = cell or (inls[-1] if inls else None)
+                if cur is not None:
+                    if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
+                        cur._strong_buf = []
+                    cur._strong_depth += 1
+            elif tag == "Strikethrough":
+                cur = cell or (inls[-1] if inls else None)
+                if cur is not None:
+                    if cur.empty():
+                        cur._struck_start = True
+                    cur._strike_depth += 1
+            # Emphasis, Link, Image, footnotes: transparent.
+            continue
+
+        if name == "End":
+            tag = val if isinstance(val, str) else next(iter(val))
+            if tag == "Paragraph":
+                if not para_reused.pop():
+                    inls.pop().finish()
+            elif tag in ("Heading", "Item"):
+                inls.pop().finish()
+                stack.pop()
+            elif tag in ("List", "BlockQuote", "CodeBlock", "MetadataBlock", "HtmlBlock", "Table"):
+                stack.pop()
+            elif tag in ("TableHead", "TableRow"):
+                if stack[-1].kind == "table" and cells is not None:
+                    stack[-1].rows.append((row_line, cells))
+                cells = None
+            elif tag == "TableCell":
+                if cells is not None and cell is not None:
+                    cell.finish()
+                    cells.append(" ".join(cell.text.split()))
+                cell = None
+            elif tag in ("Strong", "Strikethrough"):
+                cur = cell or (inls[-1] if inls else None)
+                if cur is None:
+                    continue
+                if tag == "Strikethrough":
+                    cur._strike_depth -= 1
+                    continue
+                cur._strong_depth -= 1
+                if cur._strong_depth == 0 and cur._strong_buf is not None:
+                    if cur.lead_strong is None:
+                        cur.lead_strong = "".join(cur._strong_buf).strip()
+                    cur._strong_buf = None
+            continue
+
+        top = stack[-1]
+        if name in ("Text", "Code", "InlineMath", "DisplayMath", "Html", "InlineHtml"):
+            s = val if isinstance(val, str) else str(val)
+            if top.kind in _VERBATIM:
+                top.text += s
+                continue
+            if name in ("Html", "InlineHtml"):
+                continue  # comments and <br> carry no reflection content
+            if name == "Code":
+                s = f"`{s}`"
+            if cell is not None:
+                cell.add(s, line)
+            elif inls:
+                inls[-1].add(s, line)
+        elif name in ("SoftBreak", "HardBreak"):
+            if cell is not None:
+                cell.add(" ", line)
+            elif inls:
+                inls[-1].brk(idx.line(rng["end"]))
+        elif name == "TaskListMarker":
+            for b in reversed(stack):
+                if b.kind == "item":
+                    b.task = bool(val)
+                    break
+        elif name == "Rule":
+            top.children.append(Block("rule", line, line))
+    return root.children
+
+
+def iter_items(lst: Block):
+    """Direct items of a list block."""
+    return (c for c in lst.children if c.kind == "item")

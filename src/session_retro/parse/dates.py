@@ -1,0 +1,153 @@
+"""Dates and clock times as written: ISO stamps, "August 14, 2025", "14 avril 2026",
+"2026年5月4日", "2026/05/04", and a date in a file name.
+
+Candidates are found with patterns, then validated by python-dateutil, so
+"2026-02-30" is rejected rather than silently rolled over.
+
+>>> find_date("**Date**: 2026-02-02 21:00-22:10").iso
+'2026-02-02'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil import parser as _du
+
+_MONTHS_EN = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# Other languages' month names, mapped to English for dateutil.
+_MONTHS_OTHER = {
+    "janvier": "january", "février": "february", "fevrier": "february", "mars": "march",
+    "avril": "april", "mai": "may", "juin": "june", "juillet": "july", "août": "august",
+    "aout": "august", "septembre": "september", "octobre": "october", "novembre": "november",
+    "décembre": "december", "decembre": "december",
+}
+_MONTHS = _MONTHS_EN + "|" + "|".join(_MONTHS_OTHER)
+
+_PATTERNS = (
+    # ISO and ISO-like: 2026-02-02, 2026/02/02, 2026.02.02, with optional time
+    re.compile(
+        r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)"
+        r"(?:[T ]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::\d\d(?:\.\d+)?)?)?"
+    ),
+    # 2026年5月4日
+    re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日"),
+    # August 14, 2025 / Aug 14 2025 / 14 August 2025 / 14 avril 2026
+    re.compile(
+        rf"(?<![\w])(?P<text>(?:{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+        rf"|[0-3]?\d(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})\.?,?\s+(?:19|20)\d\d)(?![\w])",
+        re.IGNORECASE,
+    ),
+    # 14/08/2025 is ambiguous with 08/14/2025: only accepted when one side is > 12.
+    re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?![\d/])"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    iso: str
+    start: int
+    time: tuple[int, int] | None = None
+
+
+class BadDate(ValueError):
+    """Looks like a date but is none (2026-02-30)."""
+
+
+def _make(y: int, m: int, d: int) -> str:
+    return date(y, m, d).isoformat()
+
+
+def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
+    if pat_index in (0, 1):
+        iso = _make(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        time = None
+        if pat_index == 0 and m.group("H") is not None:
+            h, mi = int(m.group("H")), int(m.group("M"))
+            if h < 24:
+                time = (h, mi)
+        return FoundDate(iso, m.start(), time)
+    if pat_index == 2:
+        text = m.group("text")
+        low = text.lower()
+        for fr, en in _MONTHS_OTHER.items():
+            if fr in low:
+                low = low.replace(fr, en)
+                break
+        low = re.sub(r"(\d)(st|nd|rd|th|er)\b", r"\1", low)
+        dt = _du.parse(low, default=datetime(2000, 1, 1))
+        return FoundDate(dt.date().isoformat(), m.start())
+    a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    if a > 12:
+        return FoundDate(_make(y, b, a), m.start())
+    if b > 12:
+        return FoundDate(_make(y, a, b), m.start())
+    raise BadDate("ambiguous day/month")
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """All valid dates in `text`, in order of position."""
+    out: list[FoundDate] = []
+    for i, pat in enumerate(_PATTERNS):
+        for m in pat.finditer(text):
+            try:
+                out.append(_from_match(i, m))
+            except (ValueError, OverflowError):
+                continue
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def find_date(text: str) -> FoundDate | None:
+    found = find_dates(text)
+    return found[0] if found else None
+
+
+def invalid_dates(text: str) -> list[str]:
+    """ISO-looking dates in `text` that are not real days ("2026-02-30")."""
+    bad = []
+    for m in _PATTERNS[0].finditer(text):
+        try:
+            _make(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        except ValueError:
+            bad.append(m.group(0)[:10])
+    return bad
+
+
+_TIME = re.compile(r"(?<![\d:])(?P<h>[0-2]?\d):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ap>[ap]m)?(?![\d:])", re.I)
+
+
+def find_time(text: str) -> tuple[int, int] | None:
+    m = _TIME.search(text)
+    if not m:
+        return None
+    h = int(m.group("h"))
+    ap = (m.group("ap") or "").lower()
+    if ap == "pm" and h < 12:
+        h += 12
+    elif ap == "am" and h == 12:
+        h = 0
+    if h > 23:
+        return None
+    return h, int(m.group("m"))
+
+
+def leading_time(text: str) -> tuple[tuple[int, int], int] | None:
+    """A clock stamp that opens a log entry ("21:05 tried X", "[14:02]", "**09:10** -")."""
+    m = re.match(r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", text, re.I)
+    if not m:
+        return None
+    h = int(m.group(1))
+    ap = (m.group(3) or "").lower()
+    if ap == "pm" and h < 12:
+        h += 12
+    elif ap == "am" and h == 12:
+        h = 0
+    if h > 23:
+        return None
+    return (h, int(m.group(2))), m.end()

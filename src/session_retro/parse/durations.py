@@ -1,0 +1,174 @@
+"""Durations as people write them: "10 min", "1h 5m", "~1.5 hours", "10-15 min",
+"2+ hours", "< 1 min", "40 sec", "21:00-22:10", "30分", "2 heures".
+
+This is inline text, not structure, so a regex is the right tool here.
+
+>>> find_duration("Attempt 3 (10-15 min)").minutes
+12.5
+>>> find_duration("took 1h 5m").minutes
+65.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# Unit words to minutes per unit. Add a language here.
+_UNITS: tuple[tuple[str, float], ...] = (
+    (r"d(ays?)?|jours?|日", 1440.0),
+    (r"h(ours?|rs?|r)?|heures?|時間|giờ|tiếng", 60.0),
+    (r"m(in(ute)?s?)?|minutes?|分|phút", 1.0),
+    (r"s(ec(ond)?s?)?|secondes?|秒|giây", 1 / 60),
+)
+_UNIT_RE = "|".join(f"(?:{u})" for u, _ in _UNITS)
+_NUM = r"\d+(?:[.,]\d+)?"
+
+# "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s"
+_COMPOUND = re.compile(
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?)\s*,?\s*(?:and\s+)?"
+    rf"(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?)(?![a-zA-Z])"
+    rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
+    re.IGNORECASE,
+)
+# "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes"
+_SIMPLE = re.compile(
+    rf"(?P<bound>[<>≤≥~≈]|about|around|approx\.?|roughly|over|under|less than|more than|almost|nearly|約|environ)?\s*"
+    rf"(?P<lo>{_NUM})\s*(?:(?P<u1>{_UNIT_RE})\s*)?"
+    rf"(?:(?:-|–|—|to|à|~|〜|～)\s*(?P<hi>{_NUM})\s*)?(?P<plus>\+)?\s*"
+    rf"(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
+    re.IGNORECASE,
+)
+# "21:00-22:10", "21:00 – 22:10", "9:30am-11:10am"
+_CLOCK_RANGE = re.compile(
+    r"(?<![\d:])(?P<h1>[0-2]?\d):(?P<m1>[0-5]\d)(?::\d\d)?\s*(?P<ap1>[ap]m)?\s*"
+    r"(?:-|–|—|to|→|~|〜)\s*(?P<h2>[0-2]?\d):(?P<m2>[0-5]\d)(?::\d\d)?\s*(?P<ap2>[ap]m)?(?![\d:])",
+    re.IGNORECASE,
+)
+
+MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    minutes: float
+    low: float | None
+    high: float | None
+    text: str
+    start: int = 0
+    """Offset of the match in the searched text."""
+    clock: tuple[int, int, int, int] | None = None
+    """(h1, m1, h2, m2) when written as a clock range."""
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+def _unit_minutes(unit: str) -> float | None:
+    u = unit.lower()
+    for pattern, mult in _UNITS:
+        if re.fullmatch(pattern, u, re.IGNORECASE):
+            return mult
+    return None
+
+
+def _clean(x: float) -> float:
+    x = round(x, 2)
+    return float(int(x)) if x == int(x) else x
+
+
+def _hour24(h: int, ap: str | None) -> int:
+    if not ap:
+        return h
+    ap = ap.lower()
+    if ap == "pm" and h < 12:
+        return h + 12
+    if ap == "am" and h == 12:
+        return 0
+    return h
+
+
+def clock_minutes(h1: int, m1: int, h2: int, m2: int) -> float:
+    """Minutes from h1:m1 to h2:m2; an end earlier than the start crosses midnight."""
+    span = (h2 * 60 + m2) - (h1 * 60 + m1)
+    if span < 0:
+        span += 1440
+    return float(span)
+
+
+def _valid(x: float) -> bool:
+    return math.isfinite(x) and 0 <= x <= MAX_MINUTES
+
+
+def find_duration(text: str, *, clock: bool = True) -> Duration | None:
+    """The first duration written in `text`, or None.
+
+    A range gives its midpoint with both bounds kept; a bound ("2+ hours",
+    "< 1 min") gives its number. Negative, absurd and non-numeric figures are
+    not durations.
+    """
+    found: list[Duration] = []
+    m = _COMPOUND.search(text)
+    if m:
+        if m.group("a"):
+            big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
+            small = _num(m.group("b")) * (_unit_minutes(m.group("ub")) or 1)
+        else:
+            big = _num(m.group("c"))
+            small = _num(m.group("d")) / 60
+        total = big + small
+        if _valid(total):
+            found.append(Duration(_clean(total), None, None, m.group(0).strip(), m.start(1) if m.group("a") else m.start("c")))
+    for m in _SIMPLE.finditer(text):
+        unit = _unit_minutes(m.group("unit"))
+        if unit is None:
+            continue
+        # A single letter unit glued to a word ("5m" is fine, "10 s" in prose risky):
+        # accept "s" only when written as a number-unit pair.
+        lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
+        hi_s = m.group("hi")
+        if hi_s is not None:
+            hi = _num(hi_s) * unit
+            if hi < lo:
+                continue
+            mid = (lo + hi) / 2
+            d = Duration(_clean(mid), _clean(lo), _clean(hi), m.group(0).strip(), m.start("lo"))
+        else:
+            d = Duration(_clean(lo), None, None, m.group(0).strip(), m.start("lo"))
+        if _valid(d.minutes):
+            # A sign right before the number makes it negative: not a duration.
+            s0 = m.start("lo")
+            if not m.group("bound") and s0 > 0 and text[s0 - 1] == "-":
+                continue
+            found.append(d)
+            break
+    if clock:
+        m = _CLOCK_RANGE.search(text)
+        if m:
+            h1 = _hour24(int(m.group("h1")), m.group("ap1") or m.group("ap2"))
+            h2 = _hour24(int(m.group("h2")), m.group("ap2"))
+            m1, m2 = int(m.group("m1")), int(m.group("m2"))
+            if h1 < 24 and h2 < 24:
+                span = clock_minutes(h1, m1, h2, m2)
+                found.append(Duration(span, None, None, m.group(0).strip(), m.start(), (h1, m1, h2, m2)))
+    if not found:
+        return None
+    found.sort(key=lambda d: d.start)
+    first = found[0]
+    # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it.
+    for d in found:
+        if d.start == first.start and len(d.text) > len(first.text):
+            first = d
+    return first
+
+
+def format_minutes(minutes: float) -> str:
+    """Render minutes the way the generator and reports write them ("1h 5m", "40 sec")."""
+    if minutes < 1:
+        return f"{round(minutes * 60)} sec"
+    if minutes < 60 or minutes != int(minutes):
+        return f"{_clean(minutes):g} min"
+    h, m = divmod(int(minutes), 60)
+    return f"{h}h {m}m" if m else f"{h}h"

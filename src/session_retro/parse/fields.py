@@ -1,0 +1,72 @@
+"""Key-value lines: "**Date**: 2026-02-02", "- Status: ✅ done", "Duration — 2h".
+
+Reflections open with a block of such fields and scatter more through their
+bodies (an attempt's "**Time wasted**: 10 minutes"). The label is a bold span or
+the text before the first colon; the value is the rest of the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from . import vocab
+from .blocks import Block
+
+_LABEL = re.compile(r"^\s*(?:[-*•]\s*)?(?P<label>[^:：\n]{1,48}?)\s*(?:[:：]|\s[—–]\s)\s*(?P<value>.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+    line: int
+
+
+def fields_of(block: Block) -> Iterator[Field]:
+    """Fields written in a paragraph's or item's lines."""
+    inl = block.inline
+    if inl is None:
+        return
+    for text, line in zip(inl.lines, inl.line_nos, strict=False):
+        m = _LABEL.match(text)
+        if m:
+            label = m.group("label").strip(" *_`")
+            if label and not label[0].isdigit():
+                yield Field(label, m.group("value").strip(), line)
+
+
+@cache
+def _field_re(kind: str) -> re.Pattern[str]:
+    return vocab.compile_field(kind)
+
+
+def is_field(label: str, kind: str) -> bool:
+    return bool(_field_re(kind).match(_strip_marks(label)))
+
+
+def _strip_marks(s: str) -> str:
+    return re.sub(r"[^\w\s'/-]", " ", s).strip()
+
+
+def find_field(blocks, kind: str) -> Field | None:
+    for b in blocks:
+        if b.kind in ("paragraph", "item"):
+            for f in fields_of(b):
+                if is_field(f.label, kind):
+                    return f
+        elif b.kind in ("list", "quote"):
+            found = find_field(b.children, kind)
+            if found:
+                return found
+    return None
+
+
+def iter_fields(blocks) -> Iterator[Field]:
+    for b in blocks:
+        if b.kind in ("paragraph", "item"):
+            yield from fields_of(b)
+        if b.kind in ("list", "quote", "item"):
+            yield from iter_fields(b.children)

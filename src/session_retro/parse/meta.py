@@ -1,0 +1,250 @@
+"""Session-level facts: title, date and times, result, total and ideal minutes.
+
+Sources, strongest first: YAML front matter, header fields ("**Date**: ..."), the
+title, the rest of the text, the file name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import vocab
+from .blocks import Block
+from .dates import find_date, find_dates
+from .durations import Duration, find_duration
+from .fields import Field, is_field, iter_fields
+from .sections import Section
+
+_LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
+_LEAD_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)\s*", re.I)
+_TRAIL_LABEL = re.compile(rf"\s*(?:[:：]|\s[-–—])\s*{_LABELS_RE}\s*$", re.I)
+_LEADING_SYMBOLS = re.compile(r"^[^\w`\"'(\[]+", re.UNICODE)
+_TRAIL_PAREN_DURATION = re.compile(r"\s*[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I)
+_TRAIL_DATE = re.compile(
+    r"\s*(?:[-–—:|,]\s*|\s)\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
+)
+_ONLY_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*[:：\-–—]?\s*$", re.I)
+
+
+def clean_title(raw: str) -> str:
+    """Drop genre labels, leading emoji, a trailing duration or date.
+
+    >>> clean_title("Session Reflection: Database Schema Fix (70 min journey)")
+    'Database Schema Fix'
+    >>> clean_title("Session Retrospective: 2025-11-10")
+    '2025-11-10'
+    """
+    t = " ".join(raw.split())
+    t = _LEADING_SYMBOLS.sub("", t)
+    date_only = None
+    for _ in range(3):
+        before = t
+        t = _LEAD_LABEL.sub("", t, count=1)
+        t = _TRAIL_LABEL.sub("", t, count=1)
+        t = _TRAIL_PAREN_DURATION.sub("", t)
+        m = _TRAIL_DATE.search(t)
+        if m and m.start() > 0:
+            date_only = t[m.start() :].strip(" -–—:|,()")
+            t = t[: m.start()]
+        t = t.strip(" -–—:|")
+        if t == before:
+            break
+    if (not t or _ONLY_LABEL.match(t)) and date_only:
+        t = date_only
+    return t.strip() or " ".join(raw.split())
+
+
+@dataclass(slots=True)
+class Meta:
+    title: str | None = None
+    title_line: int | None = None
+    date: str | None = None
+    date_line: int | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    total: Duration | None = None
+    total_source: str | None = None
+    total_line: int | None = None
+    ideal: float | None = None
+    result: str | None = None
+    result_line: int | None = None
+    project: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def parse_front_matter(text: str) -> dict[str, str]:
+    """Flat `key: value` pairs of a YAML front matter block.
+
+    Reflections use a handful of scalar keys and simple lists; a full YAML
+    loader would add a dependency and accept far more than we read.
+    """
+    out: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
+        if m:
+            key = m.group(1).lower()
+            out[key] = m.group(2).strip().strip("'\"")
+        elif key and re.match(r"^\s+-\s+", line):
+            item = line.strip()[1:].strip().strip("'\"")
+            out[key] = (out[key] + "," if out[key] else "") + item
+    return out
+
+
+def _tags(value: str) -> tuple[str, ...]:
+    v = value.strip("[] ")
+    return tuple(t.strip().strip("'\"") for t in v.split(",") if t.strip())
+
+
+def classify_result(text: str) -> str | None:
+    low = text.lower()
+    for word_class, pattern in vocab.RESULT_WORDS:
+        if re.search(pattern, low):
+            return word_class
+    for mark, cls in vocab.MARK_RESULT.items():
+        if mark in text:
+            return cls
+    return None
+
+
+def header_fields(root: Section, limit: int = 60) -> list[Field]:
+    """Fields in the preamble and the first section's opening blocks."""
+    blocks: list[Block] = []
+    blocks.extend(root.blocks)
+    for sec in root.walk():
+        if sec is root:
+            continue
+        blocks.extend(sec.blocks)
+        if len(blocks) > limit:
+            break
+    return list(iter_fields(blocks))
+
+
+_WASTE = re.compile(vocab.WASTE_WORDS, re.I)
+
+
+def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+    for f in fields:
+        if is_field(f.label, "total") and not _WASTE.search(f.label):
+            d = find_duration(f.value)
+            if d is not None:
+                return d, f
+    return None
+
+
+def find_ideal(text: str) -> float | None:
+    for pat in vocab.IDEAL_PATTERNS:
+        for m in re.finditer(pat, text, re.I):
+            d = find_duration(m.group("d"))
+            if d is not None:
+                return d.minutes
+    return None
+
+
+def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta:
+    meta = Meta()
+    # Title: the first H1, else front matter, else the first heading.
+    h1 = next((s for s in root.walk() if s.level == 1), None)
+    first = next((s for s in root.walk() if s.heading is not None), None)
+    if h1 is not None:
+        meta.title, meta.title_line = clean_title(h1.title), h1.line
+    elif front.get("title"):
+        meta.title, meta.title_line = clean_title(front["title"]), 2
+    elif first is not None:
+        meta.title, meta.title_line = clean_title(first.title), first.line
+
+    fields = header_fields(root)
+    all_fields = list(iter_fields(b for s in root.walk() for b in s.blocks))
+
+    # Date.
+    if front.get("date"):
+        d = find_date(front["date"])
+        if d:
+            meta.date, meta.date_line = d.iso, 2
+    if meta.date is None:
+        for f in fields:
+            if is_field(f.label, "date"):
+                d = find_date(f.value)
+                if d:
+                    meta.date, meta.date_line = d.iso, f.line
+                    if d.time:
+                        meta.started_at = f"{d.iso}T{d.time[0]:02d}:{d.time[1]:02d}:00"
+                    break
+    if meta.date is None and h1 is not None:
+        d = find_date(h1.title)
+        if d:
+            meta.date, meta.date_line = d.iso, h1.line
+    if meta.date is None:
+        for f in all_fields:
+            if is_field(f.label, "date") or is_field(f.label, "written"):
+                d = find_date(f.value)
+                if d:
+                    meta.date, meta.date_line = d.iso, f.line
+                    break
+    if meta.date is None:
+        for sec in root.walk():
+            for text, line in _texts(sec):
+                ds = find_dates(text)
+                if ds:
+                    meta.date, meta.date_line = ds[0].iso, line
+                    break
+            if meta.date:
+                break
+    if meta.date is None:
+        d = find_date(source_name)
+        if d:
+            meta.date = d.iso
+
+    # Start and end time from the date line's range ("2026-02-02 21:00-22:10").
+    for f in fields:
+        if is_field(f.label, "date") or is_field(f.label, "total") or f.label.lower() in ("time", "session time"):
+            d = find_duration(f.value)
+            if d is not None and d.clock and meta.date:
+                h1_, m1, h2, m2 = d.clock
+                meta.started_at = f"{meta.date}T{h1_:02d}:{m1:02d}:00"
+                from datetime import date as _date
+                from datetime import datetime, timedelta
+
+                start = datetime.combine(_date.fromisoformat(meta.date), datetime.min.time()).replace(hour=h1_, minute=m1)
+                end = start + timedelta(minutes=d.minutes)
+                meta.ended_at = end.isoformat(timespec="seconds")
+                if meta.total is None:
+                    meta.total, meta.total_source, meta.total_line = d, "time_range", f.line
+                break
+
+    # Total minutes: front matter, then a stated field (which beats a clock range).
+    if front.get("duration"):
+        d = find_duration(front["duration"])
+        if d:
+            meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
+    if meta.total is None or meta.total_source == "time_range":
+        found = find_total(fields) or find_total(all_fields)
+        if found:
+            meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
+
+    # Result.
+    if front.get("result") or front.get("status") or front.get("outcome"):
+        meta.result = classify_result(front.get("result") or front.get("status") or front.get("outcome"))
+        meta.result_line = 2
+    if meta.result is None:
+        for f in fields:
+            if is_field(f.label, "result"):
+                r = classify_result(f.value)
+                if r:
+                    meta.result, meta.result_line = r, f.line
+                    break
+
+    meta.project = front.get("project") or None
+    if front.get("tags"):
+        meta.tags = _tags(front["tags"])
+    return meta
+
+
+def _texts(sec: Section):
+    if sec.heading is not None:
+        yield sec.heading.plain, sec.heading.line
+    for b in sec.blocks:
+        for x in b.walk():
+            if x.inline is not None:
+                yield x.inline.text, x.line

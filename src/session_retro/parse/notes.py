@@ -1,0 +1,143 @@
+"""The reflective parts: time-analysis table, root causes, lessons, what went right,
+recommendations, key takeaway."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Note, Recommendation, TimeRow
+from .actions import heading_priority, priority_of_word, tag_priority
+from .blocks import Block
+from .durations import find_duration
+from .fields import fields_of
+from .sections import Section, heading_words
+
+_PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_PHASE_COL = re.compile(r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I)
+_TIME_COL = re.compile(r"duration|time|minutes|mins?|spent|durée|temps|時間", re.I)
+
+
+def extract_time_analysis(root: Section) -> list[TimeRow]:
+    out: list[TimeRow] = []
+    for sec in root.walk():
+        for b in sec.blocks:
+            if b.kind != "table" or len(b.rows) < 2:
+                continue
+            header = b.rows[0][1]
+            phase = next((i for i, h in enumerate(header) if _PHASE_COL.search(h)), None)
+            tcol = next((i for i, h in enumerate(header) if _TIME_COL.search(h) and i != phase), None)
+            if phase is None or tcol is None or not (sec.within("time_analysis") or re.search(r"phase", header[phase], re.I)):
+                continue
+            pcol = next((i for i, h in enumerate(header) if "%" in h or re.search(r"percent|share|ratio", h, re.I)), None)
+            for line, cells in b.rows[1:]:
+                if max(phase, tcol) >= len(cells):
+                    continue
+                name = re.sub(r"[*_`]", "", cells[phase]).strip()
+                d = find_duration(cells[tcol], clock=False)
+                pct = None
+                if pcol is not None and pcol < len(cells):
+                    m = _PCT.search(cells[pcol])
+                    if m:
+                        pct = float(m.group(1).replace(",", "."))
+                is_total = bool(re.match(r"^\W*(total|sum|合計|totale?)\b", name, re.I))
+                out.append(TimeRow(name, d.minutes if d else None, pct, line, is_total))
+    return out
+
+
+def _items_or_headings(sec: Section) -> list[tuple[str, int, Block | None]]:
+    """Child headings, else top-level list items, else paragraphs of a section."""
+    if sec.children:
+        return [(heading_words(c.title), c.line, c.heading) for c in sec.children]
+    out = []
+    for b in sec.blocks:
+        if b.kind == "list":
+            for it in b.children:
+                if it.inline and it.inline.text:
+                    out.append((it.inline.text, it.line, it))
+    if not out:
+        for b in sec.blocks:
+            if b.kind == "paragraph" and b.inline and b.inline.text:
+                out.append((b.inline.text, b.line, b))
+    return out
+
+
+def _notes(root: Section, kind: str) -> list[Note]:
+    out: list[Note] = []
+    seen_secs: set[int] = set()
+    for sec in root.walk():
+        if not sec.has(kind) or sec.heading is None:
+            continue
+        if any(id(a) in seen_secs for a in sec.ancestors()):
+            continue
+        seen_secs.add(id(sec))
+        for text, line, _b in _items_or_headings(sec):
+            if text:
+                out.append(Note(text, line))
+        for c in sec.children:
+            for b in c.blocks:
+                if b.kind == "list":
+                    for it in b.children:
+                        if it.inline and it.inline.text:
+                            out.append(Note(it.inline.text, it.line))
+    out.sort(key=lambda n: n.line)
+    return out
+
+
+def extract_root_causes(root: Section) -> list[Note]:
+    out = []
+    for sec in root.walk():
+        if sec.has("root_causes") and sec.heading is not None and not any(a.has("root_causes") for a in sec.ancestors()):
+            for text, line, _b in _items_or_headings(sec):
+                out.append(Note(text, line))
+    return out
+
+
+def extract_lessons(root: Section) -> list[Note]:
+    return _notes(root, "lessons")
+
+
+def extract_went_right(root: Section) -> list[Note]:
+    out = []
+    for sec in root.walk():
+        if sec.has("went_right") and sec.heading is not None and not any(a.has("went_right") for a in sec.ancestors()):
+            for text, line, _b in _items_or_headings(sec):
+                out.append(Note(text, line))
+    return out
+
+
+def extract_recommendations(root: Section) -> list[Recommendation]:
+    out = []
+    for sec in root.walk():
+        if not sec.has("recommendations") or sec.heading is None:
+            continue
+        if any(a.has("recommendations") for a in sec.ancestors()):
+            continue
+        for text, line, block in _items_or_headings(sec):
+            prio, title = tag_priority(text)
+            if prio is None and block is not None and block.kind == "heading":
+                # "### 1. Create X ✅ HIGH PRIORITY" or a "**Priority**: P1" field below.
+                prio = heading_priority(text)
+            if prio is None:
+                child = next((c for c in sec.children if c.line == line), None)
+                if child is not None:
+                    for b in child.blocks:
+                        for f in fields_of(b):
+                            if re.match(r"priority", f.label, re.I):
+                                prio = priority_of_word(f.value.split()[0]) if f.value.split() else None
+            title = re.sub(r"[\u2705\u274c\u26a0\ufe0f]", "", title).strip(" -–—:")
+            if title:
+                out.append(Recommendation(title, prio, line))
+    return out
+
+
+def extract_key_takeaway(root: Section, blocks_all: list[Block]) -> str | None:
+    for sec in root.walk():
+        for b in sec.blocks:
+            for f in fields_of(b):
+                if re.match(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", f.label, re.I) and f.value:
+                    return f.value.strip("*\" ")
+        if sec.has("key_takeaway") and sec.blocks:
+            first = next((b for b in sec.blocks if b.inline), None)
+            if first:
+                return first.inline.text
+    return None

@@ -1,0 +1,46 @@
+"""How an attempt was judged, from its marks and its words. The body outweighs a mark."""
+
+from __future__ import annotations
+
+import re
+
+from . import vocab
+
+_COMPILED = tuple((cls, re.compile(p, re.I)) for cls, p in vocab.OUTCOME_WORDS)
+
+# Body labels that are verdicts in themselves ("**Why I abandoned it**:").
+_LABEL_VERDICTS = (
+    ("abandoned", re.compile(r"why (i|we) (abandoned|gave up|stopped)|abandon", re.I)),
+    ("partial", re.compile(r"partial(ly)? (success|fix|win)|partially", re.I)),
+    ("failed", re.compile(r"why it failed|why this failed|failure reason|what went wrong", re.I)),
+)
+
+
+def words_outcome(text: str) -> str | None:
+    """The first outcome class whose words appear in `text`."""
+    for cls, rx in _COMPILED:
+        if rx.search(text):
+            return cls
+    return None
+
+
+def mark_outcome(text: str) -> str | None:
+    """Outcome from the marks in a heading or cell; mixed marks mean partial."""
+    found = {cls for mark, cls in vocab.MARK_OUTCOME.items() if mark in text}
+    if not found:
+        return None
+    if len(found) == 1:
+        return found.pop()
+    return "partial"
+
+
+def label_verdict(label: str) -> str | None:
+    for cls, rx in _LABEL_VERDICTS:
+        if rx.search(label):
+            return cls
+    return None
+
+
+def value_outcome(text: str) -> str | None:
+    """Outcome of a status/result value or a table cell: words first, then marks."""
+    return words_outcome(text) or mark_outcome(text)

@@ -1,0 +1,106 @@
+"""Headings fold the block list into a section tree; each section gets a kind.
+
+A section's kind comes from its heading's words (`vocab.SECTION_WORDS`): a
+"## What I tried" section holds attempts, "## Next Steps" holds action items.
+A bold label paragraph ending in a colon ("**Next Steps:**") followed by a list
+acts as a heading for that list; `labelled_runs` exposes those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from . import vocab
+from .blocks import Block
+
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivx]+[.)]|[a-z][.)])\s+", re.I)
+_SYMBOLS = re.compile(r"[^\w\s'/&+#-]", re.UNICODE)
+
+
+def heading_words(text: str) -> str:
+    """Heading text without emoji, marks, numbering and trailing colons."""
+    t = _SYMBOLS.sub(" ", text)
+    t = _NUMBERING.sub("", t)
+    return " ".join(t.split())
+
+
+@cache
+def _section_re(kind: str) -> re.Pattern[str]:
+    return vocab.compile_section(kind)
+
+
+def kinds_of(title: str) -> frozenset[str]:
+    words = heading_words(title)
+    return frozenset(k for k in vocab.SECTION_WORDS if _section_re(k).search(words))
+
+
+@dataclass(slots=True)
+class Section:
+    title: str
+    level: int
+    line: int
+    heading: Block | None
+    blocks: list[Block] = field(default_factory=list)
+    """Content blocks directly under the heading, before any sub-heading."""
+    children: list[Section] = field(default_factory=list)
+    parent: Section | None = None
+    kinds: frozenset[str] = frozenset()
+
+    def ancestors(self):
+        s = self.parent
+        while s is not None:
+            yield s
+            s = s.parent
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def all_blocks(self):
+        """Blocks of this section and its subsections, in document order."""
+        yield from self.blocks
+        for c in self.children:
+            if c.heading is not None:
+                yield c.heading
+            yield from c.all_blocks()
+
+    def has(self, kind: str) -> bool:
+        return kind in self.kinds
+
+    def within(self, kind: str) -> bool:
+        """This section or an ancestor is of `kind`."""
+        return self.has(kind) or any(a.has(kind) for a in self.ancestors())
+
+
+def build_sections(blocks: list[Block]) -> Section:
+    """A root section (level 0) holding the preamble and the heading tree."""
+    root = Section("", 0, 1, None)
+    stack = [root]
+    for b in blocks:
+        if b.kind == "heading":
+            while stack[-1].level >= b.level:
+                stack.pop()
+            sec = Section(b.plain, b.level, b.line, b, parent=stack[-1], kinds=kinds_of(b.plain))
+            stack[-1].children.append(sec)
+            stack.append(sec)
+        else:
+            stack[-1].blocks.append(b)
+    return root
+
+
+def label_of(block: Block) -> str | None:
+    """The label of a paragraph that only labels what follows ("**Next Steps:**")."""
+    if block.kind != "paragraph" or block.inline is None:
+        return None
+    text = block.inline.text.strip()
+    if not text or len(text) > 80:
+        return None
+    lead = block.inline.lead_strong
+    if text.endswith((":", "：")):
+        return text.rstrip(":： ")
+    if lead and heading_words(lead) == heading_words(text) and len(text) < 60:
+        return text
+    return None

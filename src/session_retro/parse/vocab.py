@@ -1,0 +1,198 @@
+"""The words reflections use, by concept, in every language we read.
+
+Structure (headings, lists, tables, marks, numbers) carries across languages; words
+do not. Every word the parser keys on lives here, so adding a language means adding
+entries to these tables, not touching extraction code. Entries are regex fragments,
+matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- section headings -------------------------------------------------------------
+
+SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    "attempts": (
+        r"attempts?", r"what (i|we) tried", r"things tried", r"tried", r"approaches( tried)?",
+        r"fix attempts?", r"failed (attempts?|approaches)", r"dead ends?",
+        r"what didn'?t work", r"what did not work", r"didn'?t work", r"timeline",
+        r"mistakes?", r"key mistakes", r"agent mistakes", r"journey", r"iterations?",
+        r"experiments?", r"debug(ging)? log", r"session log", r"chronolog",
+        r"試したこと", r"うまくいかなかった", r"試行", r"tentatives?", r"essais?",
+        r"ce qui n'a pas (marché|fonctionné)", r"approches? essayée?s?", r"chronologie",
+        r"những gì đã thử", r"đã thử", r"evolution of the plan", r"what went wrong",
+    ),
+    "root_causes": (
+        r"root causes?", r"root[- ]cause analysis", r"why (this|it) took", r"causes?",
+        r"原因", r"cause racine", r"causes? profondes?", r"nguyên nhân",
+    ),
+    "lessons": (
+        r"lessons?( learned| learnt)?", r"learnings?", r"takeaways?", r"what i learned",
+        r"教訓", r"学び", r"leçons?( apprises)?", r"enseignements?", r"bài học",
+    ),
+    "went_right": (
+        r"what (i|we) did right", r"what went (right|well)", r"what worked( well)?",
+        r"successes", r"うまくいったこと", r"ce qui a (bien )?marché", r"points positifs",
+    ),
+    "recommendations": (
+        r"recommendations?", r"suggestions?", r"proposed (changes|improvements)",
+        r"improvements?", r"prevention", r"提案", r"推奨", r"recommandations?",
+        r"đề xuất", r"khuyến nghị",
+    ),
+    "actions": (
+        r"action items?", r"actions?", r"next steps?", r"todos?", r"to[- ]dos?",
+        r"follow[- ]?ups?", r"open items?", r"outstanding( items| work| tasks)?",
+        r"remaining( work| tasks| items)?", r"future work", r"improvement actions?",
+        r"unfinished( work)?", r"tasks? pending", r"pending tasks?", r"backlog",
+        r"still to do", r"open questions? and tasks", r"what'?s next", r"deployment checklist",
+        r"次のステップ", r"今後の(課題|対応|タスク)", r"やること", r"todo",
+        r"prochaines? étapes?", r"actions? à (mener|faire)", r"à faire", r"suites? à donner",
+        r"reste à faire", r"việc cần làm", r"bước tiếp theo", r"hành động",
+    ),
+    "done_list": (
+        r"accomplish(ed|ments)", r"completed?", r"what was done", r"done", r"shipped",
+        r"verification", r"verified", r"success criteria", r"test plan", r"checks?",
+        r"acceptance criteria", r"deliverables", r"files? (created|changed|modified)",
+        r"changes made", r"summary", r"réalisé", r"terminé", r"完了",
+    ),
+    "time_analysis": (
+        r"time (analysis|breakdown|allocation|spent|accounting)", r"time by phase",
+        r"where the time went", r"時間", r"temps passé", r"répartition du temps",
+    ),
+    "ideal": (r"ideal timeline", r"ideal (path|flow)", r"if we had known", r"success metrics"),
+    "solution": (
+        r"(the )?solution", r"what worked", r"the (actual|real|final) fix", r"the fix",
+        r"fix applied", r"resolution", r"回避策", r"解決策", r"solution retenue",
+    ),
+    "key_takeaway": (r"key takeaway", r"key insight", r"tl;?dr", r"bottom line"),
+}
+
+# --- header fields ("**Date**: ...", "Status: ...") -----------------------------------
+
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "date": (
+        r"date", r"session date", r"date discovered", r"started", r"start(ed)? at",
+        r"when", r"day", r"日付", r"日時", r"fecha", r"ngày",
+    ),
+    "written": (r"written", r"created", r"analysis completed", r"updated", r"last updated"),
+    "result": (
+        r"result", r"status", r"outcome", r"final status", r"session status", r"verdict",
+        r"結果", r"ステータス", r"résultat", r"statut", r"kết quả", r"trạng thái",
+    ),
+    "total": (
+        r"duration", r"session duration", r"total (session )?(time|duration)",
+        r"total session time", r"time to (solution|resolution|fix)", r"session length",
+        r"time spent", r"elapsed", r"total time spent", r"durée( totale)?", r"temps total",
+        r"所要時間", r"作業時間", r"thời gian",
+    ),
+    "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
+    "attempt_minutes": (
+        r"time wasted", r"time lost", r"time spent", r"time", r"duration", r"cost",
+        r"wasted", r"took", r"temps perdu", r"durée",
+    ),
+    "root_cause": (r"root cause", r"cause", r"why it failed", r"blocker", r"原因", r"cause racine"),
+    "should_have": (
+        r"what i should have done", r"should have", r"better approach", r"instead",
+        r"lesson", r"ce que j'aurais dû faire",
+    ),
+    "attempt_status": (r"status", r"result", r"outcome", r"actual", r"verdict", r"結果", r"résultat"),
+}
+
+# --- judgements -------------------------------------------------------------------
+
+# Order matters: the first class whose words match wins, so the more specific
+# judgements (abandoned, partial) come before the general ones.
+OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
+    ("unknown", r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd)\b|\(pending\)"),
+    ("abandoned", r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|abandonné|放棄|諦め|bỏ dở"),
+    ("partial", r"\bpartial(ly)?( success| fix| win)?\b|\bhalf[- ]working\b|\bled (me|us) to\b|\bhelped( narrow)?\b|\bgot part of the way\b|\bsome progress\b|\bworks? but\b|\bmostly work|partiel(le)?|部分的|một phần"),
+    ("succeeded", r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決|通った|うまくいった|thành công"),
+    ("failed", r"\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
+)
+
+MARK_OUTCOME = {
+    "\u274c": "failed",  # ❌
+    "\u2716": "failed",  # ✖
+    "\u2717": "failed",  # ✗
+    "\U0001f6ab": "failed",  # 🚫
+    "\u26d4": "failed",  # ⛔
+    "\u2705": "succeeded",  # ✅
+    "\u2714": "succeeded",  # ✔
+    "\u2713": "succeeded",  # ✓
+    "\u26a0": "partial",  # ⚠
+    "\U0001f7e1": "partial",  # 🟡
+    "\U0001f7e2": "succeeded",  # 🟢
+    "\U0001f534": "failed",  # 🔴
+}
+
+RESULT_WORDS: tuple[tuple[str, str], ...] = (
+    ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
+    ("partial", r"\bpartial(ly)?\b|\bin progress\b|\bongoing\b|\bincomplete\b|\bmostly\b|\bwip\b|\b\d+/\d+\b|\bblocked on\b|partiel|部分|en cours|một phần"),
+    ("failure", r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix)\b|échec|失敗|thất bại"),
+    ("success", r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành"),
+)
+
+MARK_RESULT = {"\u2705": "success", "\u274c": "failure", "\u26a0": "partial", "\U0001f7e1": "partial"}
+
+# --- priorities -------------------------------------------------------------------
+
+PRIORITY_WORDS: tuple[tuple[str, str], ...] = (
+    ("high", r"\b(high|critical|urgent|blocker|must|p0|p1|highest|haute?|élevée|critique|cao)\b|高|重要|緊急|最優先"),
+    ("medium", r"\b(medium|med|moderate|normal|should|p2|moyenne?|trung bình)\b|中"),
+    ("low", r"\b(low|minor|nice[- ]to[- ]have|could|p[3-9]|lowest|optional|basse?|faible|thấp)\b|低"),
+)
+
+# A tag that marks an item's priority: "(HIGH)", "[P1]", "HIGH PRIORITY", "priority: high".
+PRIORITY_TAG = re.compile(
+    r"[(\[]\s*(?P<a>high|medium|med|low|critical|urgent|p[0-9])\s*(priority)?\s*[)\]]"
+    r"|\b(?P<b>high|medium|low|critical)[- ]priority\b"
+    r"|\bpriority\s*[:=]?\s*(?P<c>high|medium|med|low|critical|p[0-9])\b"
+    r"|(?:^|\s|\*\*)(?P<d>P[0-9])(?=\b)"
+    r"|\((?P<e>haute|moyenne|basse|élevée)\)"
+    r"|優先度\s*[:：]?\s*(?P<f>高|中|低)",
+    re.IGNORECASE,
+)
+
+# Headings that group items by priority ("### High priority", "## P1").
+PRIORITY_HEADING = re.compile(
+    r"^\W*(?P<w>high|medium|low|critical|urgent|p[0-9])\b(\s*[- ]?priority)?\W*$"
+    r"|^\W*priority\s*[:\-]?\s*(?P<w2>high|medium|low|p[0-9])\W*$"
+    r"|^\W*(?P<w3>haute|moyenne|basse) priorité\W*$",
+    re.IGNORECASE,
+)
+
+# Genre labels that decorate a title ("Session Reflection: X", "X - Post-Mortem").
+TITLE_LABELS = (
+    r"session reflection", r"session retrospective", r"session retro", r"retrospective",
+    r"retro", r"post[- ]?mortem", r"session report", r"session summary", r"session notes?",
+    r"session log", r"session handoff", r"handoff", r"session resume", r"session recap",
+    r"bug fix session summary", r"incident report", r"reflection", r"debug journal",
+    r"debugging journal", r"dev(elopment)? log", r"devlog", r"work log", r"rétrospective",
+    r"bilan de session", r"compte[- ]rendu", r"振り返り", r"セッション(記録|レポート)",
+)
+
+# Words that say a stated figure is only waste, not the session's length.
+WASTE_WORDS = r"wasted|lost|perdu|無駄"
+
+# Words that say what the ideal would have been.
+IDEAL_PATTERNS = (
+    r"should have (been|taken)\s*(?:about |around |only |~|≈)*(?P<d>[^.;,)\n]{1,30})",
+    r"could have (been done|taken|finished)\s*(in|within)?\s*(?P<d>[^.;,)\n]{1,30})",
+    r"ideal(ly)?( time| duration| total)?\s*[:=]?\s*(?:would be |was |is )?(?P<d>~?\s*\d[^.;,)\n]{0,25})",
+    r"(?P<d>\d+\s*分)で終わる(作業|はず)",
+    r"aurait dû prendre\s*(?P<d>[^.;,)\n]{1,30})",
+)
+
+
+def words_re(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+def compile_section(kind: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])" + words_re(SECTION_WORDS[kind]) + r"(?![\w])", re.IGNORECASE)
+
+
+def compile_field(kind: str) -> re.Pattern[str]:
+    """Matches a whole field label ("Date", "Time to Solution")."""
+    return re.compile(r"^\W*" + words_re(FIELD_WORDS[kind]) + r"\W*$", re.IGNORECASE)

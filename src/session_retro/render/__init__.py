@@ -1,0 +1,1 @@
+"""Output stage: Markdown, HTML, charts and terminal tables."""
