@@ -12,8 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .discover import iter_reflections
-from .load import read_session
+from .collect import collect_sessions
 from .serialize import session_to_dict
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -28,20 +27,6 @@ def cli() -> None:
     """
 
 
-def read_all(paths: list[str], max_bytes: int | None = None):
-    """Parse every reflection under `paths`, in a stable order."""
-    kwargs = {"max_bytes": max_bytes} if max_bytes else {}
-    from .model import Session
-
-    out = []
-    for path, problem in iter_reflections(paths):
-        if problem:
-            out.append(Session(source=path, error=problem))
-        else:
-            out.append(read_session(path, **kwargs))
-    return out
-
-
 @cli.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "table"]), default="json", show_default=True)
@@ -53,7 +38,7 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
 
     Example: retro parse sessions/ --format table
     """
-    sessions = read_all(list(paths), max_size * 1024 * 1024)
+    sessions = collect_sessions(list(paths), max_bytes=max_size * 1024 * 1024)
     records = [session_to_dict(s) for s in sessions]
     if fmt == "json":
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
@@ -68,6 +53,10 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
     for s in errors:
         click.echo(f"{s.source}: error: {s.error}", err=True)
     sys.exit(EXIT_INPUT if errors else EXIT_OK)
+
+
+# Commands that live in their own modules register here (one line each).
+# from .cli_analyze import analyze_cmd; cli.add_command(analyze_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,58 @@
+"""Writing files without ever losing what was there.
+
+Every file the tool writes goes through `atomic_write`: the new content lands in a
+temp file beside the target and is renamed over it, so a crash leaves either the old
+file or the new one, never half of each. `backup` keeps a copy of a user's file
+before it is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class UnsafePath(ValueError):
+    """A write would land outside the folder it was meant for."""
+
+
+def inside(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
+    """`folder/name`, refusing names that climb out of `folder` ("../x", absolute)."""
+    base = Path(folder).resolve()
+    target = (base / name).resolve()
+    if target != base and base not in target.parents:
+        raise UnsafePath(f"refusing to write {target}: outside {base}")
+    return target
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Replace `path` with `data` atomically (temp file + rename in the same folder)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def backup(path: str | os.PathLike, suffix: str = ".bak") -> Path | None:
+    """Copy `path` to `path` + suffix (keeping metadata) before it is replaced."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    dest = path.with_name(path.name + suffix)
+    shutil.copy2(path, dest)
+    return dest
