@@ -175,6 +175,8 @@ def from_numbered_headings(root: Section) -> list[RawAttempt]:
     for sec in root.walk():
         if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
             continue
+        if sec.level == 1 and sec.parent is root and not sec.within("attempts"):
+            continue  # the document's title ("Fix Attempt 9 - ..."), not one attempt
         if sec.within("actions") and not sec.has("attempts"):
             continue
         out.append(_heading_attempt(sec))
@@ -230,7 +232,7 @@ _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)
 def from_tables(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
-        in_attempts = sec.within("attempts") and not sec.has("time_analysis")
+        in_attempts = (sec.within("attempts") or sec.has("timeline")) and not sec.has("time_analysis")
         for b in sec.blocks:
             if b.kind != "table" or len(b.rows) < 2:
                 continue
@@ -296,8 +298,6 @@ def from_lists(root: Section) -> list[RawAttempt]:
     for sec in root.walk():
         if not sec.has("attempts") or sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
             continue
-        if re.search(r"timeline|chronolog|log\b", sec.title, re.I) and not re.search(r"tried|attempt", sec.title, re.I):
-            continue
         for b in sec.blocks:
             if b.kind == "list":
                 for item in b.children:
@@ -348,8 +348,18 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
 
 
 def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) -> list[RawAttempt]:
-    for reader in (from_numbered_headings, from_tables, from_section_headings, from_lists):
-        found = reader(root)
-        if found:
-            return found
+    """The fullest account of attempts the document gives.
+
+    Authors often tell the same attempts twice: as sections, then as a summary
+    table. The reader that finds the most wins; on a tie the earlier, more
+    explicit form (numbered headings) does.
+    """
+    best: list[RawAttempt] = []
+    for readers in ((from_numbered_headings, from_tables), (from_section_headings, from_lists)):
+        for reader in readers:
+            found = reader(root)
+            if len(found) > len(best):
+                best = found
+        if best:
+            return best
     return from_log(root, end_clock)

@@ -79,11 +79,16 @@ def build_sections(blocks: list[Block]) -> Section:
     """A root section (level 0) holding the preamble and the heading tree."""
     root = Section("", 0, 1, None)
     stack = [root]
+    first = True
     for b in blocks:
         if b.kind == "heading":
             while stack[-1].level >= b.level:
                 stack.pop()
-            sec = Section(b.plain, b.level, b.line, b, parent=stack[-1], kinds=kinds_of(b.plain))
+            # The document's title names the whole session ("Fix Attempt 9 -
+            # ...", "Session Retrospective"), not the kind of its content.
+            kinds = frozenset() if first and b.level == 1 else kinds_of(b.plain)
+            first = False
+            sec = Section(b.plain, b.level, b.line, b, parent=stack[-1], kinds=kinds)
             stack[-1].children.append(sec)
             stack.append(sec)
         else:

@@ -13,15 +13,22 @@ import re
 # --- section headings -------------------------------------------------------------
 
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    # Headings whose lists, paragraphs and sub-headings are attempts.
     "attempts": (
-        r"attempts?", r"what (i|we) tried", r"things tried", r"tried", r"approaches( tried)?",
-        r"fix attempts?", r"failed (attempts?|approaches)", r"dead ends?",
-        r"what didn'?t work", r"what did not work", r"didn'?t work", r"timeline",
-        r"mistakes?", r"key mistakes", r"agent mistakes", r"journey", r"iterations?",
-        r"experiments?", r"debug(ging)? log", r"session log", r"chronolog",
+        r"what (i|we) tried", r"things (i |we )?tried", r"tried( and (failed|reverted))?",
+        r"approaches tried", r"fix attempts?", r"failed (attempts?|approaches|fixes)",
+        r"dead ends?", r"what didn'?t work", r"what did not work", r"didn'?t work",
+        r"attempts( timeline| log| history)?", r"key mistakes", r"mistakes( made)?",
+        r"failed experiments", r"approaches",
         r"試したこと", r"うまくいかなかった", r"試行", r"tentatives?", r"essais?",
-        r"ce qui n'a pas (marché|fonctionné)", r"approches? essayée?s?", r"chronologie",
-        r"những gì đã thử", r"đã thử", r"evolution of the plan", r"what went wrong",
+        r"ce qui n'a pas (marché|fonctionné)", r"approches? essayée?s?",
+        r"những gì đã thử", r"đã thử",
+    ),
+    # Headings that may hold an attempts table or timestamped log, but whose
+    # lists are usually something else.
+    "timeline": (
+        r"timeline", r"journey", r"iterations?", r"experiments?", r"debug(ging)? log",
+        r"session log", r"chronolog(y|ie)", r"history", r"log",
     ),
     "root_causes": (
         r"root causes?", r"root[- ]cause analysis", r"why (this|it) took", r"causes?",
