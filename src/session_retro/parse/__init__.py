@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 
 from ..model import ActionItem, Attempt, Diagnostic, Outcome, Priority, Result, Session, TotalSource
+from . import vocab
 from .actions import extract_actions
 from .attempts import extract_attempts
 from .blocks import parse_blocks
 from .dates import invalid_dates
-from .meta import extract_meta, find_ideal, parse_front_matter
+from .fields import is_field, iter_fields
+from .meta import classify_result, extract_meta, find_ideal, parse_front_matter
 from .notes import (
     extract_key_takeaway,
     extract_lessons,
@@ -26,7 +28,7 @@ from .notes import (
     extract_time_analysis,
     extract_went_right,
 )
-from .sections import build_sections
+from .sections import build_sections, heading_words
 
 PARSER_VERSION = "1"
 
@@ -36,8 +38,8 @@ __all__ = ["PARSER_VERSION", "parse_session"]
 def _ideal(root, text: str) -> float | None:
     for sec in root.walk():
         if sec.has("ideal"):
-            from .fields import iter_fields
             from .durations import find_duration
+            from .fields import iter_fields
 
             for f in iter_fields(list(sec.all_blocks())):
                 if re.match(r"^\W*total", f.label, re.I):
@@ -45,6 +47,94 @@ def _ideal(root, text: str) -> float | None:
                     if d:
                         return d.minutes
     return find_ideal(text)
+
+
+_VERDICT_RE = re.compile(r"^\W*" + vocab.words_re(vocab.VERDICT_SECTIONS) + r"\b", re.I)
+
+
+def final_status(root) -> str | None:
+    """The last worded Result/Status field outside attempt sections ("**Status**: ✅ COMPLETE")."""
+    from .attempts import _NUMBERED, heading_words_keep
+
+    found = None
+    for sec in root.walk():
+        if sec.heading is not None and (
+            _NUMBERED.match(heading_words_keep(sec.title)) or sec.within("attempts") or sec.within("timeline")
+        ):
+            continue
+        if any(a.heading is not None and _NUMBERED.match(heading_words_keep(a.title)) for a in sec.ancestors()):
+            continue
+        for f in iter_fields(sec.blocks):
+            if is_field(f.label, "result") and not re.search(r"test|check|build|ci\b", f.label, re.I):
+                r = classify_result(_MARKS_ONLY.sub("", f.value))
+                if r:
+                    found = r
+    return found
+
+
+_MARKS_ONLY = re.compile("[\u2705\u274c\u26a0\U0001f7e1]")
+_DOC_SUCCESS = re.compile(
+    r"\u2705|\b(all (tests|checks) (pass|passed|green)|completed?|shipped|merged|fixed|resolved|delivered|"
+    r"works now|now works|succeeded|successfully|done)\b|完了|通った|解決|réussi|terminé|livré",
+    re.I,
+)
+_DOC_FAILURE = re.compile(
+    r"\u274c|\b(failed to|failure|could not|couldn'?t|did not work|didn'?t work|not achieved|"
+    r"gave up|fundamental limit|unsolved|still broken|no improvement)\b|失敗|échec",
+    re.I,
+)
+
+
+def infer_result(root, attempts, text: str = "") -> str | None:
+    """The session's result when no Result/Status field states it.
+
+    Evidence, strongest first: the opening text of a summary or conclusion
+    section, a status column that is all done, the attempts' outcomes (a
+    solution section after failed attempts means the session got there).
+    """
+    for sec in root.walk():
+        if sec.heading is None or not _VERDICT_RE.match(heading_words(sec.title)):
+            continue
+        for b in sec.blocks[:3]:
+            for f in iter_fields([b]):
+                if is_field(f.label, "result"):
+                    r = classify_result(f.value)
+                    if r:
+                        return r
+            if b.inline is not None:
+                r = classify_result(b.inline.text)
+                if r:
+                    return r
+    for sec in root.walk():
+        for b in sec.blocks:
+            if b.kind == "table" and len(b.rows) > 2:
+                header = [h.lower() for h in b.rows[0][1]]
+                col = next((i for i, h in enumerate(header) if re.search(r"^\W*status\W*$", h)), None)
+                if col is None:
+                    continue
+                vals = [cells[col] for _, cells in b.rows[1:] if col < len(cells)]
+                if vals and all(re.search(r"\b(done|complete[d]?|merged|shipped)\b|\u2705", v, re.I) for v in vals):
+                    return "success"
+    if attempts:
+        last = attempts[-1].outcome
+        if last is Outcome.SUCCEEDED:
+            return "success"
+        has_solution = any(s.has("solution") for s in root.walk())
+        if any(a.outcome is Outcome.SUCCEEDED for a in attempts):
+            return "partial"
+        if all(a.outcome.is_waste for a in attempts):
+            return "success" if has_solution else "failure"
+    # Last resort: the balance of the document's own verdict words, title included.
+    title = next((s.title for s in root.walk() if s.level == 1), "")
+    if _DOC_FAILURE.search(title):
+        return "failure"
+    ok = len(_DOC_SUCCESS.findall(text))
+    bad = len(_DOC_FAILURE.findall(text))
+    if ok >= 2 and ok >= 2 * bad:
+        return "success"
+    if bad >= 2 and bad >= 2 * ok:
+        return "failure"
+    return None
 
 
 def parse_session(text: str, source: str, *, project: str | None = None) -> Session:
@@ -115,13 +205,8 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
         if a.priority is None and not a.done:
             pass  # priorities are optional; `retro check` reports them separately
 
-    result = meta.result
-    if result is None and attempts:
-        last = attempts[-1].outcome
-        if any(a.outcome is Outcome.SUCCEEDED for a in attempts):
-            result = "success" if last is Outcome.SUCCEEDED else "partial"
-        elif all(a.outcome.is_waste for a in attempts):
-            result = "failure"
+    result = meta.result if meta.result and not meta.result_by_mark else None
+    result = result or final_status(root) or meta.result or infer_result(root, attempts, text)
     meta_project = meta.project or project
 
     return Session(

@@ -16,7 +16,7 @@ from .dates import leading_time
 from .durations import Duration, clock_minutes, find_duration
 from .fields import fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
-from .sections import Section, heading_words, label_of
+from .sections import Section, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
 _NUMBERED = re.compile(
@@ -75,7 +75,7 @@ def first_clause(text: str) -> str:
     """A list item's approach: its first clause."""
     for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
         i = text.find(sep)
-        if 3 < i:
+        if i > 3:
             text = text[:i]
     return text.strip()
 

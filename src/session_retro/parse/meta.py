@@ -69,8 +69,13 @@ class Meta:
     ideal: float | None = None
     result: str | None = None
     result_line: int | None = None
+    result_by_mark: bool = False
+    """The header's status was only a mark (⚠️), no words: weaker evidence."""
     project: str | None = None
     tags: tuple[str, ...] = ()
+
+
+_MARKS_ONLY = re.compile("[\u2705\u274c\u26a0\U0001f7e1]")
 
 
 def parse_front_matter(text: str) -> dict[str, str]:
@@ -97,8 +102,22 @@ def _tags(value: str) -> tuple[str, ...]:
     return tuple(t.strip().strip("'\"") for t in v.split(",") if t.strip())
 
 
+# "39 passed, 0 failed", "no errors": counts of nothing are not failures.
+_NO_FAILURES = re.compile(r"\b(0|zero|no)\s+(failed|failures?|errors?|regressions?|issues?)\b|without (errors?|failures?)")
+_SCORE = re.compile(r"(?<![\d/])(\d+)\s*/\s*(\d+)(?![\d/])")
+
+
 def classify_result(text: str) -> str | None:
-    low = text.lower()
+    """success / partial / failure / unknown from a status value; None if it says nothing.
+
+    A score ("2/3 bugs fixed", "0/29 wins") is judged by its ratio.
+    """
+    low = _NO_FAILURES.sub(" ", text.lower())
+    m = _SCORE.search(low)
+    if m and not re.search(r"\b(testing|pending)\b", low):
+        got, of = int(m.group(1)), int(m.group(2))
+        if of > 0 and got <= of:
+            return "success" if got == of else "failure" if got == 0 else "partial"
     for word_class, pattern in vocab.RESULT_WORDS:
         if re.search(pattern, low):
             return word_class
@@ -108,17 +127,19 @@ def classify_result(text: str) -> str | None:
     return None
 
 
-def header_fields(root: Section, limit: int = 60) -> list[Field]:
-    """Fields in the preamble and the first section's opening blocks."""
-    blocks: list[Block] = []
-    blocks.extend(root.blocks)
-    for sec in root.walk():
-        if sec is root:
-            continue
-        blocks.extend(sec.blocks)
-        if len(blocks) > limit:
-            break
-    return list(iter_fields(blocks))
+def header_fields(root: Section) -> list[Field]:
+    """Fields of the document's header: the preamble, the title's own blocks and,
+    when those hold no fields, the first section's (a "Session Context" block).
+    Status lines deeper in the text judge parts, not the session."""
+    blocks: list[Block] = list(root.blocks)
+    top = [c for c in root.children]
+    if top and top[0].level == 1:
+        blocks.extend(top[0].blocks)
+        top = top[0].children + top[1:]
+    found = list(iter_fields(blocks))
+    if not found and top:
+        found = list(iter_fields(top[0].blocks))
+    return found
 
 
 _WASTE = re.compile(vocab.WASTE_WORDS, re.I)
@@ -228,12 +249,14 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         meta.result = classify_result(front.get("result") or front.get("status") or front.get("outcome"))
         meta.result_line = 2
     if meta.result is None:
-        for f in fields:
-            if is_field(f.label, "result"):
-                r = classify_result(f.value)
-                if r:
-                    meta.result, meta.result_line = r, f.line
-                    break
+        # A status worded in text beats one given only as a mark (⚠️ DO NOT TRUST).
+        judged = [(classify_result(f.value), f) for f in fields if is_field(f.label, "result")]
+        judged = [(r, f) for r, f in judged if r]
+        worded = [(r, f) for r, f in judged if classify_result(_MARKS_ONLY.sub("", f.value))]
+        pick = (worded or judged or [None])[0]
+        if pick:
+            meta.result, meta.result_line = pick[0], pick[1].line
+            meta.result_by_mark = not worded
 
     meta.project = front.get("project") or None
     if front.get("tags"):

@@ -135,12 +135,19 @@ MARK_OUTCOME = {
 
 RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
-    ("partial", r"\bpartial(ly)?\b|\bin progress\b|\bongoing\b|\bincomplete\b|\bmostly\b|\bwip\b|\b\d+/\d+\b|\bblocked on\b|partiel|部分|en cours|một phần"),
+    ("partial", r"\bpartial(ly)?\b|\bin progress\b|\bongoing\b|\bincomplete\b|\bmostly\b|\bwip\b|\bblocked on\b|\brequires? (deeper )?investigation\b|partiel|部分|en cours|một phần"),
     ("failure", r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix)\b|échec|失敗|thất bại"),
     ("success", r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành"),
 )
 
 MARK_RESULT = {"\u2705": "success", "\u274c": "failure", "\u26a0": "partial", "\U0001f7e1": "partial"}
+
+# Sections whose opening text judges the whole session.
+VERDICT_SECTIONS = (
+    r"summary", r"executive summary", r"conclusion", r"outcome", r"result", r"results",
+    r"final status", r"status", r"verdict", r"honest conclusion", r"wrap[- ]?up", r"tl;?dr",
+    r"まとめ", r"結論", r"résumé", r"conclusion", r"bilan", r"kết luận", r"tóm tắt",
+)
 
 # --- priorities -------------------------------------------------------------------
 
