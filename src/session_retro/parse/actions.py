@@ -92,7 +92,11 @@ def _is_group(item: Block) -> bool:
     if not nested:
         return False
     t = (item.inline.text if item.inline else "").strip()
-    return not t or t.endswith((":", "：")) or (item.inline.lead_strong == t.strip("*: ") and len(t) < 40)
+    if not t:
+        return True
+    if item.inline.lead_strong and item.inline.lead_strong.strip(" :") == t.strip(" :") and len(t) < 40:
+        return True
+    return t.endswith((":", "：")) and len(t) < 40
 
 
 def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
@@ -112,15 +116,49 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
     return out
 
 
+_TODO_LABEL = re.compile(r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I)
+
+
 def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
-    """Task-list items anywhere in these blocks (nested lists included)."""
+    """Task-list items and "TODO:" items anywhere in these blocks (nested lists included)."""
     out = []
     for b in blocks:
         for x in b.walk():
-            if x.kind == "item" and x.task is not None:
+            if x.kind != "item":
+                continue
+            if x.task is not None:
+                a = _make(x, prio)
+            elif x.inline is not None and _TODO_LABEL.match(x.inline.text):
                 a = _make(x, prio)
                 if a:
-                    out.append(a)
+                    a.text = _TODO_LABEL.sub("", a.text).strip()
+            else:
+                a = None
+            if a:
+                out.append(a)
+    return out
+
+
+_TASK_COL = re.compile(r"task|item|action|todo|what|description|work|dette|tâche|élément|内容|タスク", re.I)
+_PRIO_COL = re.compile(r"priority|priorité|prio|優先", re.I)
+
+
+def _table_items(table: Block, prio: str | None) -> list[RawAction]:
+    """Rows of a table under a to-do heading: one item each."""
+    if len(table.rows) < 2:
+        return []
+    header = table.rows[0][1]
+    pcol = next((i for i, h in enumerate(header) if _PRIO_COL.search(h)), None)
+    tcol = next((i for i, h in enumerate(header) if _TASK_COL.search(h) and i != pcol), 0)
+    scol = next((i for i, h in enumerate(header) if re.search(r"status|état|done", h, re.I)), None)
+    out = []
+    for line, cells in table.rows[1:]:
+        if tcol >= len(cells) or not cells[tcol].strip():
+            continue
+        own, text = tag_priority(cells[tcol])
+        p = own or (priority_of_word(cells[pcol]) if pcol is not None and pcol < len(cells) else None) or prio
+        done = bool(scol is not None and scol < len(cells) and re.search(r"\b(done|complete[d]?)\b|\u2705", cells[scol], re.I))
+        out.append(RawAction(clean_item_text(text), p, done, line))
     return out
 
 
@@ -161,6 +199,8 @@ def extract_actions(root: Section) -> list[RawAction]:
                     continue
                 if b.kind == "list" and label_todo:
                     out.extend(_list_items(b, prio))
+                elif b.kind == "table" and label_todo:
+                    out.extend(_table_items(b, prio))
                 elif b.kind in ("list", "quote"):
                     out.extend(_tasks_in([b], prio))
             # A sub-heading under a to-do heading with no list of its own is an item.

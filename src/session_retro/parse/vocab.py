@@ -53,6 +53,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"remaining( work| tasks| items)?", r"future work", r"improvement actions?",
         r"unfinished( work)?", r"tasks? pending", r"pending tasks?", r"backlog",
         r"still to do", r"open questions? and tasks", r"what'?s next", r"deployment checklist",
+        r"still open", r"deferred", r"(gaps?|items?|work) (still )?open", r"left to do",
+        r"non[- ]trait[ée]e?s?", r"reste à faire", r"à traiter",
         r"次のステップ", r"今後の(課題|対応|タスク)", r"やること", r"todo",
         r"prochaines? étapes?", r"actions? à (mener|faire)", r"à faire", r"suites? à donner",
         r"reste à faire", r"việc cần làm", r"bước tiếp theo", r"hành động",
