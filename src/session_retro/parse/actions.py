@@ -54,9 +54,11 @@ def tag_priority(text: str) -> tuple[str | None, str]:
 
 
 def heading_priority(title: str) -> str | None:
-    m = vocab.PRIORITY_HEADING.match(heading_words(title).replace("priority", "priority"))
+    """Priority named by a heading ("### 🟥 HIGH priority", "### CRITICAL (Immediate - 2h)")."""
+    bare = re.sub(r"\([^)]*\)", " ", title)
+    m = vocab.PRIORITY_HEADING.match(heading_words(bare))
     if not m:
-        m = vocab.PRIORITY_HEADING.match(title)
+        m = vocab.PRIORITY_HEADING.match(bare.strip())
     if not m:
         return None
     word = next(g for g in m.groups() if g)
@@ -174,6 +176,22 @@ def _todo_state(sec: Section) -> tuple[bool, bool]:
     return False, False
 
 
+_NUMBERED_LABEL = re.compile(r"^\W*\d+[.)]\s+")
+
+
+def _is_item_heading(sec: Section) -> bool:
+    """A sub-heading under a to-do heading that is itself one item.
+
+    It is one when it holds no list or table of its own. Priority headings
+    ("### HIGH priority") and to-do headings group items.
+    """
+    if sec.heading is None or sec.parent is None or sec.has("actions") or sec.has("done_list"):
+        return False
+    if heading_priority(sec.title) or not _todo_state(sec.parent)[0]:
+        return False
+    return not any(b.kind in ("list", "table") for b in sec.blocks) and not sec.children
+
+
 def extract_actions(root: Section) -> list[RawAction]:
     out: list[RawAction] = []
     for sec in root.walk():
@@ -187,9 +205,27 @@ def extract_actions(root: Section) -> list[RawAction]:
         if done_sec:
             continue
         if todo:
+            if any(_is_item_heading(a) for a in (sec, *sec.ancestors()) if a is not sec) :
+                continue  # inside an item's own section: details, not items
+            if _is_item_heading(sec):
+                own, text = tag_priority(sec.title)
+                text = clean_item_text(re.sub(r"^\W*\d+[.)]\s+", "", text))
+                if text:
+                    out.append(RawAction(text, own or prio, False, sec.line))
+                continue
             label_todo = True
+            details_next = False
             for b in sec.blocks:
                 lab = label_of(b)
+                if lab is not None and _NUMBERED_LABEL.match(b.inline.text):
+                    # "**1. Debug the client**" then a list of steps: one item.
+                    own, text = tag_priority(_NUMBERED_LABEL.sub("", lab))
+                    out.append(RawAction(clean_item_text(text), own or prio, False, b.line))
+                    details_next = True
+                    continue
+                if details_next and b.kind == "list":
+                    continue
+                details_next = False
                 if lab is not None:
                     k = kinds_of(lab)
                     label_todo = not ("done_list" in k and "actions" not in k)
@@ -203,15 +239,6 @@ def extract_actions(root: Section) -> list[RawAction]:
                     out.extend(_table_items(b, prio))
                 elif b.kind in ("list", "quote"):
                     out.extend(_tasks_in([b], prio))
-            # A sub-heading under a to-do heading with no list of its own is an item.
-            if sec.heading is not None and sec.parent is not None and not sec.has("actions"):
-                parent_todo, _ = _todo_state(sec.parent)
-                has_list = any(b.kind == "list" for b in sec.blocks) or sec.children
-                if parent_todo and not has_list and not heading_priority(sec.title):
-                    own, text = tag_priority(sec.title)
-                    text = clean_item_text(text)
-                    if text:
-                        out.insert(len(out), RawAction(text, own or prio, False, sec.line))
             continue
         # Outside to-do sections: task boxes still state work, and a bold label
         # ("**Next Steps:**") followed by a list acts as a to-do heading.

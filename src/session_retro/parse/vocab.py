@@ -48,14 +48,14 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"đề xuất", r"khuyến nghị",
     ),
     "actions": (
-        r"action items?", r"actions?", r"next steps?", r"todos?", r"to[- ]dos?",
+        r"action items?", r"actions?", r"next steps?", r"todos?(?! \d)", r"to[- ]dos?(?! \d)",
         r"follow[- ]?ups?", r"open items?", r"outstanding( items| work| tasks)?",
         r"remaining( work| tasks| items)?", r"future work", r"improvement actions?",
         r"unfinished( work)?", r"tasks? pending", r"pending tasks?", r"backlog",
         r"still to do", r"open questions? and tasks", r"what'?s next", r"deployment checklist",
         r"still open", r"deferred", r"(gaps?|items?|work) (still )?open", r"left to do",
         r"non[- ]trait[ée]e?s?", r"reste à faire", r"à traiter",
-        r"次のステップ", r"今後の(課題|対応|タスク)", r"やること", r"todo",
+        r"次のステップ", r"今後の(課題|対応|タスク)", r"やること",
         r"prochaines? étapes?", r"actions? à (mener|faire)", r"à faire", r"suites? à donner",
         r"reste à faire", r"việc cần làm", r"bước tiếp theo", r"hành động",
     ),
@@ -64,6 +64,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"verification", r"verified", r"success criteria", r"test plan", r"checks?",
         r"acceptance criteria", r"deliverables", r"files? (created|changed|modified)",
         r"changes made", r"summary", r"réalisé", r"terminé", r"完了",
+        r"hypothes[ie]s", r"findings", r"observations", r"evidence", r"achievements",
     ),
     "time_analysis": (
         r"time (analysis|breakdown|allocation|spent|accounting)", r"time by phase",
@@ -117,7 +118,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ("abandoned", r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|abandonné|放棄|諦め|bỏ dở"),
     ("partial", r"\bpartial(ly)?( success| fix| win)?\b|\bhalf[- ]working\b|\bled (me|us) to\b|\bhelped( narrow)?\b|\bgot part of the way\b|\bsome progress\b|\bworks? but\b|\bmostly work|partiel(le)?|部分的|một phần"),
     ("succeeded", r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決|通った|うまくいった|thành công"),
-    ("failed", r"\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
+    ("failed", r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
 )
 
 MARK_OUTCOME = {
