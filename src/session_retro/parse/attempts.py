@@ -16,7 +16,7 @@ from .dates import leading_time
 from .durations import Duration, clock_minutes, find_duration
 from .fields import fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
-from .sections import Section, label_of
+from .sections import Section, kinds_of, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
 _NUMBERED = re.compile(
@@ -206,7 +206,7 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
     """Sub-headings of a "What I tried" section, when it has no numbered ones."""
     out = []
     for sec in root.walk():
-        if not sec.has("attempts") or sec.has("solution"):
+        if not sec.has("attempts") or sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
             continue
         if any(a.has("attempts") for a in sec.ancestors()):
             continue
@@ -229,17 +229,28 @@ _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因",
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
 
+def _in_numbered_attempt(sec: Section) -> bool:
+    return any(
+        s.heading is not None and _NUMBERED.match(heading_words_keep(s.title)) for s in (sec, *sec.ancestors())
+    )
+
+
 def from_tables(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
-        in_attempts = (sec.within("attempts") or sec.has("timeline")) and not sec.has("time_analysis")
+        # A table inside one attempt's section is that attempt's detail.
+        if _in_numbered_attempt(sec):
+            continue
+        in_attempts = (sec.has("attempts") or sec.has("timeline")) and not sec.has("time_analysis")
         for b in sec.blocks:
             if b.kind != "table" or len(b.rows) < 2:
                 continue
             header = [h.strip() for h in b.rows[0][1]]
-            num_col = next((i for i, h in enumerate(header) if _NUM_COLS.match(h)), None)
+            num_col = next((i for i, h in enumerate(header) if _NUM_COLS.match(h) or re.match(r"^\W*\w+\s*#\W*$", h)), None)
             has_attempt_word = any(re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header)
-            if not (in_attempts or has_attempt_word):
+            # "Error # | ... | Time Lost": numbered mistakes, each costing time.
+            waste_table = num_col is not None and any(re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header)
+            if not (in_attempts or has_attempt_word or waste_table):
                 continue
             if any(re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I) for h in header):
                 continue
@@ -257,14 +268,14 @@ def from_tables(root: Section) -> list[RawAttempt]:
             for line, cells in b.rows[1:]:
                 if appr >= len(cells):
                     continue
-                if re.match(r"^\W*(total|sum|合計|totale?)\b", " ".join(cells[:2]), re.I):
+                if any(re.match(r"^\W*(total|sum|合計|totale?)\b", c, re.I) for c in cells):
                     continue
                 text = cells[appr]
                 dur = find_duration(cells[dur_col], clock=False) if dur_col is not None and dur_col < len(cells) else None
-                outcome = "unknown"
+                outcome = "failed" if waste_table else "unknown"
                 if out_col is not None and out_col < len(cells):
                     outcome = value_outcome(cells[out_col]) or "unknown"
-                else:
+                elif not waste_table:
                     outcome = mark_outcome(" ".join(cells)) or ("failed" if not re.search(r"^\W*(none|n/?a|-)?\W*$", text, re.I) and re.search(r"fail|error|issue|mistake", " ".join(header), re.I) else "unknown")
                     if re.search(r"^\W*(none|n/?a)\W*$", text, re.I) or re.search(r"\bsuccess\b", " ".join(cells), re.I):
                         outcome = "succeeded"
@@ -293,20 +304,54 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     return RawAttempt(approach, item.line, dur, outcome)
 
 
+_ATTEMPT_LEAD = re.compile(
+    r"^\W*((first|second|third|fourth|fifth|next|final|last|\d+(st|nd|rd|th)?)\s+)?(attempt|try|approach)\b"
+    r"|^\W*final (scope|approach|fix|plan)\b",
+    re.I,
+)
+
+
+def _lead_attempts(root: Section) -> list[RawAttempt]:
+    """List items led by "**First attempt**: X" / "**Final scope**: Y", wherever they are."""
+    out = []
+    for sec in root.walk():
+        for b in sec.blocks:
+            if b.kind != "list":
+                continue
+            for item in b.children:
+                inl = item.inline
+                if inl is None or not inl.lead_strong or not _ATTEMPT_LEAD.match(inl.lead_strong):
+                    continue
+                rest = inl.text[len(inl.lead_strong):].lstrip(" :：-–—")
+                if not rest:
+                    continue
+                out.append(RawAttempt(clean_approach(rest), item.line, find_duration(rest, clock=False), words_outcome(rest) or "unknown"))
+    return out if len(out) >= 2 else []
+
+
 def from_lists(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
-        if not sec.has("attempts") or sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
+        if sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
             continue
+        in_attempts = sec.has("attempts")
+        label_attempts = False
         for b in sec.blocks:
-            if b.kind == "list":
+            lab = label_of(b)
+            if lab is not None and b.inline is not None and b.inline.text.rstrip().endswith((":", "：")):
+                label_attempts = "attempts" in kinds_of(lab)
+                continue
+            if b.kind == "list" and (in_attempts or label_attempts):
                 for item in b.children:
                     if leading_time(item.plain):
                         continue
                     a = _item_attempt(item)
                     if a:
                         out.append(a)
-            elif b.kind == "paragraph" and b.inline and b.inline.lead_strong and label_of(b) is None:
+            elif not in_attempts:
+                label_attempts = False
+                continue
+            elif b.kind == "paragraph" and b.inline and b.inline.lead_strong:
                 # "**Did X** → what happened" one-line paragraphs.
                 lead = b.inline.lead_strong
                 if len(lead) > 5:
@@ -355,7 +400,7 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
     explicit form (numbered headings) does.
     """
     best: list[RawAttempt] = []
-    for readers in ((from_numbered_headings, from_tables), (from_section_headings, from_lists)):
+    for readers in ((from_numbered_headings, from_tables), (from_section_headings, from_lists, _lead_attempts)):
         for reader in readers:
             found = reader(root)
             if len(found) > len(best):

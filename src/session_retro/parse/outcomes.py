@@ -41,6 +41,14 @@ def label_verdict(label: str) -> str | None:
     return None
 
 
+_SCORE = re.compile(r"(?<![\d/.])(\d+)\s*/\s*(\d+)(?![\d/])")
+
+
 def value_outcome(text: str) -> str | None:
-    """Outcome of a status/result value or a table cell: words first, then marks."""
+    """Outcome of a status/result value or a table cell: a score ("0/29 wins"),
+    then words, then marks."""
+    m = _SCORE.match(text.strip(" *_"))
+    if m and int(m.group(2)) > 0 and int(m.group(1)) <= int(m.group(2)):
+        got, of = int(m.group(1)), int(m.group(2))
+        return "succeeded" if got == of else "failed" if got == 0 else "partial"
     return words_outcome(text) or mark_outcome(text)

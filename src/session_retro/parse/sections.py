@@ -26,8 +26,15 @@ def heading_words(text: str) -> str:
     return " ".join(t.split())
 
 
+# Kinds a heading must name first ("What I tried", "Failed attempts"): a heading
+# that only mentions them in passing ("Mistakes Are Learnings") is about something else.
+_LEADING_KINDS = frozenset({"attempts"})
+
+
 @cache
 def _section_re(kind: str) -> re.Pattern[str]:
+    if kind in _LEADING_KINDS:
+        return re.compile(r"^(?:the |my |our |key |\w+ )?" + vocab.words_re(vocab.SECTION_WORDS[kind]) + r"(?![\w])", re.I)
     return vocab.compile_section(kind)
 
 

@@ -18,7 +18,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"what (i|we) tried", r"things (i |we )?tried", r"tried( and (failed|reverted))?",
         r"approaches tried", r"fix attempts?", r"failed (attempts?|approaches|fixes)",
         r"dead ends?", r"what didn'?t work", r"what did not work", r"didn'?t work",
-        r"attempts( timeline| log| history)?", r"key mistakes", r"mistakes( made)?",
+        r"attempts( timeline| log| history)?", r"key mistakes", r"mistakes made",
         r"failed experiments", r"approaches",
         r"試したこと", r"うまくいかなかった", r"試行", r"tentatives?", r"essais?",
         r"ce qui n'a pas (marché|fonctionné)", r"approches? essayée?s?",
