@@ -173,10 +173,8 @@ def _section_body(sec: Section) -> list[Block]:
 def from_numbered_headings(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
-        if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
+        if not _is_attempt_heading(sec):
             continue
-        if sec.level == 1 and sec.parent is root and not sec.within("attempts"):
-            continue  # the document's title ("Fix Attempt 9 - ..."), not one attempt
         if sec.within("actions") and not sec.has("attempts"):
             continue
         out.append(_heading_attempt(sec))
@@ -229,10 +227,15 @@ _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因",
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
 
+def _is_attempt_heading(sec: Section) -> bool:
+    """A numbered attempt heading ("### Attempt 3: ..."), not the document's title."""
+    if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
+        return False
+    return not (sec.level == 1 and sec.parent is not None and sec.parent.level == 0 and not sec.within("attempts"))
+
+
 def _in_numbered_attempt(sec: Section) -> bool:
-    return any(
-        s.heading is not None and _NUMBERED.match(heading_words_keep(s.title)) for s in (sec, *sec.ancestors())
-    )
+    return any(_is_attempt_heading(s) for s in (sec, *sec.ancestors()))
 
 
 def from_tables(root: Section) -> list[RawAttempt]:
@@ -332,9 +335,9 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
 def from_lists(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
-        if sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
+        if sec.has("solution"):
             continue
-        in_attempts = sec.has("attempts")
+        in_attempts = sec.has("attempts") and not (sec.has("lessons") or sec.has("recommendations"))
         label_attempts = False
         for b in sec.blocks:
             lab = label_of(b)
