@@ -94,6 +94,7 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
     label_cls = None
     status_cls = None
     duration = None
+    duration_rank = 99
     root = None
     should = None
     pending_label: str | None = None
@@ -115,8 +116,11 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
                     label_cls = v
                 if status_cls is None and is_field(f.label, "attempt_status") and f.value:
                     status_cls = value_outcome(f.value)
-                if duration is None and is_field(f.label, "attempt_minutes"):
-                    duration = find_duration(f.value, clock=False)
+                if is_field(f.label, "attempt_minutes"):
+                    rank = _duration_rank(f.label)
+                    d = find_duration(f.value, clock=False)
+                    if d is not None and (duration is None or rank < duration_rank):
+                        duration, duration_rank = d, rank
                 if root is None and is_field(f.label, "root_cause") and f.value:
                     root = f.value
                 if should is None and is_field(f.label, "should_have") and f.value:
@@ -143,11 +147,40 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
         outcome = label_cls
     elif head_words and head_words != "unknown":
         outcome = head_words
+    elif _MISTAKE_HEADING.match(heading_text):
+        outcome = "failed"  # a mistake is an approach taken and judged wrong
     else:
-        outcome = words_outcome(_body_text(blocks)) or "unknown"
+        outcome = _last_verdict(blocks) or "unknown"
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
         outcome = "partial"
     return outcome, duration, root, should
+
+
+_MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
+
+
+def _duration_rank(label: str) -> int:
+    """Which of an attempt's time fields states its length best: waste first."""
+    low = label.lower()
+    if re.search(r"wasted|lost|perdu", low):
+        return 0
+    if re.search(r"time|duration|spent|durée", low):
+        return 1
+    return 2
+
+
+def _last_verdict(blocks: list[Block]) -> str | None:
+    """The verdict of an attempt's body: its last paragraph or item that judges.
+
+    Bodies tell the story in order and end with what happened, so the last
+    judging sentence wins over words met on the way ("works locally, but...").
+    """
+    texts = [x.inline.text for b in blocks for x in b.walk() if x.inline is not None and x.kind != "heading"]
+    for text in reversed(texts):
+        cls = words_outcome(text)
+        if cls:
+            return cls
+    return None
 
 
 def _says_time_wasted(blocks: list[Block]) -> bool:
