@@ -115,21 +115,22 @@ def infer_result(root, attempts, text: str = "") -> str | None:
                 vals = [cells[col] for _, cells in b.rows[1:] if col < len(cells)]
                 if vals and all(re.search(r"\b(done|complete[d]?|merged|shipped)\b|\u2705", v, re.I) for v in vals):
                     return "success"
+    title = next((s.title for s in root.walk() if s.level == 1), "")
+    ok = len(_DOC_SUCCESS.findall(text))
+    bad = len(_DOC_FAILURE.findall(text))
     if attempts:
-        last = attempts[-1].outcome
-        if last is Outcome.SUCCEEDED:
+        if attempts[-1].outcome is Outcome.SUCCEEDED:
             return "success"
-        has_solution = any(s.has("solution") for s in root.walk())
         if any(a.outcome is Outcome.SUCCEEDED for a in attempts):
             return "partial"
         if all(a.outcome.is_waste for a in attempts):
-            return "success" if has_solution else "failure"
+            # Failed side attempts in a session that still got its work done
+            # (a solution section, a log of shipped work) do not fail it.
+            has_solution = any(s.has("solution") for s in root.walk())
+            return "success" if has_solution or (ok >= 2 and ok >= 2 * bad) else "failure"
     # Last resort: the balance of the document's own verdict words, title included.
-    title = next((s.title for s in root.walk() if s.level == 1), "")
     if _DOC_FAILURE.search(title):
         return "failure"
-    ok = len(_DOC_SUCCESS.findall(text))
-    bad = len(_DOC_FAILURE.findall(text))
     if ok >= 2 and ok >= 2 * bad:
         return "success"
     if bad >= 2 and bad >= 2 * ok:

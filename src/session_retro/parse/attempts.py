@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import vocab
 from .blocks import Block
 from .dates import leading_time
 from .durations import Duration, clock_minutes, find_duration
@@ -156,6 +157,7 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
     return outcome, duration, root, should
 
 
+_FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
 _MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
 
 
@@ -361,7 +363,12 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
                 rest = inl.text[len(inl.lead_strong):].lstrip(" :：-–—")
                 if not rest:
                     continue
-                out.append(RawAttempt(clean_approach(rest), item.line, find_duration(rest, clock=False), words_outcome(rest) or "unknown"))
+                final = bool(re.match(r"^\W*(final|last)\b", inl.lead_strong, re.I))
+                out.append(RawAttempt(clean_approach(rest), item.line, find_duration(rest, clock=False), words_outcome(rest) or ("succeeded" if final else "unknown")))
+    # "First attempt", "Second attempt", "Final scope": each plan was dropped for the next.
+    for a in out[:-1]:
+        if a.outcome == "unknown":
+            a.outcome = "abandoned"
     return out if len(out) >= 2 else []
 
 
@@ -372,17 +379,25 @@ def from_lists(root: Section) -> list[RawAttempt]:
             continue
         in_attempts = sec.has("attempts") and not (sec.has("lessons") or sec.has("recommendations"))
         label_attempts = False
+        lab_text = ""
         for b in sec.blocks:
             lab = label_of(b)
             if lab is not None and b.inline is not None and b.inline.text.rstrip().endswith((":", "：")):
                 label_attempts = "attempts" in kinds_of(lab)
+                lab_text = lab
                 continue
             if b.kind == "list" and (in_attempts or label_attempts):
+                # Under "What didn't work" / "Key mistakes", an item with no
+                # verdict of its own failed: the heading judged it.
+                context = lab_text if label_attempts else sec.title
+                failed_here = bool(_FAILED_SECTION.search(context or ""))
                 for item in b.children:
                     if leading_time(item.plain):
                         continue
                     a = _item_attempt(item)
                     if a:
+                        if a.outcome == "unknown" and failed_here:
+                            a.outcome = "failed"
                         out.append(a)
             elif not in_attempts:
                 label_attempts = False

@@ -106,7 +106,9 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"what i should have done", r"should have", r"better approach", r"instead",
         r"lesson", r"ce que j'aurais dû faire",
     ),
-    "attempt_status": (r"status", r"result", r"outcome", r"actual", r"verdict", r"結果", r"résultat"),
+    "attempt_status": (
+        r"(\w+ )?status", r"(\w+ )?results?", r"outcome", r"actual", r"verdict", r"結果", r"résultat",
+    ),
 }
 
 # --- judgements -------------------------------------------------------------------
@@ -117,8 +119,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd)\b|\(pending\)"),
     ("abandoned", r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|abandonné|放棄|諦め|bỏ dở"),
     ("partial", r"\bpartial(ly)?( success| fix| win)?\b|\bhalf[- ]working\b|\bled (me|us) to\b|\bhelped( narrow)?\b|\bgot part of the way\b|\bsome progress\b|\bworks? but\b|\bmostly work|partiel(le)?|部分的|một phần"),
-    ("succeeded", r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決|通った|うまくいった|thành công"),
-    ("failed", r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
+    ("succeeded", r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công"),
+    ("failed", r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
 )
 
 MARK_OUTCOME = {
@@ -144,6 +146,9 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 MARK_RESULT = {"\u2705": "success", "\u274c": "failure", "\u26a0": "partial", "\U0001f7e1": "partial"}
+
+# Section or label words that say everything listed under them failed.
+FAILED_SECTION = r"didn'?t work|did not work|fail(ed|ures?)|dead ends?|mistakes?|what went wrong|うまくいかなかった|失敗|n'a pas (marché|fonctionné)|échecs?"
 
 # Sections whose opening text judges the whole session.
 VERDICT_SECTIONS = (
