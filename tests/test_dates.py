@@ -1,0 +1,139 @@
+"""`parse.dates`: written date forms, validation and clock stamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from session_retro.parse.dates import find_date, find_dates, find_time, invalid_dates, leading_time
+
+FORMS = [
+    pytest.param("2026-02-02", "2026-02-02", None, id="iso"),
+    pytest.param(
+        "**Date**: 2026-02-02 21:00-22:10", "2026-02-02", (21, 0), id="iso-with-clock-range"
+    ),
+    pytest.param("2026-02-02T21:05:33Z", "2026-02-02", (21, 5), id="iso-stamp"),
+    pytest.param("2026/05/04", "2026-05-04", None, id="iso-slashes"),
+    pytest.param("August 14, 2025", "2025-08-14", None, id="english-month-first"),
+    pytest.param("Aug 14 2025", "2025-08-14", None, id="english-abbrev-no-comma"),
+    pytest.param("Sept 3rd, 2025", "2025-09-03", None, id="english-ordinal"),
+    pytest.param("14 August 2025", "2025-08-14", None, id="english-day-first"),
+    pytest.param("14 avril 2026", "2026-04-14", None, id="french"),
+    pytest.param("1er mars 2026", "2026-03-01", None, id="french-premier"),
+    pytest.param("14 août 2025", "2025-08-14", None, id="french-accent"),
+    pytest.param("2026年5月4日", "2026-05-04", None, id="japanese"),
+    pytest.param("14/08/2025", "2025-08-14", None, id="day-first-unambiguous"),
+    pytest.param("08/14/2025", "2025-08-14", None, id="month-first-unambiguous"),
+    pytest.param(
+        "Written on 2026-01-05, about the 2025-12-30 outage", "2026-01-05", None, id="first-wins"
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "iso", "time"), FORMS)
+def test_written_forms(text, iso, time):
+    found = find_date(text)
+    assert found is not None, text
+    assert found.iso == iso
+    assert found.time == time
+
+
+REJECTED = [
+    pytest.param("2026-02-30", id="no-such-day"),
+    pytest.param("February 29, 2025", id="not-a-leap-year"),
+    pytest.param("2026.13.01", id="month-13"),
+    pytest.param("05/04/2026", id="ambiguous-day-month"),
+    pytest.param("version 1.2.3", id="version-number"),
+    pytest.param("", id="empty"),
+]
+
+
+@pytest.mark.parametrize("text", REJECTED)
+def test_rejected(text):
+    assert find_date(text) is None
+
+
+def test_invalid_dates_are_reported_not_rolled_over():
+    # 2026-02-30 must not become 2026-03-02: the parser warns about it instead.
+    assert invalid_dates("on 2026-02-30 and 2026-02-28") == ["2026-02-30"]
+    assert [f.iso for f in find_dates("on 2026-02-30 and 2026-02-28")] == ["2026-02-28"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("at 9:05pm", (21, 5), id="pm"),
+        pytest.param("at 12:00am", (0, 0), id="midnight-am"),
+        pytest.param("21:05", (21, 5), id="24h"),
+        pytest.param("25:00", None, id="out-of-range"),
+    ],
+)
+def test_find_time(text, expected):
+    assert find_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"),
+    [
+        pytest.param("21:05 tried X", (21, 5), id="bare"),
+        pytest.param("[14:02] ran tests", (14, 2), id="bracketed"),
+        pytest.param("**09:10** - rebuilt", (9, 10), id="bold"),
+        pytest.param("tried at 21:05", None, id="not-leading"),
+    ],
+)
+def test_leading_time(text, clock):
+    found = leading_time(text)
+    assert (found[0] if found else None) == clock
+
+
+# ---- properties -------------------------------------------------------------------------
+
+_EN = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
+_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+       "octobre", "novembre", "décembre"]  # fmt: skip
+
+DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
+
+
+def _writers(d: dt.date) -> list[str]:
+    out = [
+        d.isoformat(),
+        f"{d.year}/{d.month:02d}/{d.day:02d}",
+        f"{_EN[d.month - 1]} {d.day}, {d.year}",
+        f"{_EN[d.month - 1][:3]} {d.day} {d.year}",
+        f"{d.day} {_EN[d.month - 1]} {d.year}",
+        f"{d.day} {_FR[d.month - 1]} {d.year}",
+        f"{d.year}年{d.month}月{d.day}日",
+    ]
+    if d.day > 12:
+        out += [f"{d.day}/{d.month:02d}/{d.year}", f"{d.month:02d}/{d.day}/{d.year}"]
+    return out
+
+
+@given(DAYS, st.sampled_from(["", "**Date**: ", "# Retro - ", "Session on "]))
+def test_dates_round_trip(day, prefix):
+    for written in _writers(day):
+        found = find_date(f"{prefix}{written} (notes)")
+        assert found is not None, written
+        assert found.iso == day.isoformat(), written
+
+
+@given(st.integers(1990, 2099), st.integers(1, 12), st.integers(29, 39))
+def test_impossible_iso_days_are_rejected(y, m, d):
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        text = f"{y}-{m:02d}-{d:02d}"
+        assert find_date(text) is None
+        assert invalid_dates(text) == [text]
+
+
+@given(st.text())
+def test_never_raises(text):
+    for found in find_dates(text):
+        dt.date.fromisoformat(found.iso)
+    find_time(text)
+    leading_time(text)
