@@ -118,6 +118,8 @@ def infer_result(root, attempts, text: str = "") -> str | None:
     title = next((s.title for s in root.walk() if s.level == 1), "")
     ok = len(_DOC_SUCCESS.findall(text))
     bad = len(_DOC_FAILURE.findall(text))
+    if _DOC_FAILURE.search(title):
+        return "failure"
     if attempts:
         if attempts[-1].outcome is Outcome.SUCCEEDED:
             return "success"
@@ -128,9 +130,7 @@ def infer_result(root, attempts, text: str = "") -> str | None:
             # (a solution section, a log of shipped work) do not fail it.
             has_solution = any(s.has("solution") for s in root.walk())
             return "success" if has_solution or (ok >= 2 and ok >= 2 * bad) else "failure"
-    # Last resort: the balance of the document's own verdict words, title included.
-    if _DOC_FAILURE.search(title):
-        return "failure"
+    # Last resort: the balance of the document's own verdict words.
     if ok >= 2 and ok >= 2 * bad:
         return "success"
     if bad >= 2 and bad >= 2 * ok:

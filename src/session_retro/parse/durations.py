@@ -75,6 +75,8 @@ def _unit_minutes(unit: str) -> float | None:
 
 
 def _clean(x: float) -> float:
+    if not math.isfinite(x):
+        return x  # left for _valid to reject; int(inf) would raise
     x = round(x, 2)
     return float(int(x)) if x == int(x) else x
 
