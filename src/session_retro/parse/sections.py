@@ -38,9 +38,15 @@ def _section_re(kind: str) -> re.Pattern[str]:
     return vocab.compile_section(kind)
 
 
+_NEGATED_DONE = re.compile(r"\bnot (yet )?(done|completed?|tested|verified|finished|shipped)\b", re.I)
+
+
 def kinds_of(title: str) -> frozenset[str]:
     words = heading_words(title)
-    return frozenset(k for k in vocab.SECTION_WORDS if _section_re(k).search(words))
+    kinds = {k for k in vocab.SECTION_WORDS if _section_re(k).search(words)}
+    if _NEGATED_DONE.search(words):
+        kinds.discard("done_list")  # "Follow-ups NOT done this session" is work left
+    return frozenset(kinds)
 
 
 @dataclass(slots=True)

@@ -53,7 +53,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"remaining( work| tasks| items)?", r"future work", r"improvement actions?",
         r"unfinished( work)?", r"tasks? pending", r"pending tasks?", r"backlog",
         r"still to do", r"open questions? and tasks", r"what'?s next", r"deployment checklist",
-        r"still open", r"deferred", r"(gaps?|items?|work) (still )?open", r"left to do",
+        r"still open", r"deferred", r"not yet (tested|done|verified|implemented|fixed)",
+        r"not done", r"needs? (verification|testing)", r"(gaps?|items?|work) (still )?open", r"left to do",
         r"non[- ]trait[ée]e?s?", r"reste à faire", r"à traiter",
         r"次のステップ", r"今後の(課題|対応|タスク)", r"やること",
         r"prochaines? étapes?", r"actions? à (mener|faire)", r"à faire", r"suites? à donner",
@@ -212,7 +213,8 @@ def words_re(words: tuple[str, ...]) -> str:
 
 
 def compile_section(kind: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w])" + words_re(SECTION_WORDS[kind]) + r"(?![\w])", re.IGNORECASE)
+    # Hyphens bind words: "action-event" is no "action".
+    return re.compile(r"(?<![\w-])" + words_re(SECTION_WORDS[kind]) + r"(?![\w-])", re.IGNORECASE)
 
 
 def compile_field(kind: str) -> re.Pattern[str]:
