@@ -96,6 +96,7 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
     status_cls = None
     duration = None
     duration_rank = 99
+    status_worded = False
     root = None
     should = None
     pending_label: str | None = None
@@ -115,8 +116,15 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
                 v = label_verdict(f.label)
                 if v and (label_cls is None or _rank(v) > _rank(label_cls)):
                     label_cls = v
-                if status_cls is None and is_field(f.label, "attempt_status") and f.value:
-                    status_cls = value_outcome(f.value)
+                if is_field(f.label, "attempt_status") and f.value:
+                    # The last status line that says it in words is the attempt's
+                    # final word; a bare mark counts only when none does.
+                    worded = value_outcome(_MARKS.sub(" ", f.value))
+                    if worded:
+                        status_cls = worded
+                        status_worded = True
+                    elif not status_worded and status_cls is None:
+                        status_cls = mark_outcome(f.value)
                 if is_field(f.label, "attempt_minutes"):
                     rank = _duration_rank(f.label)
                     d = find_duration(f.value, clock=False)
