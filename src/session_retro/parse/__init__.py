@@ -120,6 +120,8 @@ def infer_result(root, attempts, text: str = "") -> str | None:
     bad = len(_DOC_FAILURE.findall(text))
     if _DOC_FAILURE.search(title):
         return "failure"
+    has_solution = any(s.has("solution") for s in root.walk())
+    has_workaround = any(s.has("workaround") for s in root.walk())
     if attempts:
         if attempts[-1].outcome is Outcome.SUCCEEDED:
             return "success"
@@ -127,9 +129,13 @@ def infer_result(root, attempts, text: str = "") -> str | None:
             return "partial"
         if all(a.outcome.is_waste for a in attempts):
             # Failed side attempts in a session that still got its work done
-            # (a solution section, a log of shipped work) do not fail it.
-            has_solution = any(s.has("solution") for s in root.walk())
+            # (a solution section, a log of shipped work) do not fail it; a
+            # workaround gets it part of the way.
+            if has_workaround:
+                return "partial"
             return "success" if has_solution or (ok >= 2 and ok >= 2 * bad) else "failure"
+    elif has_solution:
+        return "success"
     # Last resort: the balance of the document's own verdict words.
     if ok >= 2 and ok >= 2 * bad:
         return "success"

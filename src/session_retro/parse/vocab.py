@@ -73,9 +73,11 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "ideal": (r"ideal timeline", r"ideal (path|flow)", r"if we had known", r"success metrics"),
     "solution": (
-        r"(the )?solution", r"what worked", r"the (actual|real|final) fix", r"the fix",
-        r"fix applied", r"resolution", r"回避策", r"解決策", r"solution retenue",
+        r"(the )?solution", r"what worked", r"(the )?(actual|real|final) fix", r"the fix",
+        r"fix applied", r"resolution", r"corrective actions?", r"解決策", r"solution retenue",
     ),
+    # A way around the problem, not a fix: the session got only part of the way.
+    "workaround": (r"workarounds?", r"回避策", r"contournement", r"solution de contournement"),
     "key_takeaway": (r"key takeaway", r"key insight", r"tl;?dr", r"bottom line"),
 }
 
