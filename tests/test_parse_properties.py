@@ -102,3 +102,9 @@ def test_ingest_and_parse_never_raise_on_bytes(data):
 def test_ingest_error_is_the_only_exception(data):
     with pytest.raises(IngestError):
         clean_text(data, max_bytes=40)
+
+
+def test_regression_overlong_number_in_heading():
+    # Shrunk by hypothesis: a 400-digit duration overflowed to inf and crashed parse.
+    s = parse_session("### Attempt 1: x (" + "9" * 400 + " min) ❌\n", "x.md")
+    assert s.attempts[0].minutes is None
