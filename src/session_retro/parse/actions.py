@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import vocab
 from .blocks import Block
@@ -53,6 +54,7 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     return prio, stripped or text
 
 
+@lru_cache(maxsize=16384)
 def heading_priority(title: str) -> str | None:
     """Priority named by a heading ("### 🟥 HIGH priority", "### CRITICAL (Immediate - 2h)")."""
     bare = re.sub(r"\([^)]*\)", " ", title)

@@ -84,6 +84,8 @@ class Block:
     """Table: (line, cells) with the header row first."""
     text: str = ""
     """Code block or front matter body, verbatim."""
+    fields: list | None = None
+    """Key-value fields of this block's lines, computed once (see `fields.fields_of`)."""
     info: str = ""
     """Code fence info string."""
 
@@ -112,6 +114,9 @@ class _LineIndex:
 
 
 _VERBATIM = {"code", "front_matter", "html"}
+_INLINE_TAGS = frozenset(
+    {"Strong", "Emphasis", "Strikethrough", "Link", "Image", "TableCell", "Superscript", "Subscript"}
+)
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -128,7 +133,6 @@ def parse_blocks(text: str) -> list[Block]:
 
     for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
         start = rng["start"]
-        line = idx.line(start)
         if isinstance(event, dict):
             ((name, val),) = event.items()
         else:
@@ -136,8 +140,12 @@ def parse_blocks(text: str) -> list[Block]:
 
         if name == "Start":
             tag = val if isinstance(val, str) else next(iter(val))
+            if tag in _INLINE_TAGS:
+                line = end_line = 0  # inline spans need no line of their own
+            else:
+                line = idx.line(start)
+                end_line = idx.line(max(rng["end"] - 1, start))
             tval = None if isinstance(val, str) else val[tag]
-            end_line = idx.line(max(rng["end"] - 1, start))
             parent = stack[-1]
             if tag == "Paragraph":
                 if (
@@ -244,13 +252,13 @@ def parse_blocks(text: str) -> list[Block]:
                 continue  # comments and <br> carry no reflection content
             if name == "Code":
                 s = f"`{s}`"
-            if cell is not None:
-                cell.add(s, line)
-            elif inls:
-                inls[-1].add(s, line)
+            cur = cell if cell is not None else (inls[-1] if inls else None)
+            if cur is not None:
+                # Only the first piece of a line needs its line number.
+                cur.add(s, idx.line(start) if not cur.lines else 0)
         elif name in ("SoftBreak", "HardBreak"):
             if cell is not None:
-                cell.add(" ", line)
+                cell.add(" ", 0)
             elif inls:
                 inls[-1].brk(idx.line(rng["end"]))
         elif name == "TaskListMarker":
@@ -259,6 +267,7 @@ def parse_blocks(text: str) -> list[Block]:
                     b.task = bool(val)
                     break
         elif name == "Rule":
+            line = idx.line(start)
             top.children.append(Block("rule", line, line))
     return root.children
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Unit words to minutes per unit. Add a language here.
 _UNITS: tuple[tuple[str, float], ...] = (
@@ -66,6 +67,7 @@ def _num(s: str) -> float:
     return float(s.replace(",", "."))
 
 
+@lru_cache(maxsize=512)
 def _unit_minutes(unit: str) -> float | None:
     u = unit.lower()
     for pattern, mult in _UNITS:

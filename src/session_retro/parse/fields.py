@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from . import vocab
 from .blocks import Block
@@ -25,17 +25,21 @@ class Field:
     line: int
 
 
-def fields_of(block: Block) -> Iterator[Field]:
-    """Fields written in a paragraph's or item's lines."""
+def fields_of(block: Block) -> list[Field]:
+    """Fields written in a paragraph's or item's lines (computed once per block)."""
+    if block.fields is not None:
+        return block.fields
+    out: list[Field] = []
     inl = block.inline
-    if inl is None:
-        return
-    for text, line in zip(inl.lines, inl.line_nos, strict=False):
-        m = _LABEL.match(text)
-        if m:
-            label = m.group("label").strip(" *_`")
-            if label and not label[0].isdigit():
-                yield Field(label, m.group("value").strip(), line)
+    if inl is not None:
+        for text, line in zip(inl.lines, inl.line_nos, strict=False):
+            m = _LABEL.match(text)
+            if m:
+                label = m.group("label").strip(" *_`")
+                if label and not label[0].isdigit():
+                    out.append(Field(label, m.group("value").strip(), line))
+    block.fields = out
+    return out
 
 
 @cache
@@ -43,6 +47,7 @@ def _field_re(kind: str) -> re.Pattern[str]:
     return vocab.compile_field(kind)
 
 
+@lru_cache(maxsize=8192)
 def is_field(label: str, kind: str) -> bool:
     return bool(_field_re(kind).match(_strip_marks(label)))
 

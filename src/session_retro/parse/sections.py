@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from . import vocab
 from .blocks import Block
@@ -19,6 +19,7 @@ _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivx]+[.)]|[a-z][.)])\s+", r
 _SYMBOLS = re.compile(r"[^\w\s'/&+#-]", re.UNICODE)
 
 
+@lru_cache(maxsize=16384)
 def heading_words(text: str) -> str:
     """Heading text without emoji, marks, numbering and trailing colons."""
     t = _SYMBOLS.sub(" ", text)
@@ -41,6 +42,7 @@ def _section_re(kind: str) -> re.Pattern[str]:
 _NEGATED_DONE = re.compile(r"\bnot (yet )?(done|completed?|tested|verified|finished|shipped)\b", re.I)
 
 
+@lru_cache(maxsize=16384)
 def kinds_of(title: str) -> frozenset[str]:
     words = heading_words(title)
     kinds = {k for k in vocab.SECTION_WORDS if _section_re(k).search(words)}
