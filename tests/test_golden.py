@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from goldtest import compare_gold, disagreements, dump
 
+from session_retro.discover import iter_reflections
 from session_retro.ingest import clean_text
 from session_retro.load import read_session
 from session_retro.serialize import session_to_dict
@@ -115,8 +116,10 @@ def test_bundled_session_agrees_with_gold(rel: str | None):
 def test_every_bundled_session_has_gold():
     if not SESSIONS.is_dir():
         pytest.skip("no sessions/ folder yet")
-    sessions = {p.relative_to(SESSIONS).as_posix() for p in SESSIONS.glob("**/*.md")}
-    sessions = {s for s in sessions if not s.lower().rsplit("/", 1)[-1].startswith("readme")}
+    # The same files `retro parse sessions/` reads.
+    sessions = {
+        Path(p).relative_to(SESSIONS).as_posix() for p, _ in iter_reflections([str(SESSIONS)])
+    }
     golds = {
         p.relative_to(SESSIONS_GOLD).as_posix()[: -len(".gold.json")]
         for p in SESSIONS_GOLD.glob("**/*.gold.json")
