@@ -31,12 +31,8 @@ CASES = TESTS / "golden" / "cases"
 
 # Cases the parser gets wrong today. Their .json was written by hand (never regenerated)
 # and says what a careful reader extracts; remove the entry when the parser is fixed.
-CASE_XFAIL: dict[str, str] = {
-    "french.md": "parser bug: the French priority tag 'Priorité haute :' opening an item is "
-    "neither read as high priority nor stripped from the text (English 'High priority:' is)",
-    "what-i-tried-list.md": "parser bug: 'worked for pip, not for npm' is read as succeeded; "
-    "the body says it got part of the way, so the attempt is partial",
-}
+# Cases whose expected JSON is right but the parser is not (yet); each reason names the bug.
+CASE_XFAIL: dict[str, str] = {}
 
 
 def _case_params():
