@@ -122,6 +122,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd)\b|\(pending\)"),
     ("abandoned", r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|abandonné|放棄|諦め|bỏ dở"),
     ("partial", r"\bpartial(ly)?( success| fix| win)?\b|\bhalf[- ]working\b|\bled (me|us) to\b|\bhelped( narrow)?\b|\bgot part of the way\b|\bsome progress\b|\b(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b)|\bmostly work|partiel(le)?|部分的|một phần"),
+    # Negated success ("doesn't work", "not fixed") before the success words it contains.
+    ("failed", r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|うまくいかな|動かな"),
     ("succeeded", r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công"),
     ("failed", r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi"),
 )
