@@ -154,6 +154,22 @@ def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
     return None
 
 
+_TOTAL_SENTENCES = tuple(re.compile(p, re.I) for p in vocab.TOTAL_PATTERNS)
+
+
+def _total_sentence(root: Section) -> tuple[Duration, int] | None:
+    """A length stated in running text ("~4h wall time", "the session lasted 2 hours")."""
+    for sec in root.walk():
+        for text, line in _texts(sec):
+            for rx in _TOTAL_SENTENCES:
+                m = rx.search(text)
+                if m:
+                    d = find_duration(m.group("d"), clock=False)
+                    if d is not None:
+                        return d, line
+    return None
+
+
 def find_ideal(text: str) -> float | None:
     for pat in vocab.IDEAL_PATTERNS:
         for m in re.finditer(pat, text, re.I):
@@ -243,6 +259,10 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         found = find_total(fields) or find_total(all_fields)
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
+    if meta.total is None:
+        found_sentence = _total_sentence(root)
+        if found_sentence:
+            meta.total, meta.total_source, meta.total_line = found_sentence[0], "stated", found_sentence[1]
 
     # Result.
     if front.get("result") or front.get("status") or front.get("outcome"):

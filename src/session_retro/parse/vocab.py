@@ -71,7 +71,11 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"time (analysis|breakdown|allocation|spent|accounting)", r"time by phase",
         r"where the time went", r"時間", r"temps passé", r"répartition du temps",
     ),
-    "ideal": (r"ideal timeline", r"ideal (path|flow)", r"if we had known", r"success metrics"),
+    "ideal": (
+        r"ideal timeline", r"ideal (path|flow)", r"if we had known", r"success metrics",
+        r"with (prevention|hindsight)", r"optimal (path|timeline|approach|flow)",
+        r"how it should have gone", r"parcours idéal",
+    ),
     "solution": (
         r"(the )?solution", r"what worked", r"(the )?(actual|real|final) fix", r"the fix",
         r"fix applied", r"resolution", r"corrective actions?", r"解決策", r"solution retenue",
@@ -199,6 +203,13 @@ TITLE_LABELS = (
     r"bug fix session summary", r"incident report", r"reflection", r"debug journal",
     r"debugging journal", r"dev(elopment)? log", r"devlog", r"work log", r"rétrospective",
     r"bilan de session", r"compte[- ]rendu", r"振り返り", r"セッション(記録|レポート)",
+)
+
+# Sentences that state the session's length without a field label.
+TOTAL_PATTERNS = (
+    r"(?P<d>~?\s*\d[\d.,]*\s*(?:h|hours?|hrs?|min(?:utes)?)\b)\s+(?:of\s+)?wall[- ]?(?:clock\s+)?time",
+    r"\bsession (?:lasted|took|ran for)\s+(?P<d>[^.;,\n]{1,30})",
+    r"\btotal session time\s*(?:was|of)?\s*(?P<d>[^.;,\n]{1,30})",
 )
 
 # Words that say a stated figure is only waste, not the session's length.
