@@ -57,6 +57,9 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
 
 # Commands that live in their own modules register here (one line each).
 # from .cli_analyze import analyze_cmd; cli.add_command(analyze_cmd)
+from .cli_analyze import analyze_cmd  # noqa: E402
+
+cli.add_command(analyze_cmd)
 
 
 def main() -> None:

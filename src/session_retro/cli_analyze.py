@@ -1,0 +1,207 @@
+"""`retro analyze`: read reflections, write report.md, analysis.json, tables and history.
+
+A thin shell: parse options, collect sessions, call `analysis.analyze`, render and
+write, print a summary, return the exit code (0 ok, 1 some inputs had errors or there
+was nothing to analyse, 2 usage).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from .aggregate import Filters
+from .analysis import analyze
+from .classify import TaxonomyError, load_taxonomy
+from .collect import collect_sessions
+from .discover import SUFFIXES
+from .export.tables import history_name, output_files, parse_formats, write_outputs
+from .recommend import DEFAULT_THRESHOLD, protocol_patch
+from .render.markdown import render_markdown
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def _now() -> datetime:
+    """The run's timestamp; SOURCE_DATE_EPOCH pins it (reproducible output, gold tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def _exports(ctx, param, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    try:
+        return parse_formats(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _progress(enabled: bool):
+    """A rich progress bar on stderr, or nothing (not a terminal, or --quiet)."""
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("reading reflections"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@click.command("analyze")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports",
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only sessions dated on or after this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only sessions dated on or before this day (YYYY-MM-DD).",
+)
+@click.option("--project", help="Only sessions of this project (case-insensitive).")
+@click.option(
+    "--export",
+    "exports",
+    callback=_exports,
+    help="Also write the tables: any of csv,json,parquet (comma-separated).",
+)
+@click.option(
+    "--taxonomy",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Waste taxonomy TOML replacing the default.",
+)
+@click.option(
+    "--protocol",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CLAUDE.md / AGENTS.md: write protocol.patch adding the top recommendations (the file itself is not touched).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many recommendations to show.",
+)
+@click.option(
+    "--merge-threshold",
+    type=click.FloatRange(0, 100),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="rapidfuzz token_set_ratio at which two recommendations are merged.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of templates overriding the packaged ones (e.g. report.md.j2).",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors are still shown."
+)
+def analyze_cmd(
+    paths: tuple[str, ...],
+    out_dir: str,
+    since: datetime | None,
+    until: datetime | None,
+    project: str | None,
+    exports: tuple[str, ...],
+    taxonomy: str | None,
+    protocol: str | None,
+    top: int,
+    merge_threshold: float,
+    templates: str | None,
+    quiet: bool,
+) -> None:
+    """Where the time went across reflections, why, and what to change in the startup protocol.
+
+    Reads every reflection under PATHS (default: sessions/) and writes report.md,
+    analysis.json and history/YYYY-MM-DD.json into --out.
+
+    Example: retro analyze sessions/ --since 2026-01-01 --export csv,parquet --protocol CLAUDE.md
+    """
+    if since and until and since > until:
+        raise click.BadParameter(
+            f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since"
+        )
+    try:
+        tax = load_taxonomy(taxonomy)
+    except TaxonomyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    given = list(paths) or ["sessions"]
+
+    with _progress(sys.stderr.isatty() and not quiet) as bar:
+        task = bar.add_task("read", total=None) if bar else None
+        sessions = collect_sessions(
+            given, progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None
+        )
+
+    for s in sessions:
+        if s.error:
+            click.echo(f"{s.source}: error: {s.error}", err=True)
+    if not any(not s.error for s in sessions):
+        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
+        click.echo(
+            f"error: no reflections to analyse under {', '.join(given)} (looked for {kinds})",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+
+    now = _now()
+    filters = Filters(since.date() if since else None, until.date() if until else None, project)
+    a = analyze(
+        sessions,
+        generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+        filters=filters,
+        taxonomy=tax,
+        top=top,
+        threshold=merge_threshold,
+    )
+    if a.figures.headline.sessions == 0:
+        extra = f" ({a.undated_excluded} without a date)" if a.undated_excluded else ""
+        click.echo(f"error: no session matches the filters{extra}; nothing written", err=True)
+        sys.exit(EXIT_INPUT)
+
+    files = output_files(a, exports, render_markdown(a, templates))
+    if protocol:
+        raw = Path(protocol).read_bytes()
+        # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
+        patch = protocol_patch(
+            raw.decode("utf-8", "surrogateescape"), Path(protocol).name, a.top_recommendations
+        )
+        files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
+    files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
+    write_outputs(out_dir, files)
+
+    if not quiet:
+        h = a.figures.headline
+        click.echo(
+            f"Read {a.files_read} file(s): {h.sessions} session(s) analysed, "
+            f"{len(a.errors)} with errors, {a.files_with_warnings} with warnings."
+        )
+        click.echo(f"Report: {Path(out_dir) / 'report.md'}")
+        if protocol:
+            click.echo(
+                f"Protocol patch: {Path(out_dir) / 'protocol.patch'} (apply with: git apply {Path(out_dir) / 'protocol.patch'})"
+            )
+    sys.exit(EXIT_INPUT if a.errors else EXIT_OK)

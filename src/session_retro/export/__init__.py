@@ -1,0 +1,1 @@
+"""Output stage for data: tables (CSV, JSON, Parquet), analysis records, backlog."""

@@ -1,0 +1,92 @@
+"""Write an analysis to its output folder: tables, `analysis.json`, history, report.
+
+`output_files` is pure (name -> bytes); `write_outputs` is the only writer and goes
+through `safeio.atomic_write` into the output folder and nowhere else. Only the
+names listed here are ever written, so files a user keeps in the folder are left alone.
+A run never loses an earlier run's figures: `analysis.json` is also kept as
+`history/YYYY-MM-DD.json`, or `-2`, `-3`, ... when that day already has one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis import Analysis, analysis_to_dict
+from ..safeio import atomic_write, inside
+
+FORMATS = ("csv", "json", "parquet")
+TABLES = ("sessions", "attempts", "action_items")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"csv,parquet"`` -> ``("csv", "parquet")``; raises ValueError naming the bad one."""
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        raise ValueError(
+            f"unknown export format {', '.join(bad)!s}; choose from {', '.join(FORMATS)}"
+        )
+    return tuple(dict.fromkeys(wanted))
+
+
+def _tables(a: Analysis) -> dict[str, pd.DataFrame]:
+    return {"sessions": a.sessions, "attempts": a.attempts, "action_items": a.actions}
+
+
+def _for_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ``YYYY-MM-DD`` for CSV and JSON (Parquet keeps the real timestamp type)."""
+    out = df.copy()
+    for name in out.columns:
+        if str(out[name].dtype).startswith("datetime64"):
+            out[name] = out[name].dt.strftime("%Y-%m-%d").astype("string")
+    return out
+
+
+def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    if fmt == "csv":
+        return _for_text(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if fmt == "json":
+        records = json.loads(_for_text(df).to_json(orient="records", force_ascii=False))
+        return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        df.to_parquet(buf, engine="pyarrow", index=False)
+        return buf.getvalue()
+    raise ValueError(fmt)
+
+
+def analysis_json(a: Analysis) -> bytes:
+    return (json.dumps(analysis_to_dict(a), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def output_files(
+    a: Analysis, formats: tuple[str, ...], report_md: str | None = None
+) -> dict[str, bytes]:
+    """Every file of one run, by name relative to the output folder (history excluded)."""
+    files: dict[str, bytes] = {}
+    if report_md is not None:
+        files["report.md"] = report_md.encode("utf-8")
+    files["analysis.json"] = analysis_json(a)
+    for fmt in formats:
+        for name, df in _tables(a).items():
+            files[f"{name}.{fmt}"] = table_bytes(df, fmt)
+    return files
+
+
+def history_name(out_dir: str | Path, day: str) -> str:
+    """The first free ``history/<day>[-N].json`` in `out_dir` (N from 2)."""
+    n = 1
+    while True:
+        name = f"history/{day}.json" if n == 1 else f"history/{day}-{n}.json"
+        if not inside(out_dir, name).exists():
+            return name
+        n += 1
+
+
+def write_outputs(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write `files` into `out_dir` atomically; refuses any name outside it."""
+    return [atomic_write(inside(out_dir, name), data) for name, data in sorted(files.items())]

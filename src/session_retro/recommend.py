@@ -1,0 +1,330 @@
+"""What to change in the agent's startup protocol, ranked by the waste it addresses.
+
+Candidates come from the sessions' own words (recommendations, lessons, "what I should
+have done") and from the taxonomy (each category's protocol change). Near-duplicates
+across sessions are merged with rapidfuzz's `token_set_ratio`; each merged
+recommendation then addresses a set of wasted attempts:
+
+* a "should have" line addresses the attempt it was written under;
+* a session's recommendation or lesson addresses that session's wasted attempts in the
+  category its own text falls in (none when it falls in no category);
+* a taxonomy protocol change addresses every wasted attempt of its category, and
+  absorbs the authors' lines that fall in that category (they become its evidence).
+
+Ranking: stated wasted minutes of the union of those attempts, then how many sessions
+the evidence spans, then how much evidence there is, then the text (so ties are stable).
+Also here: recurring root causes and lessons, merged the same way, and the unified diff
+that adds the top recommendations to a CLAUDE.md / AGENTS.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .classify import UNCLASSIFIED, Classification, Taxonomy, match_text
+from .frame import readable
+from .model import Session
+
+DEFAULT_THRESHOLD = 85.0
+"""token_set_ratio at or above which two texts are the same recommendation."""
+
+# Which wording a merged recommendation shows: the taxonomy's phrasing is written as
+# a protocol instruction; otherwise the most deliberate of the authors' own lines.
+_KIND_ORDER = {
+    "protocol": 0,
+    "recommendation": 1,
+    "should_have": 2,
+    "lesson": 3,
+    "root_cause": 4,
+    "attempt": 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A line in a reflection (or the taxonomy) that supports a recommendation or note."""
+
+    source: str
+    line: int
+    kind: str
+    """recommendation, lesson, should_have, root_cause, protocol, or attempt (an attempt
+    a taxonomy protocol change addresses)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str
+    kind: str
+    source: str
+    line: int
+    category: str
+    addresses: frozenset[tuple[str, int]]
+    """(source, attempt index) of the wasted attempts it addresses."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRecommendation:
+    rank: int
+    """1 = addresses the most wasted minutes."""
+    text: str
+    kind: str
+    """Where the shown wording comes from: protocol (the taxonomy), recommendation,
+    should_have or lesson."""
+    categories: tuple[str, ...]
+    """Waste categories it addresses, in taxonomy order."""
+    wasted_minutes: float
+    """Stated minutes of the wasted attempts it addresses (each attempt counted once)."""
+    wasted_attempts: int
+    attempts_without_minutes: int
+    """Addressed attempts whose minutes were not stated (not in `wasted_minutes`)."""
+    sessions: int
+    """Distinct sessions in the evidence: how often it recurs."""
+    evidence: tuple[Evidence, ...]
+    """Sorted by source and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringNote:
+    """A root cause or lesson that several sessions share (near-duplicates merged)."""
+
+    text: str
+    sessions: int
+    evidence: tuple[Evidence, ...]
+
+
+def normalize(text: str) -> str:
+    """Lowercase, no markdown punctuation, single spaces: what fuzzy matching compares."""
+    text = re.sub(r"[*_`#>\[\]()\"'“”’:;,.!?]+", " ", text.lower())
+    return " ".join(text.split())
+
+
+def same(a: str, b: str, threshold: float) -> bool:
+    """Whether two normalized texts say the same thing.
+
+    token_set_ratio scores 100 whenever one text's words are a subset of the other's,
+    which would merge "ask first" into any sentence holding both words; texts of one or
+    two words must match as whole strings instead.
+    """
+    if min(len(a.split()), len(b.split())) < 3:
+        return fuzz.ratio(a, b) >= threshold
+    return fuzz.token_set_ratio(a, b) >= threshold
+
+
+def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
+    """Groups of indices of near-duplicate texts, in first-seen order.
+
+    Greedy against each group's first member, so the result depends only on the input
+    order (callers sort) and a chain of small differences cannot merge unlike texts.
+    """
+    groups: list[list[int]] = []
+    heads: list[str] = []
+    for i, t in enumerate(texts):
+        n = normalize(t)
+        if not n:
+            continue
+        best, best_score = None, -1.0
+        for g, head in enumerate(heads):
+            if same(n, head, threshold):
+                score = fuzz.token_set_ratio(n, head)
+                if score > best_score:
+                    best, best_score = g, score
+        if best is None:
+            groups.append([i])
+            heads.append(n)
+        else:
+            groups[best].append(i)
+    return groups
+
+
+def gather_candidates(
+    sessions: Iterable[Session], classifications: Iterable[Classification], taxonomy: Taxonomy
+) -> list[Candidate]:
+    """Every line that could become a recommendation, with the attempts it addresses."""
+    by_cat: dict[str, set[tuple[str, int]]] = {}
+    by_session_cat: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    cat_of: dict[tuple[str, int], str] = {}
+    for c in classifications:
+        key = (c.source, c.index)
+        cat_of[key] = c.category
+        by_cat.setdefault(c.category, set()).add(key)
+        by_session_cat.setdefault((c.source, c.category), set()).add(key)
+
+    out: list[Candidate] = []
+
+    def session_line(s: Session, text: str, kind: str, line: int) -> None:
+        cat = match_text(text, taxonomy, "should_have")
+        addresses = by_session_cat.get((s.source, cat), set()) if cat != UNCLASSIFIED else set()
+        out.append(Candidate(text, kind, s.source, line, cat, frozenset(addresses)))
+
+    for s in readable(sessions):
+        for r in s.recommendations:
+            session_line(s, r.title, "recommendation", r.line)
+        for n in s.lessons:
+            session_line(s, n.text, "lesson", n.line)
+        for a in s.attempts:
+            if not a.should_have:
+                continue
+            key = (s.source, a.index)
+            if key in cat_of:
+                cat = cat_of[key]
+                out.append(
+                    Candidate(a.should_have, "should_have", s.source, a.line, cat, frozenset({key}))
+                )
+            else:
+                session_line(s, a.should_have, "should_have", a.line)
+    for cat in taxonomy.categories:
+        if cat.protocol_change and by_cat.get(cat.id):
+            out.append(
+                Candidate(
+                    cat.protocol_change,
+                    "protocol",
+                    taxonomy.source,
+                    0,
+                    cat.id,
+                    frozenset(by_cat[cat.id]),
+                )
+            )
+    return out
+
+
+def rank_recommendations(
+    sessions: list[Session],
+    classifications: tuple[Classification, ...],
+    taxonomy: Taxonomy,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[RankedRecommendation, ...]:
+    """All merged recommendations, best first (callers take the top N)."""
+    cands = gather_candidates(sessions, classifications, taxonomy)
+    cands.sort(key=lambda c: (_KIND_ORDER[c.kind], c.source, c.line, c.text))
+    minutes = {(c.source, c.index): c.minutes for c in classifications}
+    line_of = {(c.source, c.index): c.line for c in classifications}
+    approach = {(s.source, a.index): a.approach for s in readable(sessions) for a in s.attempts}
+    order = {cid: n for n, cid in enumerate(taxonomy.ids())}
+    groups = cluster([c.text for c in cands], threshold)
+    # A line that falls in a category with a protocol change is evidence for that
+    # change rather than a rival to it: otherwise the top 10 would list one cause
+    # several times in the authors' different words.
+    protocol_group = {
+        cands[g[0]].category: n for n, g in enumerate(groups) if cands[g[0]].kind == "protocol"
+    }
+    folded: dict[int, list[Candidate]] = {n: [cands[i] for i in g] for n, g in enumerate(groups)}
+    for n, g in enumerate(groups):
+        head = cands[g[0]]
+        target = protocol_group.get(head.category)
+        if head.kind != "protocol" and target is not None and head.addresses:
+            folded[target] += folded.pop(n)
+    merged = []
+    for members in folded.values():
+        addressed: set[tuple[str, int]] = set().union(*(m.addresses for m in members))
+        evidence = {
+            Evidence(m.source, m.line, m.kind, m.text) for m in members if m.kind != "protocol"
+        }
+        if members[0].kind == "protocol":
+            # the taxonomy's line is also backed by the attempts it addresses
+            evidence |= {
+                Evidence(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed
+            }
+        stated = [minutes[k] for k in addressed if minutes.get(k) is not None]
+        cats = sorted(
+            {m.category for m in members if m.category != UNCLASSIFIED}, key=order.__getitem__
+        )
+        merged.append(
+            dict(
+                text=members[0].text,
+                kind=members[0].kind,
+                categories=tuple(cats),
+                wasted_minutes=float(sum(stated)),
+                wasted_attempts=len(addressed),
+                attempts_without_minutes=len(addressed) - len(stated),
+                sessions=len({e.source for e in evidence}),
+                evidence=tuple(sorted(evidence, key=lambda e: (e.source, e.line, e.kind, e.text))),
+            )
+        )
+    merged.sort(
+        key=lambda r: (
+            -r["wasted_minutes"],
+            -r["sessions"],
+            -len(r["evidence"]),
+            _KIND_ORDER[r["kind"]],
+            r["text"],
+        )
+    )
+    return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
+
+
+def recurring_notes(
+    sessions: Iterable[Session], kind: str, *, threshold: float = DEFAULT_THRESHOLD, top: int = 10
+) -> tuple[RecurringNote, ...]:
+    """The most recurrent root causes (``kind="root_cause"``) or lessons (``"lesson"``).
+
+    Root causes include each attempt's own root cause as well as the session's list.
+    """
+    items: list[Evidence] = []
+    for s in readable(sessions):
+        if kind == "root_cause":
+            items += [Evidence(s.source, n.line, kind, n.text) for n in s.root_causes]
+            items += [
+                Evidence(s.source, a.line, kind, a.root_cause) for a in s.attempts if a.root_cause
+            ]
+        else:
+            items += [Evidence(s.source, n.line, kind, n.text) for n in s.lessons]
+    items.sort(key=lambda e: (e.source, e.line, e.text))
+    notes = []
+    for group in cluster([e.text for e in items], threshold):
+        ev = tuple(items[i] for i in group)
+        notes.append(RecurringNote(ev[0].text, len({e.source for e in ev}), ev))
+    notes.sort(key=lambda n: (-n.sessions, -len(n.evidence), n.text))
+    return tuple(notes[:top])
+
+
+# ---- the protocol patch -------------------------------------------------------------------
+
+SECTION_TITLE = "Startup protocol: changes suggested by retro analyze"
+
+
+def protocol_section(recommendations: Iterable[RankedRecommendation], newline: str = "\n") -> str:
+    """The Markdown section the patch appends: one bullet per recommendation."""
+    lines = [
+        f"## {SECTION_TITLE}",
+        "",
+        "<!-- Ranked by the wasted minutes each addresses; the evidence is in the report.md of `retro analyze`. -->",
+        "",
+    ]
+    lines += [f"- {' '.join(r.text.split())}" for r in recommendations]
+    return newline.join(lines) + newline
+
+
+def _lines(text: str) -> list[str]:
+    # Only "\n" ends a line for patch(1) and git apply; str.splitlines would also split
+    # on form feeds and U+2028 and so misnumber the hunk.
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def protocol_patch(
+    original: str, name: str, recommendations: Iterable[RankedRecommendation]
+) -> str:
+    """A unified diff (``a/name`` → ``b/name``) that appends one section to `original`.
+
+    Every existing line is kept as it is; the file's line ending (LF or CRLF) is used
+    for the new lines. A file without a final newline gets one, and the diff marks the
+    old last line with ``\\ No newline at end of file`` as patch and git apply expect.
+    """
+    newline = "\r\n" if "\r\n" in original else "\n"
+    old = _lines(original)
+    new = list(old)
+    if new and not new[-1].endswith("\n"):
+        new[-1] += newline
+    if new and new[-1].strip():
+        new.append(newline)  # a blank line before the new heading
+    new += _lines(protocol_section(recommendations, newline))
+    out = []
+    for line in difflib.unified_diff(old, new, fromfile=f"a/{name}", tofile=f"b/{name}"):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
