@@ -1,0 +1,157 @@
+"""The waste taxonomy and the classifier: one category per wasted attempt, explained."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+from retro_samples import write_samples
+
+from session_retro.classify import (
+    UNCLASSIFIED,
+    TaxonomyError,
+    classify_attempt,
+    classify_attempts,
+    load_taxonomy,
+    parse_taxonomy,
+    with_categories,
+)
+from session_retro.collect import collect_sessions
+from session_retro.frame import attempts_frame
+from session_retro.model import Attempt, Note, Outcome, Session
+
+REQUIRED = {
+    "skipped-discovery",
+    "stale-assumptions",
+    "access-blocked",
+    "environment-mismatch",
+    "built-before-asking",
+    "missing-docs",
+    "tool-failure",
+    "misread-requirements",
+    "flaky-tests",
+    "scope-creep",
+}
+
+
+def _attempt(
+    approach="x", root_cause=None, should_have=None, outcome=Outcome.FAILED, index=1, minutes=10.0
+):
+    return Attempt(
+        index, approach, minutes, None, None, None, outcome, root_cause, should_have, 10 * index
+    )
+
+
+def test_default_taxonomy_ships_in_the_package_with_every_required_category():
+    assert resources.files("session_retro").joinpath("taxonomy.toml").is_file()
+    tax = load_taxonomy()
+    assert {c.id for c in tax.categories} >= REQUIRED
+    assert tax.ids()[-1] == UNCLASSIFIED
+    for c in tax.categories:
+        assert c.label and c.description and c.rules and c.protocol_change, c.id
+    # MAST modes are named as in Cemri et al. 2025, "FM-<category>.<n> <name>"
+    mast = {c.id: c.mast for c in tax.categories}
+    assert mast["built-before-asking"] == "FM-2.2 Fail to ask for clarification"
+    assert mast["retry-loop"] == "FM-1.3 Step repetition"
+    assert all(m is None or m.startswith("FM-") for m in mast.values())
+
+
+def test_sample_attempts_classified_as_hand_labelled(tmp_path):
+    sessions = collect_sessions([str(write_samples(tmp_path))])
+    got = {
+        (c.source.split("/")[-2], c.index): c.category
+        for c in classify_attempts(sessions, load_taxonomy())
+    }
+    assert got == {
+        ("alpha", 1): "access-blocked",
+        ("alpha", 2): "skipped-discovery",
+        ("beta", 1): "flaky-tests",
+        ("beta", 2): UNCLASSIFIED,
+        ("beta", 3): "flaky-tests",
+        ("gamma", 1): "skipped-discovery",
+    }
+
+
+def test_classification_explains_which_rule_matched_which_text():
+    s = Session(source="s.md")
+    c = classify_attempt(
+        _attempt(root_cause="The tool already existed in the repo."), s, load_taxonomy()
+    )
+    assert c.category == "skipped-discovery"
+    assert c.rule == "keyword:already existed"
+    top = c.matches[0]
+    assert (top.field, top.matched, top.text, top.line) == (
+        "root_cause",
+        "already existed",
+        "The tool already existed in the repo.",
+        10,
+    )
+    assert c.score == sum(m.weight for m in c.matches)
+
+
+def test_root_cause_outweighs_approach():
+    tax = parse_taxonomy(
+        """
+        [[category]]
+        id = "a"
+        keywords = ["alpha"]
+        [[category]]
+        id = "b"
+        keywords = ["beta"]
+        """
+    )
+    c = classify_attempt(_attempt(approach="alpha", root_cause="beta"), Session(source="s"), tax)
+    assert (c.category, c.runners_up) == ("b", (("a", 1.0),))
+
+
+def test_ties_go_to_the_earlier_category_in_the_file():
+    text = """
+    [[category]]
+    id = "first"
+    keywords = ["shared"]
+    [[category]]
+    id = "second"
+    keywords = ["shared"]
+    """
+    c = classify_attempt(
+        _attempt(root_cause="a shared cause"), Session(source="s"), parse_taxonomy(text)
+    )
+    assert c.category == "first"
+
+
+def test_session_lessons_only_break_ties_and_count_once():
+    tax = load_taxonomy()
+    s = Session(source="s", lessons=(Note("A stale cache", 5), Note("Stale again", 6)))
+    c = classify_attempt(_attempt(approach="Rewrite it"), s, tax)
+    assert c.category == "stale-assumptions"
+    assert c.score == 0.5  # one rule, one field: repeated lessons are one signal
+
+
+def test_nothing_matches_means_unclassified():
+    c = classify_attempt(
+        _attempt(approach="Rewrite the fixture"), Session(source="s"), load_taxonomy()
+    )
+    assert (c.category, c.rule, c.matches) == (UNCLASSIFIED, None, ())
+
+
+def test_only_wasted_attempts_are_classified(tmp_path):
+    sessions = collect_sessions([str(write_samples(tmp_path))])
+    tax = load_taxonomy()
+    df = with_categories(attempts_frame(sessions), classify_attempts(sessions, tax), tax)
+    assert df["category"].isna().tolist() == (~df["is_waste"]).tolist()
+    assert list(df["category"].cat.categories) == tax.ids()
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        pytest.param("not = [toml", "not valid TOML", id="syntax"),
+        pytest.param("x = 1", "no [[category]]", id="no-categories"),
+        pytest.param('[[category]]\nid = "unclassified"', "reserved", id="reserved-id"),
+        pytest.param('[[category]]\nid = "a"\nregexes = ["("]', "bad regex", id="bad-regex"),
+        pytest.param('[fields]\nnope = 1\n[[category]]\nid = "a"', "[fields]", id="unknown-field"),
+    ],
+)
+def test_bad_taxonomy_says_what_to_fix(text, problem):
+    with pytest.raises(TaxonomyError, match=problem.replace("[", r"\[").replace("(", r"\(")):
+        parse_taxonomy(text, "mine.toml")
