@@ -1,0 +1,235 @@
+"""`retro analyze` end to end through click's CliRunner: every option, the files it
+writes, the golden report, and the Parquet read back by DuckDB."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from goldtest import compare_gold
+from retro_samples import write_samples
+
+GOLD = Path(__file__).parent / "golden" / "analyze"
+# 2026-03-01 09:30 UTC: pins `generated` and the history file's name
+EPOCH = str(int(datetime(2026, 3, 1, 9, 30, tzinfo=UTC).timestamp()))
+ENV = {"SOURCE_DATE_EPOCH": EPOCH}
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A folder holding sessions/ (alpha, beta, gamma); paths in output are relative."""
+    write_samples(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_report_md_matches_gold(work, cli_invoke):
+    # Regenerate with: RETRO_UPDATE_GOLD=1 .venv/bin/pytest tests/test_analyze_cli.py
+    cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    compare_gold((work / "out" / "report.md").read_text(encoding="utf-8"), GOLD / "report.md")
+
+
+def test_default_path_and_output_and_summary(work, cli_invoke):
+    r = cli_invoke("analyze", env=ENV)
+    assert (work / "reports" / "report.md").is_file()
+    assert (work / "reports" / "history" / "2026-03-01.json").is_file()
+    assert "Read 3 file(s): 3 session(s) analysed, 0 with errors, 1 with warnings." in r.output
+    assert "Report: reports/report.md" in r.output
+
+
+def test_analysis_json_explains_each_classification(work, cli_invoke):
+    cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    data = json.loads((work / "out" / "analysis.json").read_text())
+    assert data["figures"]["headline"]["sessions"] == 3
+    assert data["figures"]["headline"]["wasted"]["sum"] == 100
+    by = {(c["source"], c["index"]): c for c in data["classifications"]}
+    c = by[("sessions/alpha/2026-01-10-db.md", 2)]
+    assert c["category"] == "skipped-discovery"
+    assert {
+        "rule": "keyword:already existed",
+        "field": "root_cause",
+        "matched": "already existed",
+    }.items() <= c["matches"][0].items()
+    assert by[("sessions/beta/2026-02-03-ci.md", 2)]["category"] == "unclassified"
+    assert data["recommendations"][0]["rank"] == 1
+    assert data["warnings"] == [
+        "sessions/beta/2026-02-03-ci.md:17: attempt 3 (Quarantine the flaky test) states no duration"
+    ]
+
+
+def test_history_never_overwritten_and_user_files_left_alone(work, cli_invoke):
+    out = work / "out"
+    (out / "history").mkdir(parents=True)
+    (out / "history" / "2026-03-01.json").write_text("earlier run")
+    (out / "notes.txt").write_text("mine")
+    cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    assert (out / "history" / "2026-03-01.json").read_text() == "earlier run"
+    assert sorted(p.name for p in (out / "history").iterdir()) == [
+        "2026-03-01-2.json",
+        "2026-03-01-3.json",
+        "2026-03-01.json",
+    ]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_export_all_formats_and_duckdb_reads_the_same_sums(work, cli_invoke):
+    duckdb = pytest.importorskip("duckdb")
+    cli_invoke("analyze", "sessions", "--out", "out", "--export", "csv,json,parquet", env=ENV)
+    out = work / "out"
+    for table in ("sessions", "attempts", "action_items"):
+        for fmt in ("csv", "json", "parquet"):
+            assert (out / f"{table}.{fmt}").is_file(), f"{table}.{fmt}"
+    con = duckdb.connect()
+    wasted, total, n = con.execute(
+        f"select sum(wasted_minutes), sum(total_minutes), count(*) from '{out / 'sessions.parquet'}'"
+    ).fetchone()
+    assert (wasted, total, n) == (100, 190, 3)
+    by_cat = dict(
+        con.execute(
+            f"select category, sum(minutes) from '{out / 'attempts.parquet'}' where is_waste group by 1"
+        ).fetchall()
+    )
+    assert by_cat == {
+        "skipped-discovery": 45,
+        "flaky-tests": 30,
+        "access-blocked": 10,
+        "unclassified": 15,
+    }
+    # missing minutes arrive as NULL, not 0
+    assert con.execute(
+        f"select count(*) from '{out / 'attempts.parquet'}' where minutes is null"
+    ).fetchone() == (1,)
+    rows = json.loads((out / "sessions.json").read_text())
+    assert sum(r["wasted_minutes"] for r in rows) == 100 and rows[0]["date"] == "2026-01-10"
+
+
+@pytest.mark.parametrize(
+    "args, projects",
+    [
+        pytest.param(["--since", "2026-02-01"], ["beta", "gamma"], id="since"),
+        pytest.param(["--until", "2026-01-31"], ["alpha"], id="until"),
+        pytest.param(["--since", "2026-02-01", "--until", "2026-02-10"], ["beta"], id="window"),
+        pytest.param(["--project", "gamma"], ["gamma"], id="project"),
+    ],
+)
+def test_filters_on_known_data(work, cli_invoke, args, projects):
+    cli_invoke("analyze", "sessions", "--out", "out", *args, env=ENV)
+    data = json.loads((work / "out" / "analysis.json").read_text())
+    assert [r["key"] for r in data["figures"]["by_project"]] == sorted(
+        projects, key=lambda p: -{"alpha": 30, "beta": 45, "gamma": 25}[p]
+    )
+    assert data["figures"]["headline"]["sessions"] == len(projects)
+
+
+def test_filters_matching_nothing_exit_1(work, cli_invoke):
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--project", "nope", expect=1)
+    assert "no session matches the filters" in r.output
+    assert not (work / "out").exists()
+
+
+def test_empty_folder_is_a_clear_error(tmp_path, cli_invoke):
+    (tmp_path / "empty").mkdir()
+    r = cli_invoke("analyze", str(tmp_path / "empty"), "--out", str(tmp_path / "out"), expect=1)
+    assert "no reflections to analyse" in r.output and "*.md" in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_input_exit_1_but_report_written(work, cli_invoke):
+    (work / "sessions" / "alpha" / "empty.md").write_text("   \n")
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV, expect=1)
+    assert "sessions/alpha/empty.md: error: empty file" in r.output
+    report = (work / "out" / "report.md").read_text()
+    assert "`sessions/alpha/empty.md: empty file (nothing to parse)` (unreadable)" in report
+    assert "from **3 sessions** (4 files read, 1 unreadable" in report
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param(["--since", "2026-13-01"], "--since", id="bad-date"),
+        pytest.param(["--until", "yesterday"], "--until", id="bad-until"),
+        pytest.param(
+            ["--since", "2026-03-01", "--until", "2026-02-01"], "after --until", id="reversed"
+        ),
+        pytest.param(["--export", "csv,xlsx"], "unknown export format xlsx", id="bad-export"),
+        pytest.param(["--top", "0"], "--top", id="bad-top"),
+        pytest.param(["--taxonomy", "missing.toml"], "missing.toml", id="missing-taxonomy"),
+    ],
+)
+def test_usage_errors_exit_2(work, cli_invoke, args, message):
+    r = cli_invoke("analyze", "sessions", "--out", "out", *args, expect=2)
+    assert message in r.output
+
+
+def test_invalid_taxonomy_is_a_usage_error(work, cli_invoke):
+    (work / "t.toml").write_text("nope = [")
+    r = cli_invoke("analyze", "sessions", "--taxonomy", "t.toml", expect=2)
+    assert "not valid TOML" in r.output
+
+
+def test_taxonomy_override(work, cli_invoke):
+    (work / "t.toml").write_text(
+        '[[category]]\nid = "ci"\nlabel = "CI trouble"\nkeywords = ["flaky", "fixture"]\nprotocol_change = "Check CI first."\n'
+    )
+    cli_invoke("analyze", "sessions", "--out", "out", "--taxonomy", "t.toml", env=ENV)
+    data = json.loads((work / "out" / "analysis.json").read_text())
+    cats = {r["key"]: r["minutes"]["sum"] for r in data["figures"]["by_category"]}
+    assert cats == {"ci": 45, "unclassified": 55}
+    assert data["taxonomy"]["source"] == "t.toml"
+    # both address 45 minutes; the authors' "should have" line recurs in two sessions
+    # (its attempts are unclassified under this taxonomy), so it outranks the protocol line
+    recs = [(r["text"], r["wasted_minutes"], r["sessions"]) for r in data["recommendations"][:2]]
+    assert recs == [
+        ("Search the repo for existing scripts first", 45, 2),
+        ("Check CI first.", 45, 1),
+    ]
+
+
+def test_protocol_patch_leaves_the_file_byte_identical(work, cli_invoke):
+    original = b"# CLAUDE.md\r\n\r\n1. Read STATE.md\r\n"
+    (work / "CLAUDE.md").write_bytes(original)
+    r = cli_invoke(
+        "analyze", "sessions", "--out", "out", "--protocol", "CLAUDE.md", "--top", "2", env=ENV
+    )
+    assert (work / "CLAUDE.md").read_bytes() == original
+    patch = (work / "out" / "protocol.patch").read_text()
+    assert patch.startswith("--- a/CLAUDE.md\n+++ b/CLAUDE.md\n")
+    assert patch.count("\n+- ") == 2
+    assert "protocol.patch" in r.output
+
+
+def test_top_limits_recommendations(work, cli_invoke):
+    cli_invoke("analyze", "sessions", "--out", "out", "--top", "1", env=ENV)
+    data = json.loads((work / "out" / "analysis.json").read_text())
+    assert len(data["recommendations"]) == 1
+    assert "Top 1 of" in (work / "out" / "report.md").read_text()
+
+
+def test_merge_threshold_option(work, cli_invoke):
+    cli_invoke("analyze", "sessions", "--out", "out", "--merge-threshold", "100", env=ENV)
+    data = json.loads((work / "out" / "analysis.json").read_text())
+    # at 100 the two phrasings of the lesson no longer merge
+    assert [n["sessions"] for n in data["lessons"]][:2] == [1, 1]
+
+
+def test_templates_override(work, cli_invoke):
+    (work / "tpl").mkdir()
+    (work / "tpl" / "report.md.j2").write_text(
+        "sessions={{ h.sessions }} wasted={{ h.wasted.sum | minutes }}\n"
+    )
+    cli_invoke("analyze", "sessions", "--out", "out", "--templates", "tpl", env=ENV)
+    assert (work / "out" / "report.md").read_text() == "sessions=3 wasted=100\n"
+
+
+def test_quiet_prints_nothing_on_success(work, cli_invoke):
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+    assert r.output == ""
+    assert (work / "out" / "report.md").is_file()
+
+
+def test_help_has_an_example(cli_invoke):
+    r = cli_invoke("analyze", "--help")
+    assert "Example: retro analyze" in r.output
