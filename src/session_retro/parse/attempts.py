@@ -97,6 +97,7 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
     duration = None
     duration_rank = 99
     status_worded = False
+    why = None  # the error shown under "Why it failed", if no root cause is written
     root = None
     should = None
     pending_label: str | None = None
@@ -134,12 +135,18 @@ def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration |
                     root = f.value
                 if should is None and is_field(f.label, "should_have") and f.value:
                     should = f.value
-        if pending_label and lab is None and b.inline is not None:
+        if pending_label and lab is None and b.kind == "code" and b.text.strip():
+            # "**Why it failed**:" then the error itself, in a fence: its first line.
+            if why is None and is_field(pending_label, "root_cause"):
+                why = b.text.strip().splitlines()[0].strip()
+            pending_label = None
+        elif pending_label and lab is None and b.inline is not None:
             if root is None and is_field(pending_label, "root_cause"):
                 root = b.inline.text
             elif should is None and is_field(pending_label, "should_have"):
                 should = b.inline.text
             pending_label = None
+    root = root or why
     head_mark = mark_outcome(heading_text)
     head_words = words_outcome(_PAREN_ASIDE.sub("", heading_text) if False else heading_text)
     if label_cls in ("abandoned", "partial"):

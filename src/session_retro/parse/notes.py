@@ -10,7 +10,7 @@ from .actions import heading_priority, priority_of_word, tag_priority
 from .blocks import Block
 from .durations import find_duration
 from .fields import fields_of
-from .sections import Section, heading_words
+from .sections import Section
 
 _PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _PHASE_COL = re.compile(r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I)
@@ -44,10 +44,33 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
     return out
 
 
+_TITLE_DECOR = re.compile("^[\\s\u2705\u274c\u26a0\ufe0f\U0001f300-\U0001faff#*_-]+|[\\s\u2705\u274c\u26a0\ufe0f*_]+$")
+_LEAD_NUMBER = re.compile(r"^\s*\d+(\.\d+)*[.)]?\s+")
+
+
+def _title_text(title: str) -> str:
+    """A heading as a title: numbering and marks off, file names ("CLAUDE.md") intact."""
+    return _TITLE_DECOR.sub("", _LEAD_NUMBER.sub("", _TITLE_DECOR.sub("", title))).strip()
+
+
 def _items_or_headings(sec: Section) -> list[tuple[str, int, Block | None]]:
-    """Child headings, else top-level list items, else paragraphs of a section."""
+    """Child headings, else top-level list items, else paragraphs of a section.
+
+    A child heading that only groups a list ("### For Future Sessions") is not
+    an entry itself: its list items are.
+    """
     if sec.children:
-        return [(heading_words(c.title), c.line, c.heading) for c in sec.children]
+        out = []
+        for c in sec.children:
+            lists = [b for b in c.blocks if b.kind == "list"]
+            if lists and not any(b.kind == "paragraph" for b in c.blocks):
+                for lst in lists:
+                    for it in lst.children:
+                        if it.inline and it.inline.text:
+                            out.append((it.inline.text, it.line, it))
+            else:
+                out.append((_title_text(c.title), c.line, c.heading))
+        return out
     out = []
     for b in sec.blocks:
         if b.kind == "list":
@@ -73,12 +96,6 @@ def _notes(root: Section, kind: str) -> list[Note]:
         for text, line, _b in _items_or_headings(sec):
             if text:
                 out.append(Note(text, line))
-        for c in sec.children:
-            for b in c.blocks:
-                if b.kind == "list":
-                    for it in b.children:
-                        if it.inline and it.inline.text:
-                            out.append(Note(it.inline.text, it.line))
     out.sort(key=lambda n: n.line)
     return out
 
