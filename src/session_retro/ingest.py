@@ -106,18 +106,24 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
         return text, False
     import ftfy  # imported lazily: most files never need it
 
-    fixed = text
-    for bad, good in _LOST_BYTE_REPAIRS.items():
-        fixed = fixed.replace(bad, good)
-    fixed = ftfy.fix_text(
-        fixed,
-        unescape_html=False,
-        fix_latin_ligatures=False,
-        fix_character_width=False,
-        uncurl_quotes=False,
-        fix_line_breaks=False,
-        normalization=None,
-    )
+    # Repair only the lines the scan flags: ftfy costs far more than a parse,
+    # and a re-encoded document usually has mojibake on a few lines only.
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not _MOJIBAKE_HINT.search(line):
+            continue
+        for bad, good in _LOST_BYTE_REPAIRS.items():
+            line = line.replace(bad, good)
+        lines[i] = ftfy.fix_text(
+            line,
+            unescape_html=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            uncurl_quotes=False,
+            fix_line_breaks=False,
+            normalization=None,
+        )
+    fixed = "\n".join(lines)
     return fixed, fixed != text
 
 

@@ -8,6 +8,7 @@ before it is replaced.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -40,10 +41,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return path
 

@@ -19,6 +19,7 @@ from .sections import Section, heading_words, kinds_of, label_of
 _PRIO_COMPILED = tuple((p, re.compile(rx, re.I)) for p, rx in vocab.PRIORITY_WORDS)
 _BULLET_MARKS = re.compile("^[\\s\u23f3\U0001f504\u2610\u2611\u2b1c\u25a1\u25cb\u2022\u27a1\ufe0f\U0001f449\u2192-]+")
 _DONE_MARK = re.compile("^\\s*(\u2705|\u2714|\u2611)")
+_TODO_LABEL = re.compile(r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I)
 _DONE_WORDS = re.compile(r"\b(done|completed?|finished|merged|shipped|fixed)\b|完了|terminé|fait", re.I)
 
 
@@ -68,8 +69,10 @@ def heading_priority(title: str) -> str | None:
 
 
 def clean_item_text(text: str) -> str:
+    """The item without bullet marks, a literal box or a "TODO:" label."""
     t = _BULLET_MARKS.sub("", text)
     t = re.sub(r"^\s*\[[ xX]\]\s*", "", t)
+    t = _TODO_LABEL.sub("", t)
     return t.strip()
 
 
@@ -118,9 +121,6 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
         if a:
             out.append(a)
     return out
-
-
-_TODO_LABEL = re.compile(r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I)
 
 
 def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
