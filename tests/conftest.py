@@ -22,7 +22,11 @@ def cli_invoke():
         result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True, **kw)
         if expect is not None and result.exit_code != expect:
             print(result.output)
-            if result.exc_info and result.exception and not isinstance(result.exception, SystemExit):
+            if (
+                result.exc_info
+                and result.exception
+                and not isinstance(result.exception, SystemExit)
+            ):
                 traceback.print_exception(*result.exc_info)
         if expect is not None:
             assert result.exit_code == expect, f"exit {result.exit_code}, expected {expect}"

@@ -15,7 +15,9 @@ from session_retro.parse.outcomes import mark_outcome, value_outcome, words_outc
         pytest.param("no longer works after restart", "failed", id="no-longer"),
         pytest.param("Fixed the error", "succeeded", id="fixed-beats-error"),
         pytest.param("worked for pip, not for npm", "partial", id="worked-but-not"),
-        pytest.param("Direct API calls work, but backend still returns empty", "partial", id="work-but"),
+        pytest.param(
+            "Direct API calls work, but backend still returns empty", "partial", id="work-but"
+        ),
         pytest.param("Why I abandoned it", "abandoned", id="abandoned"),
         pytest.param("Status: Testing now", "unknown", id="testing-now"),
         pytest.param("エラーは変わらない", "failed", id="japanese-unchanged"),
@@ -36,7 +38,12 @@ def test_mixed_marks_are_partial():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("0/29 wins", "failed"), ("29/29 green", "succeeded"), ("2/3 bugs fixed", "partial"), ("✅", "succeeded")],
+    [
+        ("0/29 wins", "failed"),
+        ("29/29 green", "succeeded"),
+        ("2/3 bugs fixed", "partial"),
+        ("✅", "succeeded"),
+    ],
 )
 def test_value_outcome_scores_and_marks(value, expected):
     assert value_outcome(value) == expected

@@ -23,7 +23,11 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
             for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in filenames:
-                    if name.lower().endswith(SUFFIXES) and not name.startswith(".") and not name.lower().startswith("readme"):
+                    if (
+                        name.lower().endswith(SUFFIXES)
+                        and not name.startswith(".")
+                        and not name.lower().startswith("readme")
+                    ):
                         found.append(os.path.join(dirpath, name))
             for f in sorted(found):
                 yield f, None

@@ -10,7 +10,9 @@ from .model import Session
 from .parse import parse_session
 
 
-def read_session(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, project: str | None = None) -> Session:
+def read_session(
+    path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, project: str | None = None
+) -> Session:
     """Parse the file at `path`; a file that cannot be read gives a Session with `error`.
 
     Never raises for a bad file: the caller decides what an error means for the run.

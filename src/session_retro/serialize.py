@@ -8,9 +8,26 @@ from enum import Enum
 from .model import Session
 
 _SESSION_KEYS = (
-    "source", "title", "date", "started_at", "ended_at", "project", "tags", "total_minutes",
-    "total_source", "ideal_minutes", "result", "attempts", "time_analysis", "root_causes",
-    "lessons", "went_right", "recommendations", "action_items", "key_takeaway", "warnings",
+    "source",
+    "title",
+    "date",
+    "started_at",
+    "ended_at",
+    "project",
+    "tags",
+    "total_minutes",
+    "total_source",
+    "ideal_minutes",
+    "result",
+    "attempts",
+    "time_analysis",
+    "root_causes",
+    "lessons",
+    "went_right",
+    "recommendations",
+    "action_items",
+    "key_takeaway",
+    "warnings",
 )
 
 

@@ -59,13 +59,20 @@ def final_status(root) -> str | None:
     found = None
     for sec in root.walk():
         if sec.heading is not None and (
-            _NUMBERED.match(heading_words_keep(sec.title)) or sec.within("attempts") or sec.within("timeline")
+            _NUMBERED.match(heading_words_keep(sec.title))
+            or sec.within("attempts")
+            or sec.within("timeline")
         ):
             continue
-        if any(a.heading is not None and _NUMBERED.match(heading_words_keep(a.title)) for a in sec.ancestors()):
+        if any(
+            a.heading is not None and _NUMBERED.match(heading_words_keep(a.title))
+            for a in sec.ancestors()
+        ):
             continue
         for f in iter_fields(sec.blocks):
-            if is_field(f.label, "result") and not re.search(r"test|check|build|ci\b", f.label, re.I):
+            if is_field(f.label, "result") and not re.search(
+                r"test|check|build|ci\b", f.label, re.I
+            ):
                 r = classify_result(_MARKS_ONLY.sub("", f.value))
                 if r:
                     found = r
@@ -109,11 +116,16 @@ def infer_result(root, attempts, text: str = "") -> str | None:
         for b in sec.blocks:
             if b.kind == "table" and len(b.rows) > 2:
                 header = [h.lower() for h in b.rows[0][1]]
-                col = next((i for i, h in enumerate(header) if re.search(r"^\W*status\W*$", h)), None)
+                col = next(
+                    (i for i, h in enumerate(header) if re.search(r"^\W*status\W*$", h)), None
+                )
                 if col is None:
                     continue
                 vals = [cells[col] for _, cells in b.rows[1:] if col < len(cells)]
-                if vals and all(re.search(r"\b(done|complete[d]?|merged|shipped)\b|\u2705", v, re.I) for v in vals):
+                if vals and all(
+                    re.search(r"\b(done|complete[d]?|merged|shipped)\b|\u2705", v, re.I)
+                    for v in vals
+                ):
                     return "success"
     title = next((s.title for s in root.walk() if s.level == 1), "")
     ok = len(_DOC_SUCCESS.findall(text))
@@ -177,9 +189,21 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
             )
         )
         if d is None:
-            warnings.append(Diagnostic(a.line, "attempt-no-duration", f"attempt {i} ({a.approach[:40]}) states no duration"))
+            warnings.append(
+                Diagnostic(
+                    a.line,
+                    "attempt-no-duration",
+                    f"attempt {i} ({a.approach[:40]}) states no duration",
+                )
+            )
         if a.outcome == "unknown":
-            warnings.append(Diagnostic(a.line, "attempt-unknown-outcome", f"attempt {i} has no clear outcome (add ✅/❌ or a Result line)"))
+            warnings.append(
+                Diagnostic(
+                    a.line,
+                    "attempt-unknown-outcome",
+                    f"attempt {i} has no clear outcome (add ✅/❌ or a Result line)",
+                )
+            )
 
     actions = tuple(
         ActionItem(a.text, Priority(a.priority) if a.priority else None, a.done, a.line)
@@ -199,13 +223,25 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
     stated = [a.minutes for a in attempts if a.minutes is not None]
     if total_minutes and stated and sum(stated) > total_minutes * 1.05 + 1:
         warnings.append(
-            Diagnostic(meta.total_line, "minutes-exceed-total", f"attempt minutes sum to {sum(stated):g}, more than the stated total {total_minutes:g}")
+            Diagnostic(
+                meta.total_line,
+                "minutes-exceed-total",
+                f"attempt minutes sum to {sum(stated):g}, more than the stated total {total_minutes:g}",
+            )
         )
     pcts = [r.percent for r in time_rows if r.percent is not None and not r.is_total]
     if pcts and abs(sum(pcts) - 100) > 5:
-        warnings.append(Diagnostic(time_rows[0].line, "percent-sum", f"time-analysis percents sum to {sum(pcts):g}%, not 100%"))
+        warnings.append(
+            Diagnostic(
+                time_rows[0].line,
+                "percent-sum",
+                f"time-analysis percents sum to {sum(pcts):g}%, not 100%",
+            )
+        )
     if meta.date is None:
-        warnings.append(Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)"))
+        warnings.append(
+            Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)")
+        )
     for bad in invalid_dates(text):
         warnings.append(Diagnostic(None, "invalid-date", f"{bad} is not a real date"))
     for a in actions:

@@ -17,10 +17,16 @@ from .blocks import Block
 from .sections import Section, heading_words, kinds_of, label_of
 
 _PRIO_COMPILED = tuple((p, re.compile(rx, re.I)) for p, rx in vocab.PRIORITY_WORDS)
-_BULLET_MARKS = re.compile("^[\\s\u23f3\U0001f504\u2610\u2611\u2b1c\u25a1\u25cb\u2022\u27a1\ufe0f\U0001f449\u2192-]+")
+_BULLET_MARKS = re.compile(
+    "^[\\s\u23f3\U0001f504\u2610\u2611\u2b1c\u25a1\u25cb\u2022\u27a1\ufe0f\U0001f449\u2192-]+"
+)
 _DONE_MARK = re.compile("^\\s*(\u2705|\u2714|\u2611)")
-_TODO_LABEL = re.compile(r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I)
-_DONE_WORDS = re.compile(r"\b(done|completed?|finished|merged|shipped|fixed)\b|完了|terminé|fait", re.I)
+_TODO_LABEL = re.compile(
+    r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I
+)
+_DONE_WORDS = re.compile(
+    r"\b(done|completed?|finished|merged|shipped|fixed)\b|完了|terminé|fait", re.I
+)
 
 
 @dataclass(slots=True)
@@ -84,7 +90,11 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
     if not raw.strip():
         return None
     own, text = tag_priority(raw)
-    done = item.task is True or inl.struck or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
+    done = (
+        item.task is True
+        or inl.struck
+        or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
+    )
     text = clean_item_text(text)
     if inl.struck:
         text = text.strip("~")
@@ -101,7 +111,11 @@ def _is_group(item: Block) -> bool:
     t = (item.inline.text if item.inline else "").strip()
     if not t:
         return True
-    if item.inline.lead_strong and item.inline.lead_strong.strip(" :") == t.strip(" :") and len(t) < 40:
+    if (
+        item.inline.lead_strong
+        and item.inline.lead_strong.strip(" :") == t.strip(" :")
+        and len(t) < 40
+    ):
         return True
     return t.endswith((":", "：")) and len(t) < 40
 
@@ -143,7 +157,9 @@ def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
     return out
 
 
-_TASK_COL = re.compile(r"task|item|action|todo|what|description|work|dette|tâche|élément|内容|タスク", re.I)
+_TASK_COL = re.compile(
+    r"task|item|action|todo|what|description|work|dette|tâche|élément|内容|タスク", re.I
+)
 _PRIO_COL = re.compile(r"priority|priorité|prio|優先", re.I)
 
 
@@ -160,8 +176,16 @@ def _table_items(table: Block, prio: str | None) -> list[RawAction]:
         if tcol >= len(cells) or not cells[tcol].strip():
             continue
         own, text = tag_priority(cells[tcol])
-        p = own or (priority_of_word(cells[pcol]) if pcol is not None and pcol < len(cells) else None) or prio
-        done = bool(scol is not None and scol < len(cells) and re.search(r"\b(done|complete[d]?)\b|\u2705", cells[scol], re.I))
+        p = (
+            own
+            or (priority_of_word(cells[pcol]) if pcol is not None and pcol < len(cells) else None)
+            or prio
+        )
+        done = bool(
+            scol is not None
+            and scol < len(cells)
+            and re.search(r"\b(done|complete[d]?)\b|\u2705", cells[scol], re.I)
+        )
         out.append(RawAction(clean_item_text(text), p, done, line))
     return out
 
@@ -207,7 +231,7 @@ def extract_actions(root: Section) -> list[RawAction]:
         if done_sec:
             continue
         if todo:
-            if any(_is_item_heading(a) for a in (sec, *sec.ancestors()) if a is not sec) :
+            if any(_is_item_heading(a) for a in (sec, *sec.ancestors()) if a is not sec):
                 continue  # inside an item's own section: details, not items
             if _is_item_heading(sec):
                 own, text = tag_priority(sec.title)

@@ -30,7 +30,9 @@ _TRAILING_STATUS = re.compile(
     re.I,
 )
 _PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-_MARKS = re.compile("[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\U0001f50d\U0001f6a8]+")
+_MARKS = re.compile(
+    "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\U0001f50d\U0001f6a8]+"
+)
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
@@ -60,7 +62,10 @@ def clean_approach(text: str) -> str:
     for _ in range(3):
         before = t
         m = _PAREN_ASIDE.search(t)
-        if m and (find_duration(m.group(0)) or re.search(r"[A-Z]{3,}|landed|in progress|pending", m.group(0))):
+        if m and (
+            find_duration(m.group(0))
+            or re.search(r"[A-Z]{3,}|landed|in progress|pending", m.group(0))
+        ):
             t = t[: m.start()]
         t = _TRAILING_STATUS.sub("", t)
         d = find_duration(t)
@@ -90,7 +95,9 @@ def _body_text(blocks: list[Block]) -> str:
     return "\n".join(parts)
 
 
-def _judge_body(blocks: list[Block], heading_text: str) -> tuple[str, Duration | None, str | None, str | None]:
+def _judge_body(
+    blocks: list[Block], heading_text: str
+) -> tuple[str, Duration | None, str | None, str | None]:
     """Outcome, minutes, root cause and should-have from an attempt's body."""
     label_cls = None
     status_cls = None
@@ -192,7 +199,12 @@ def _last_verdict(blocks: list[Block]) -> str | None:
     Bodies tell the story in order and end with what happened, so the last
     judging sentence wins over words met on the way ("works locally, but...").
     """
-    texts = [x.inline.text for b in blocks for x in b.walk() if x.inline is not None and x.kind != "heading"]
+    texts = [
+        x.inline.text
+        for b in blocks
+        for x in b.walk()
+        if x.inline is not None and x.kind != "heading"
+    ]
     for text in reversed(texts):
         cls = words_outcome(text)
         if cls:
@@ -254,7 +266,12 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
     """Sub-headings of a "What I tried" section, when it has no numbered ones."""
     out = []
     for sec in root.walk():
-        if not sec.has("attempts") or sec.has("solution") or sec.has("lessons") or sec.has("recommendations"):
+        if (
+            not sec.has("attempts")
+            or sec.has("solution")
+            or sec.has("lessons")
+            or sec.has("recommendations")
+        ):
             continue
         if any(a.has("attempts") for a in sec.ancestors()):
             continue
@@ -271,8 +288,12 @@ _APPROACH_COLS = re.compile(
     r"problem|mistake|what|method|試したこと|内容|approche|tentative",
     re.I,
 )
-_DURATION_COLS = re.compile(r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I)
-_OUTCOME_COLS = re.compile(r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I)
+_DURATION_COLS = re.compile(
+    r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I
+)
+_OUTCOME_COLS = re.compile(
+    r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I
+)
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
@@ -281,7 +302,12 @@ def _is_attempt_heading(sec: Section) -> bool:
     """A numbered attempt heading ("### Attempt 3: ..."), not the document's title."""
     if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
         return False
-    return not (sec.level == 1 and sec.parent is not None and sec.parent.level == 0 and not sec.within("attempts"))
+    return not (
+        sec.level == 1
+        and sec.parent is not None
+        and sec.parent.level == 0
+        and not sec.within("attempts")
+    )
 
 
 def _in_numbered_attempt(sec: Section) -> bool:
@@ -299,40 +325,91 @@ def from_tables(root: Section) -> list[RawAttempt]:
             if b.kind != "table" or len(b.rows) < 2:
                 continue
             header = [h.strip() for h in b.rows[0][1]]
-            num_col = next((i for i, h in enumerate(header) if _NUM_COLS.match(h) or re.match(r"^\W*\w+\s*#\W*$", h)), None)
-            has_attempt_word = any(re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header)
+            num_col = next(
+                (
+                    i
+                    for i, h in enumerate(header)
+                    if _NUM_COLS.match(h) or re.match(r"^\W*\w+\s*#\W*$", h)
+                ),
+                None,
+            )
+            has_attempt_word = any(
+                re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header
+            )
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
-            waste_table = num_col is not None and any(re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header)
+            waste_table = num_col is not None and any(
+                re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header
+            )
             if not (in_attempts or has_attempt_word or waste_table):
                 continue
-            if any(re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I) for h in header):
+            if any(
+                re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I)
+                for h in header
+            ):
                 continue
             appr = next(
-                (i for i, h in enumerate(header) if i != num_col and _APPROACH_COLS.search(h) and not _OUTCOME_COLS.search(h) and not _DURATION_COLS.search(h) and not _CAUSE_COLS.search(h)),
+                (
+                    i
+                    for i, h in enumerate(header)
+                    if i != num_col
+                    and _APPROACH_COLS.search(h)
+                    and not _OUTCOME_COLS.search(h)
+                    and not _DURATION_COLS.search(h)
+                    and not _CAUSE_COLS.search(h)
+                ),
                 None,
             )
             if appr is None:
                 appr = next((i for i in range(len(header)) if i != num_col), None)
             if appr is None:
                 continue
-            dur_col = next((i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None)
-            out_col = next((i for i, h in enumerate(header) if _OUTCOME_COLS.search(h) and i not in (appr, dur_col)), None)
-            cause_col = next((i for i, h in enumerate(header) if _CAUSE_COLS.search(h) and i not in (appr, dur_col, out_col)), None)
+            dur_col = next(
+                (i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None
+            )
+            out_col = next(
+                (
+                    i
+                    for i, h in enumerate(header)
+                    if _OUTCOME_COLS.search(h) and i not in (appr, dur_col)
+                ),
+                None,
+            )
+            cause_col = next(
+                (
+                    i
+                    for i, h in enumerate(header)
+                    if _CAUSE_COLS.search(h) and i not in (appr, dur_col, out_col)
+                ),
+                None,
+            )
             for line, cells in b.rows[1:]:
                 if appr >= len(cells):
                     continue
                 if any(re.match(r"^\W*(total|sum|合計|totale?)\b", c, re.I) for c in cells):
                     continue
                 text = cells[appr]
-                dur = find_duration(cells[dur_col], clock=False) if dur_col is not None and dur_col < len(cells) else None
+                dur = (
+                    find_duration(cells[dur_col], clock=False)
+                    if dur_col is not None and dur_col < len(cells)
+                    else None
+                )
                 outcome = "failed" if waste_table else "unknown"
                 if out_col is not None and out_col < len(cells):
                     outcome = value_outcome(cells[out_col]) or "unknown"
                 elif not waste_table:
-                    outcome = mark_outcome(" ".join(cells)) or ("failed" if not re.search(r"^\W*(none|n/?a|-)?\W*$", text, re.I) and re.search(r"fail|error|issue|mistake", " ".join(header), re.I) else "unknown")
-                    if re.search(r"^\W*(none|n/?a)\W*$", text, re.I) or re.search(r"\bsuccess\b", " ".join(cells), re.I):
+                    outcome = mark_outcome(" ".join(cells)) or (
+                        "failed"
+                        if not re.search(r"^\W*(none|n/?a|-)?\W*$", text, re.I)
+                        and re.search(r"fail|error|issue|mistake", " ".join(header), re.I)
+                        else "unknown"
+                    )
+                    if re.search(r"^\W*(none|n/?a)\W*$", text, re.I) or re.search(
+                        r"\bsuccess\b", " ".join(cells), re.I
+                    ):
                         outcome = "succeeded"
-                cause = cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
+                cause = (
+                    cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
+                )
                 approach = clean_approach(text) or text
                 if re.match(r"^\W*$", approach):
                     continue
@@ -345,7 +422,11 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     if inl is None or not inl.text:
         return None
     text = inl.text
-    approach = inl.lead_strong if inl.lead_strong and len(inl.lead_strong) > 3 else first_clause(_MARKS.sub(" ", text))
+    approach = (
+        inl.lead_strong
+        if inl.lead_strong and len(inl.lead_strong) > 3
+        else first_clause(_MARKS.sub(" ", text))
+    )
     approach = clean_approach(approach)
     if not approach:
         return None
@@ -375,11 +456,18 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
                 inl = item.inline
                 if inl is None or not inl.lead_strong or not _ATTEMPT_LEAD.match(inl.lead_strong):
                     continue
-                rest = inl.text[len(inl.lead_strong):].lstrip(" :：-–—")
+                rest = inl.text[len(inl.lead_strong) :].lstrip(" :：-–—")
                 if not rest:
                     continue
                 final = bool(re.match(r"^\W*(final|last)\b", inl.lead_strong, re.I))
-                out.append(RawAttempt(clean_approach(rest), item.line, find_duration(rest, clock=False), words_outcome(rest) or ("succeeded" if final else "unknown")))
+                out.append(
+                    RawAttempt(
+                        clean_approach(rest),
+                        item.line,
+                        find_duration(rest, clock=False),
+                        words_outcome(rest) or ("succeeded" if final else "unknown"),
+                    )
+                )
     # "First attempt", "Second attempt", "Final scope": each plan was dropped for the next.
     for a in out[:-1]:
         if a.outcome == "unknown":
@@ -397,7 +485,11 @@ def from_lists(root: Section) -> list[RawAttempt]:
         lab_text = ""
         for b in sec.blocks:
             lab = label_of(b)
-            if lab is not None and b.inline is not None and b.inline.text.rstrip().endswith((":", "：")):
+            if (
+                lab is not None
+                and b.inline is not None
+                and b.inline.text.rstrip().endswith((":", "："))
+            ):
                 label_attempts = "attempts" in kinds_of(lab)
                 lab_text = lab
                 continue
@@ -422,8 +514,15 @@ def from_lists(root: Section) -> list[RawAttempt]:
                 lead = b.inline.lead_strong
                 if len(lead) > 5:
                     text = b.inline.text
-                    rest = text[len(lead):]
-                    out.append(RawAttempt(clean_approach(first_clause(lead)), b.line, find_duration(rest, clock=False), words_outcome(text) or "unknown"))
+                    rest = text[len(lead) :]
+                    out.append(
+                        RawAttempt(
+                            clean_approach(first_clause(lead)),
+                            b.line,
+                            find_duration(rest, clock=False),
+                            words_outcome(text) or "unknown",
+                        )
+                    )
     return out
 
 
@@ -440,7 +539,7 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
             for text, line in cands:
                 lt = leading_time(text)
                 if lt:
-                    entries.append((lt[0], text[lt[1]:].strip(), line))
+                    entries.append((lt[0], text[lt[1] :].strip(), line))
     if len(entries) < 3:
         return []
     out = []
@@ -452,7 +551,9 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
             nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
             if nxt is not None:
                 gap = clock_minutes(stamp[0], stamp[1], nxt[0], nxt[1])
-                own = Duration(gap, None, None, f"{stamp[0]:02d}:{stamp[1]:02d}-{nxt[0]:02d}:{nxt[1]:02d}")
+                own = Duration(
+                    gap, None, None, f"{stamp[0]:02d}:{stamp[1]:02d}-{nxt[0]:02d}:{nxt[1]:02d}"
+                )
         outcome = mark_outcome(text) or words_outcome(text) or "unknown"
         out.append(RawAttempt(clean_approach(first_clause(text)), line, own, outcome))
     return out
@@ -466,7 +567,10 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
     explicit form (numbered headings) does.
     """
     best: list[RawAttempt] = []
-    for readers in ((from_numbered_headings, from_tables), (from_section_headings, from_lists, _lead_attempts)):
+    for readers in (
+        (from_numbered_headings, from_tables),
+        (from_section_headings, from_lists, _lead_attempts),
+    ):
         for reader in readers:
             found = reader(root)
             if len(found) > len(best):

@@ -115,7 +115,16 @@ class _LineIndex:
 
 _VERBATIM = {"code", "front_matter", "html"}
 _INLINE_TAGS = frozenset(
-    {"Strong", "Emphasis", "Strikethrough", "Link", "Image", "TableCell", "Superscript", "Subscript"}
+    {
+        "Strong",
+        "Emphasis",
+        "Strikethrough",
+        "Link",
+        "Image",
+        "TableCell",
+        "Superscript",
+        "Subscript",
+    }
 )
 
 

@@ -22,10 +22,21 @@ _MONTHS_EN = (
 )
 # Other languages' month names, mapped to English for dateutil.
 _MONTHS_OTHER = {
-    "janvier": "january", "février": "february", "fevrier": "february", "mars": "march",
-    "avril": "april", "mai": "may", "juin": "june", "juillet": "july", "août": "august",
-    "aout": "august", "septembre": "september", "octobre": "october", "novembre": "november",
-    "décembre": "december", "decembre": "december",
+    "janvier": "january",
+    "février": "february",
+    "fevrier": "february",
+    "mars": "march",
+    "avril": "april",
+    "mai": "may",
+    "juin": "june",
+    "juillet": "july",
+    "août": "august",
+    "aout": "august",
+    "septembre": "september",
+    "octobre": "october",
+    "novembre": "november",
+    "décembre": "december",
+    "decembre": "december",
 }
 _MONTHS = _MONTHS_EN + "|" + "|".join(_MONTHS_OTHER)
 
@@ -119,35 +130,35 @@ def invalid_dates(text: str) -> list[str]:
     return bad
 
 
-_TIME = re.compile(r"(?<![\d:])(?P<h>[0-2]?\d):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ap>[ap]m)?(?![\d:])", re.I)
+_TIME = re.compile(
+    r"(?<![\d:])(?P<h>[0-2]?\d):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?\s*(?P<ap>[ap]m)?(?![\d:])", re.I
+)
+
+
+def _hour24(h: int, ap: str | None) -> int | None:
+    """24-hour clock from h and an optional am/pm; None when it is no hour."""
+    ap = (ap or "").lower()
+    if ap == "pm" and h < 12:
+        h += 12
+    elif ap == "am" and h == 12:
+        h = 0
+    return h if h <= 23 else None
 
 
 def find_time(text: str) -> tuple[int, int] | None:
     m = _TIME.search(text)
     if not m:
         return None
-    h = int(m.group("h"))
-    ap = (m.group("ap") or "").lower()
-    if ap == "pm" and h < 12:
-        h += 12
-    elif ap == "am" and h == 12:
-        h = 0
-    if h > 23:
-        return None
-    return h, int(m.group("m"))
+    h = _hour24(int(m.group("h")), m.group("ap"))
+    return None if h is None else (h, int(m.group("m")))
 
 
 def leading_time(text: str) -> tuple[tuple[int, int], int] | None:
     """A clock stamp that opens a log entry ("21:05 tried X", "[14:02]", "**09:10** -")."""
-    m = re.match(r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", text, re.I)
+    m = re.match(
+        r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", text, re.I
+    )
     if not m:
         return None
-    h = int(m.group(1))
-    ap = (m.group(3) or "").lower()
-    if ap == "pm" and h < 12:
-        h += 12
-    elif ap == "am" and h == 12:
-        h = 0
-    if h > 23:
-        return None
-    return (h, int(m.group(2))), m.end()
+    h = _hour24(int(m.group(1)), m.group(3))
+    return None if h is None else ((h, int(m.group(2))), m.end())

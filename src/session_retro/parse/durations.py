@@ -124,7 +124,15 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             small = _num(m.group("d")) / 60
         total = big + small
         if _valid(total):
-            found.append(Duration(_clean(total), None, None, m.group(0).strip(), m.start(1) if m.group("a") else m.start("c")))
+            found.append(
+                Duration(
+                    _clean(total),
+                    None,
+                    None,
+                    m.group(0).strip(),
+                    m.start(1) if m.group("a") else m.start("c"),
+                )
+            )
     for m in _SIMPLE.finditer(text):
         unit = _unit_minutes(m.group("unit"))
         if unit is None:
@@ -156,7 +164,9 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             m1, m2 = int(m.group("m1")), int(m.group("m2"))
             if h1 < 24 and h2 < 24:
                 span = clock_minutes(h1, m1, h2, m2)
-                found.append(Duration(span, None, None, m.group(0).strip(), m.start(), (h1, m1, h2, m2)))
+                found.append(
+                    Duration(span, None, None, m.group(0).strip(), m.start(), (h1, m1, h2, m2))
+                )
     if not found:
         return None
     found.sort(key=lambda d: d.start)

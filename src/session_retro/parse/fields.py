@@ -15,7 +15,9 @@ from functools import cache, lru_cache
 from . import vocab
 from .blocks import Block
 
-_LABEL = re.compile(r"^\s*(?:[-*•]\s*)?(?P<label>[^:：\n]{1,48}?)\s*(?:[:：]|\s[—–]\s)\s*(?P<value>.*)$")
+_LABEL = re.compile(
+    r"^\s*(?:[-*•]\s*)?(?P<label>[^:：\n]{1,48}?)\s*(?:[:：]|\s[—–]\s)\s*(?P<value>.*)$"
+)
 
 
 @dataclass(frozen=True, slots=True)

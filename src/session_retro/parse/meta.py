@@ -20,7 +20,9 @@ _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
 _LEAD_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)\s*", re.I)
 _TRAIL_LABEL = re.compile(rf"\s*(?:[:：]|\s[-–—])\s*{_LABELS_RE}\s*$", re.I)
 _LEADING_SYMBOLS = re.compile(r"^[^\w`\"'(\[]+", re.UNICODE)
-_TRAIL_PAREN_DURATION = re.compile(r"\s*[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I)
+_TRAIL_PAREN_DURATION = re.compile(
+    r"\s*[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I
+)
 _TRAIL_DATE = re.compile(
     r"\s*(?:[-–—:|,]\s*|\s)\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
 )
@@ -103,7 +105,9 @@ def _tags(value: str) -> tuple[str, ...]:
 
 
 # "39 passed, 0 failed", "no errors": counts of nothing are not failures.
-_NO_FAILURES = re.compile(r"\b(0|zero|no)\s+(failed|failures?|errors?|regressions?|issues?)\b|without (errors?|failures?)")
+_NO_FAILURES = re.compile(
+    r"\b(0|zero|no)\s+(failed|failures?|errors?|regressions?|issues?)\b|without (errors?|failures?)"
+)
 _SCORE = re.compile(r"(?<![\d/])(\d+)\s*/\s*(\d+)(?![\d/])")
 
 
@@ -235,7 +239,11 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
 
     # Start and end time from the date line's range ("2026-02-02 21:00-22:10").
     for f in fields:
-        if is_field(f.label, "date") or is_field(f.label, "total") or f.label.lower() in ("time", "session time"):
+        if (
+            is_field(f.label, "date")
+            or is_field(f.label, "total")
+            or f.label.lower() in ("time", "session time")
+        ):
             d = find_duration(f.value)
             if d is not None and d.clock and meta.date:
                 h1_, m1, h2, m2 = d.clock
@@ -243,7 +251,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 from datetime import date as _date
                 from datetime import datetime, timedelta
 
-                start = datetime.combine(_date.fromisoformat(meta.date), datetime.min.time()).replace(hour=h1_, minute=m1)
+                start = datetime.combine(
+                    _date.fromisoformat(meta.date), datetime.min.time()
+                ).replace(hour=h1_, minute=m1)
                 end = start + timedelta(minutes=d.minutes)
                 meta.ended_at = end.isoformat(timespec="seconds")
                 if meta.total is None:
@@ -262,11 +272,17 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if meta.total is None:
         found_sentence = _total_sentence(root)
         if found_sentence:
-            meta.total, meta.total_source, meta.total_line = found_sentence[0], "stated", found_sentence[1]
+            meta.total, meta.total_source, meta.total_line = (
+                found_sentence[0],
+                "stated",
+                found_sentence[1],
+            )
 
     # Result.
     if front.get("result") or front.get("status") or front.get("outcome"):
-        meta.result = classify_result(front.get("result") or front.get("status") or front.get("outcome"))
+        meta.result = classify_result(
+            front.get("result") or front.get("status") or front.get("outcome")
+        )
         meta.result_line = 2
     if meta.result is None:
         # A status worded in text beats one given only as a mark (⚠️ DO NOT TRUST).

@@ -13,7 +13,9 @@ from .fields import fields_of
 from .sections import Section
 
 _PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
-_PHASE_COL = re.compile(r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I)
+_PHASE_COL = re.compile(
+    r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I
+)
 _TIME_COL = re.compile(r"duration|time|minutes|mins?|spent|durée|temps|時間", re.I)
 
 
@@ -25,10 +27,23 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
                 continue
             header = b.rows[0][1]
             phase = next((i for i, h in enumerate(header) if _PHASE_COL.search(h)), None)
-            tcol = next((i for i, h in enumerate(header) if _TIME_COL.search(h) and i != phase), None)
-            if phase is None or tcol is None or not (sec.within("time_analysis") or re.search(r"phase", header[phase], re.I)):
+            tcol = next(
+                (i for i, h in enumerate(header) if _TIME_COL.search(h) and i != phase), None
+            )
+            if (
+                phase is None
+                or tcol is None
+                or not (sec.within("time_analysis") or re.search(r"phase", header[phase], re.I))
+            ):
                 continue
-            pcol = next((i for i, h in enumerate(header) if "%" in h or re.search(r"percent|share|ratio", h, re.I)), None)
+            pcol = next(
+                (
+                    i
+                    for i, h in enumerate(header)
+                    if "%" in h or re.search(r"percent|share|ratio", h, re.I)
+                ),
+                None,
+            )
             for line, cells in b.rows[1:]:
                 if max(phase, tcol) >= len(cells):
                     continue
@@ -44,7 +59,9 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
     return out
 
 
-_TITLE_DECOR = re.compile("^[\\s\u2705\u274c\u26a0\ufe0f\U0001f300-\U0001faff#*_-]+|[\\s\u2705\u274c\u26a0\ufe0f*_]+$")
+_TITLE_DECOR = re.compile(
+    "^[\\s\u2705\u274c\u26a0\ufe0f\U0001f300-\U0001faff#*_-]+|[\\s\u2705\u274c\u26a0\ufe0f*_]+$"
+)
 _LEAD_NUMBER = re.compile(r"^\s*\d+(\.\d+)*[.)]?\s+")
 
 
@@ -100,13 +117,21 @@ def _notes(root: Section, kind: str) -> list[Note]:
     return out
 
 
-def extract_root_causes(root: Section) -> list[Note]:
+def _top_sections(root: Section, kind: str) -> list[Note]:
+    """Entries of the outermost sections of `kind` (nested ones belong to them)."""
     out = []
     for sec in root.walk():
-        if sec.has("root_causes") and sec.heading is not None and not any(a.has("root_causes") for a in sec.ancestors()):
-            for text, line, _b in _items_or_headings(sec):
-                out.append(Note(text, line))
+        if (
+            sec.has(kind)
+            and sec.heading is not None
+            and not any(a.has(kind) for a in sec.ancestors())
+        ):
+            out.extend(Note(text, line) for text, line, _b in _items_or_headings(sec) if text)
     return out
+
+
+def extract_root_causes(root: Section) -> list[Note]:
+    return _top_sections(root, "root_causes")
 
 
 def extract_lessons(root: Section) -> list[Note]:
@@ -114,12 +139,7 @@ def extract_lessons(root: Section) -> list[Note]:
 
 
 def extract_went_right(root: Section) -> list[Note]:
-    out = []
-    for sec in root.walk():
-        if sec.has("went_right") and sec.heading is not None and not any(a.has("went_right") for a in sec.ancestors()):
-            for text, line, _b in _items_or_headings(sec):
-                out.append(Note(text, line))
-    return out
+    return _top_sections(root, "went_right")
 
 
 def extract_recommendations(root: Section) -> list[Recommendation]:
@@ -140,7 +160,11 @@ def extract_recommendations(root: Section) -> list[Recommendation]:
                     for b in child.blocks:
                         for f in fields_of(b):
                             if re.match(r"priority", f.label, re.I):
-                                prio = priority_of_word(f.value.split()[0]) if f.value.split() else None
+                                prio = (
+                                    priority_of_word(f.value.split()[0])
+                                    if f.value.split()
+                                    else None
+                                )
             title = re.sub(r"[\u2705\u274c\u26a0\ufe0f]", "", title).strip(" -–—:")
             if title:
                 out.append(Recommendation(title, prio, line))
@@ -151,8 +175,11 @@ def extract_key_takeaway(root: Section, blocks_all: list[Block]) -> str | None:
     for sec in root.walk():
         for b in sec.blocks:
             for f in fields_of(b):
-                if re.match(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", f.label, re.I) and f.value:
-                    return f.value.strip("*\" ")
+                if (
+                    re.match(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", f.label, re.I)
+                    and f.value
+                ):
+                    return f.value.strip('*" ')
         if sec.has("key_takeaway") and sec.blocks:
             first = next((b for b in sec.blocks if b.inline), None)
             if first:

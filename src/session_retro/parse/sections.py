@@ -35,11 +35,18 @@ _LEADING_KINDS = frozenset({"attempts"})
 @cache
 def _section_re(kind: str) -> re.Pattern[str]:
     if kind in _LEADING_KINDS:
-        return re.compile(r"^(?:the |my |our |key |\w+ )?" + vocab.words_re(vocab.SECTION_WORDS[kind]) + r"(?![\w])", re.I)
+        return re.compile(
+            r"^(?:the |my |our |key |\w+ )?"
+            + vocab.words_re(vocab.SECTION_WORDS[kind])
+            + r"(?![\w])",
+            re.I,
+        )
     return vocab.compile_section(kind)
 
 
-_NEGATED_DONE = re.compile(r"\bnot (yet )?(done|completed?|tested|verified|finished|shipped)\b", re.I)
+_NEGATED_DONE = re.compile(
+    r"\bnot (yet )?(done|completed?|tested|verified|finished|shipped)\b", re.I
+)
 
 
 @lru_cache(maxsize=16384)

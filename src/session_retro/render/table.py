@@ -15,7 +15,18 @@ def _m(x: float | None) -> str:
 def print_sessions_table(sessions: list[Session], console: Console | None = None) -> None:
     console = console or Console()
     t = Table(title=f"{len(sessions)} reflection(s)")
-    for col in ("source", "date", "title", "result", "total", "ideal", "attempts", "wasted", "actions", "warnings"):
+    for col in (
+        "source",
+        "date",
+        "title",
+        "result",
+        "total",
+        "ideal",
+        "attempts",
+        "wasted",
+        "actions",
+        "warnings",
+    ):
         t.add_column(col, overflow="fold")
     for s in sessions:
         if s.error:
@@ -23,7 +34,15 @@ def print_sessions_table(sessions: list[Session], console: Console | None = None
             continue
         wasted = sum(a.minutes or 0 for a in s.attempts if a.outcome.is_waste)
         t.add_row(
-            s.source, s.date or "—", s.title or "—", s.result.value, _m(s.total_minutes), _m(s.ideal_minutes),
-            str(len(s.attempts)), _m(wasted), str(len(s.action_items)), str(len(s.warnings)),
+            s.source,
+            s.date or "—",
+            s.title or "—",
+            s.result.value,
+            _m(s.total_minutes),
+            _m(s.ideal_minutes),
+            str(len(s.attempts)),
+            _m(wasted),
+            str(len(s.action_items)),
+            str(len(s.warnings)),
         )
     console.print(t)
