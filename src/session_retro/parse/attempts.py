@@ -340,7 +340,12 @@ def from_tables(root: Section) -> list[RawAttempt]:
             waste_table = num_col is not None and any(
                 re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header
             )
+            approach_col = any(re.search(r"approach|tried|fix|hypothes|idea|change", h, re.I) for h in header)
             if not (in_attempts or has_attempt_word or waste_table):
+                continue
+            # A timeline of phases ("Time | Activity | Duration") is work done, not
+            # approaches tried: under a weak heading the columns must say attempts.
+            if not sec.has("attempts") and not (has_attempt_word or approach_col or waste_table):
                 continue
             if any(
                 re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I)
@@ -475,7 +480,9 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
     return out if len(out) >= 2 else []
 
 
-def from_lists(root: Section) -> list[RawAttempt]:
+def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
+    """Items of "What I tried" lists; with `failed_only`, only lists whose heading
+    or label says they failed ("Dead ends", "What didn't work")."""
     out = []
     for sec in root.walk():
         if sec.has("solution"):
@@ -498,6 +505,8 @@ def from_lists(root: Section) -> list[RawAttempt]:
                 # verdict of its own failed: the heading judged it.
                 context = lab_text if label_attempts else sec.title
                 failed_here = bool(_FAILED_SECTION.search(context or ""))
+                if failed_only and not failed_here:
+                    continue
                 for item in b.children:
                     if leading_time(item.plain):
                         continue
@@ -576,5 +585,22 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
             if len(found) > len(best):
                 best = found
         if best:
-            return best
-    return from_log(root, end_clock)
+            break
+    if not best:
+        return from_log(root, end_clock)
+    # A "Dead ends" list beside numbered attempt headings tells other attempts:
+    # keep both, in document order, without the ones already told.
+    told = {id(a) for a in best}
+    extra = [
+        a
+        for a in from_lists(root, failed_only=True)
+        if id(a) not in told and not any(_same_approach(a, b) for b in best)
+    ]
+    if extra:
+        best = sorted(best + extra, key=lambda a: a.line)
+    return best
+
+
+def _same_approach(a: RawAttempt, b: RawAttempt) -> bool:
+    x, y = a.approach.lower(), b.approach.lower()
+    return a.line == b.line or x in y or y in x

@@ -253,6 +253,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"cost",
         r"wasted",
         r"took",
+        r"impact",
         r"temps perdu",
         r"durée",
     ),
