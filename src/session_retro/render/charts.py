@@ -1,0 +1,320 @@
+"""The report's charts: Pareto of waste by category, per-session timeline, monthly trend.
+
+Each chart is drawn once with matplotlib and kept twice: SVG text (inlined into
+`index.html`, so the page needs no other file) and PNG bytes (for slides and chat).
+`chart_files` names them ``charts/<name>.svg|png`` for the output folder.
+
+Choices, and why:
+
+* the Agg backend, selected before anything imports pyplot, and `Figure` objects
+  rather than pyplot's global state: no display is needed and nothing leaks between
+  charts;
+* the Okabe-Ito palette, which stays distinguishable under the common forms of colour
+  blindness and in greyscale print;
+* byte-stable output, so reports diff cleanly: a fixed ``svg.hashsalt`` (clip-path
+  ids), text kept as ``<text>`` (``svg.fonttype='none'``; smaller, selectable, and
+  escaped by matplotlib's XML writer) and no creation date in the metadata;
+* user text (session titles, category labels) is drawn with ``parse_math=False``: a
+  ``$`` in a title must not switch matplotlib into mathtext (or fail to parse as it).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # before any pyplot import anywhere: no display, deterministic
+
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+
+from ..aggregate import AttemptGroup, SessionGroup  # noqa: E402
+from ..safeio import atomic_write, inside  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+OUTCOME_COLOURS = {
+    "failed": OKABE_ITO["vermillion"],
+    "abandoned": OKABE_ITO["orange"],
+    "partial": OKABE_ITO["sky_blue"],
+    "succeeded": OKABE_ITO["bluish_green"],
+    "unknown": OKABE_ITO["grey"],
+}
+WIDTH_IN = 7.5
+"""Fits an A4 or Letter page with margins, and a 1280 px wide screen at 96 dpi."""
+DPI = 150
+TIMELINE_MAX_SESSIONS = 40
+"""More rows than this stop being readable; the timeline then shows the most recent."""
+
+_RC = {
+    "svg.hashsalt": "session-retro",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#444444",
+    "axes.labelcolor": "#222222",
+    "xtick.color": "#444444",
+    "ytick.color": "#444444",
+    "text.color": "#222222",
+    "legend.frameon": False,
+    "path.simplify": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One drawn chart."""
+
+    name: str
+    """File stem under ``charts/`` and the id prefix of its inline SVG."""
+    title: str
+    svg: str
+    """The complete SVG document, as written to ``charts/<name>.svg``."""
+    png: bytes
+
+    @property
+    def inline_svg(self) -> str:
+        """The SVG element alone (no XML prolog or doctype), ids prefixed with `name`.
+
+        Three SVGs in one page would otherwise share ids such as ``axes_1`` and
+        ``figure_1``, and a clip-path reference could resolve into the wrong chart.
+        """
+        text = self.svg[self.svg.index("<svg") :]
+        prefix = f"{self.name}-"
+        text = re.sub(r'\bid="', f'id="{prefix}', text)
+        text = text.replace("url(#", f"url(#{prefix}")
+        text = re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', text)
+        return text
+
+
+def _outputs(fig: Figure) -> tuple[str, bytes]:
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+    return svg.getvalue(), png.getvalue()
+
+
+def _figure(height_in: float) -> Figure:
+    return Figure(figsize=(WIDTH_IN, height_in), layout="constrained", facecolor="white")
+
+
+def _no_data(fig: Figure, title: str, why: str) -> None:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, f"No data: {why}", ha="center", va="center", color="#666666", fontsize=11)
+
+
+def _short(text: str, n: int = 42) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _minutes_axis(axis) -> None:
+    axis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
+    """Wasted minutes by category (bars, most first) with the cumulative share (line)."""
+    title = "Where the wasted minutes went"
+    rows = [r for r in by_category if r.minutes.sum > 0]
+    with matplotlib.rc_context(_RC):
+        fig = _figure(3.6 if rows else 2.0)
+        if not rows:
+            _no_data(fig, title, "no failed or abandoned attempt states its minutes")
+            return Chart("pareto", title, *_outputs(fig))
+        ax = fig.add_subplot()
+        # wrapped, not rotated: a slanted label is hard to read and eats the plot's height
+        labels = [textwrap.fill(_short(r.label, 40), 16) for r in rows]
+        minutes = [r.minutes.sum for r in rows]
+        total = sum(minutes)
+        x = list(range(len(rows)))
+        bars = ax.bar(x, minutes, color=OKABE_ITO["blue"], width=0.65, zorder=2)
+        ax.bar_label(bars, labels=[f"{m:g}" for m in minutes], padding=2, fontsize=8)
+        ax.set_xticks(x, labels, fontsize=8 if len(rows) > 5 else 9)
+        for t in ax.get_xticklabels():
+            t.set_parse_math(False)
+        ax.set_ylabel("Wasted minutes")
+        _minutes_axis(ax.yaxis)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
+        ax.set_ylim(0, max(minutes) * 1.15)
+        cum = pd.Series(minutes).cumsum() / total
+        ax2 = ax.twinx()
+        ax2.plot(x, cum, color=OKABE_ITO["vermillion"], marker="o", linewidth=1.8, zorder=3)
+        ax2.set_ylim(0, 1.05)
+        ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax2.set_ylabel("Cumulative share of wasted minutes", color=OKABE_ITO["vermillion"])
+        ax2.spines["right"].set_visible(True)
+        ax2.axhline(0.8, color=OKABE_ITO["vermillion"], linewidth=0.6, linestyle=":", zorder=1)
+        ax.set_title(f"{title} ({total:g} min by waste category)")
+        return Chart("pareto", title, *_outputs(fig))
+
+
+def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
+    """Each session as a row; its attempts as bars end to end, coloured by outcome.
+
+    Bars are laid out in the order the author wrote the attempts, each as long as its
+    stated minutes; an attempt without minutes cannot be placed in time, so it is
+    counted in a note under the chart rather than drawn at a made-up length.
+    """
+    title = "Session timelines: attempts by outcome"
+    with matplotlib.rc_context(_RC):
+        timed = attempts[attempts["minutes"].notna()]
+        if sessions.empty or timed.empty:
+            fig = _figure(2.0)
+            _no_data(fig, title, "no attempt states its minutes")
+            return Chart("timeline", title, *_outputs(fig))
+        order = sessions.assign(_d=sessions["date"].fillna(pd.Timestamp.max))
+        order = order.sort_values(["_d", "source"]).tail(TIMELINE_MAX_SESSIONS)
+        order = order.iloc[::-1]  # earliest at the top
+        n = len(order)
+        fig = _figure(1.3 + 0.3 * n)
+        ax = fig.add_subplot()
+        labels, used = [], set()
+        for y, row in enumerate(order.itertuples(index=False)):
+            mine = attempts[attempts["source"] == row.source].sort_values("index")
+            start = 0.0
+            for att in mine.itertuples(index=False):
+                if pd.isna(att.minutes):
+                    continue
+                ax.barh(
+                    y,
+                    float(att.minutes),
+                    left=start,
+                    height=0.62,
+                    color=OUTCOME_COLOURS.get(att.outcome, OKABE_ITO["grey"]),
+                    edgecolor="white",
+                    linewidth=0.8,
+                    zorder=2,
+                )
+                used.add(att.outcome)
+                start += float(att.minutes)
+            date = "" if pd.isna(row.date) else f"{row.date:%Y-%m-%d} "
+            name = row.title if isinstance(row.title, str) and row.title else row.source
+            labels.append(date + _short(name, 34))
+        ax.set_yticks(range(n), labels)
+        for t in ax.get_yticklabels():
+            t.set_parse_math(False)
+        ax.set_ylim(-0.6, n - 0.4)
+        xlabel = "Minutes from the start of the session (attempts in written order)"
+        _minutes_axis(ax.xaxis)
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6, zorder=0)
+        handles = [Patch(color=OUTCOME_COLOURS[o], label=o) for o in OUTCOME_COLOURS if o in used]
+        ax.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=len(handles),
+            fontsize=8,
+        )
+        ax.set_title(title, pad=22)
+        shown = attempts[attempts["source"].isin(order["source"])]
+        untimed = int(shown["minutes"].isna().sum())
+        notes = []
+        if untimed:
+            notes.append(f"{untimed} attempt(s) without stated minutes are not drawn")
+        if len(sessions) > n:
+            notes.append(f"showing the {n} most recent of {len(sessions)} sessions")
+        if notes:
+            xlabel += "\n" + "; ".join(notes) + "."
+        ax.set_xlabel(xlabel)
+        return Chart("timeline", title, *_outputs(fig))
+
+
+def trend_chart(by_month: tuple[SessionGroup, ...]) -> Chart:
+    """Wasted minutes per month (bars) and the month's waste share (line)."""
+    title = "Monthly trend: wasted minutes and waste share"
+    rows = [r for r in by_month if r.key != "undated"]
+    with matplotlib.rc_context(_RC):
+        if not rows:
+            fig = _figure(2.0)
+            _no_data(fig, title, "no session states a date")
+            return Chart("trend", title, *_outputs(fig))
+        fig = _figure(3.2)
+        ax = fig.add_subplot()
+        x = list(range(len(rows)))
+        wasted = [r.wasted.sum for r in rows]
+        bars = ax.bar(
+            x, wasted, color=OKABE_ITO["blue"], width=0.5, zorder=2, label="Wasted minutes"
+        )
+        ax.bar_label(bars, labels=[f"{w:g}" for w in wasted], padding=2, fontsize=8)
+        ax.set_xticks(x, [f"{r.key}\n{r.sessions} session(s)" for r in rows])
+        ax.set_ylabel("Wasted minutes")
+        _minutes_axis(ax.yaxis)
+        ax.set_ylim(0, max(max(wasted) * 1.2, 1))
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
+        ax2 = ax.twinx()
+        shares = [r.waste_share for r in rows]
+        px = [i for i, s in zip(x, shares, strict=True) if s is not None]
+        py = [s for s in shares if s is not None]
+        ax2.plot(
+            px,
+            py,
+            color=OKABE_ITO["vermillion"],
+            marker="o",
+            linewidth=1.8,
+            zorder=3,
+            label="Waste share",
+        )
+        ax2.set_ylim(0, 1.05)
+        ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax2.set_ylabel("Waste share of session minutes", color=OKABE_ITO["vermillion"])
+        ax2.spines["right"].set_visible(True)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+        ax.set_title(title)
+        return Chart("trend", title, *_outputs(fig))
+
+
+def draw_charts(
+    by_category: tuple[AttemptGroup, ...],
+    sessions: pd.DataFrame,
+    attempts: pd.DataFrame,
+    by_month: tuple[SessionGroup, ...],
+) -> tuple[Chart, ...]:
+    """The report's three charts, in page order."""
+    return (
+        pareto_chart(by_category),
+        timeline_chart(sessions, attempts),
+        trend_chart(by_month),
+    )
+
+
+def chart_files(charts: tuple[Chart, ...]) -> dict[str, bytes]:
+    """``charts/<name>.svg`` and ``.png`` for `export.tables.write_outputs`."""
+    files: dict[str, bytes] = {}
+    for c in charts:
+        files[f"charts/{c.name}.svg"] = c.svg.encode("utf-8")
+        files[f"charts/{c.name}.png"] = c.png
+    return files
+
+
+def write_charts(out_dir: str | Path, charts: tuple[Chart, ...]) -> list[Path]:
+    """Write every chart as ``<out_dir>/charts/<name>.svg|png``, each atomically."""
+    return [atomic_write(inside(out_dir, name), data) for name, data in chart_files(charts).items()]
