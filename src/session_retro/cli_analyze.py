@@ -22,6 +22,7 @@ from .collect import collect_sessions
 from .discover import SUFFIXES
 from .export.tables import history_name, output_files, parse_formats, write_outputs
 from .recommend import DEFAULT_THRESHOLD, protocol_patch
+from .render.html import html_files
 from .render.markdown import render_markdown
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -183,6 +184,7 @@ def analyze_cmd(
         sys.exit(EXIT_INPUT)
 
     files = output_files(a, exports, render_markdown(a, templates))
+    files.update(html_files(a, templates))  # index.html + charts/*.svg|png (issue 6)
     if protocol:
         raw = Path(protocol).read_bytes()
         # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
@@ -200,6 +202,7 @@ def analyze_cmd(
             f"{len(a.errors)} with errors, {a.files_with_warnings} with warnings."
         )
         click.echo(f"Report: {Path(out_dir) / 'report.md'}")
+        click.echo(f"HTML report: {Path(out_dir) / 'index.html'}")
         if protocol:
             click.echo(
                 f"Protocol patch: {Path(out_dir) / 'protocol.patch'} (apply with: git apply {Path(out_dir) / 'protocol.patch'})"

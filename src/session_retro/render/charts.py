@@ -36,6 +36,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from ..aggregate import AttemptGroup, SessionGroup  # noqa: E402
+from ..classify import UNCLASSIFIED  # noqa: E402
 from ..safeio import atomic_write, inside  # noqa: E402
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -154,7 +155,9 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
         minutes = [r.minutes.sum for r in rows]
         total = sum(minutes)
         x = list(range(len(rows)))
-        bars = ax.bar(x, minutes, color=OKABE_ITO["blue"], width=0.65, zorder=2)
+        # unclassified is a gap in the taxonomy, not a cause: grey, so it does not read as one
+        colours = [OKABE_ITO["grey"] if r.key == UNCLASSIFIED else OKABE_ITO["blue"] for r in rows]
+        bars = ax.bar(x, minutes, color=colours, width=0.65, zorder=2)
         ax.bar_label(bars, labels=[f"{m:g}" for m in minutes], padding=2, fontsize=8)
         ax.set_xticks(x, labels, fontsize=8 if len(rows) > 5 else 9)
         for t in ax.get_xticklabels():

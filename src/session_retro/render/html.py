@@ -1,0 +1,238 @@
+"""`index.html`: the Analysis as one self-contained page, through `index.html.j2`.
+
+A view model first (`HtmlPage`: the analysis, its charts as inline SVG, one row and
+one anchor per session), then the template, which only loops and formats. The page
+needs nothing but itself: CSS is inline, charts are inline SVG, there is no script and
+no network fetch.
+
+Safety: the environment autoescapes, so text from reflections (titles, approaches,
+root causes, action items, recommendations) can never become markup. The only
+unescaped strings are the charts' SVG, which matplotlib wrote and whose text nodes its
+XML writer escaped (tests/test_html.py checks both). Links are built only to anchors
+of this page, never from URLs found in the reflections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
+
+from ..aggregate import SessionGroup
+from ..analysis import Analysis
+from .charts import Chart, chart_files, draw_charts
+from .markdown import filters_text, minutes, percent, ratio
+from .templates import environment
+
+TEMPLATE = "index.html.j2"
+DEFAULT_TITLE = "Where the agents' time went"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartView:
+    name: str
+    title: str
+    svg: Markup
+    """Inline SVG produced by `charts` (ids prefixed by the chart's name)."""
+    png: str
+    """Path of the PNG copy, relative to the page."""
+    svg_file: str
+    """Path of the SVG file, relative to the page."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One session in the page's session index; `anchor` is its element id."""
+
+    anchor: str
+    source: str
+    title: str | None
+    date: str | None
+    project: str | None
+    result: str
+    total_minutes: float | None
+    ideal_minutes: float | None
+    wasted_minutes: float | None
+    waste_share: float | None
+    attempts: int
+    wasted_attempts: int
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """Everything `index.html.j2` shows, ready to loop over."""
+
+    title: str
+    a: Analysis
+    filters: str
+    charts: tuple[ChartView, ...]
+    sessions: tuple[SessionRow, ...]
+    """Every analysed session, by date then source."""
+    anchors: dict[str, str]
+    """Session source -> element id of its row, for evidence links."""
+    month: object | None = None
+    """A `monthly.MonthReport` when rendering `retro report --month`, else None."""
+    impact: object | None = None
+    """The "Did it work?" section's view model (before/after impact of adopted
+    recommendations); None renders nothing. The template's ``impact`` block shows it,
+    right after the recommendations."""
+
+
+def anchor_ids(sources: list[str]) -> dict[str, str]:
+    """``s-<slug>`` per source, unique even when two paths slug alike.
+
+    >>> anchor_ids(["a/b.md", "a-b.md"])
+    {'a/b.md': 's-a-b-md', 'a-b.md': 's-a-b-md-2'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for src in sources:
+        base = "s-" + (re.sub(r"[^a-z0-9]+", "-", src.lower()).strip("-") or "session")
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        out[src] = anchor
+    return out
+
+
+def _opt(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def session_rows(a: Analysis) -> tuple[tuple[SessionRow, ...], dict[str, str]]:
+    df = a.sessions.assign(_d=a.sessions["date"].fillna(pd.Timestamp.max))
+    df = df.sort_values(["_d", "source"])
+    anchors = anchor_ids(list(df["source"]))
+    rows = tuple(
+        SessionRow(
+            anchor=anchors[r.source],
+            source=r.source,
+            title=None if pd.isna(r.title) else r.title,
+            date=None if pd.isna(r.date) else f"{r.date:%Y-%m-%d}",
+            project=None if pd.isna(r.project) else r.project,
+            result=str(r.result),
+            total_minutes=_opt(r.total_minutes),
+            ideal_minutes=_opt(r.ideal_minutes),
+            wasted_minutes=_opt(r.wasted_minutes),
+            waste_share=_opt(r.waste_share),
+            attempts=int(r.attempts),
+            wasted_attempts=int(r.wasted_attempts),
+            warnings=int(r.warnings),
+        )
+        for r in df.itertuples(index=False)
+    )
+    return rows, anchors
+
+
+def analysis_charts(
+    a: Analysis, trend: tuple[SessionGroup, ...] | None = None
+) -> tuple[Chart, ...]:
+    """The page's charts; `trend` replaces the analysis' own months (monthly report)."""
+    return draw_charts(
+        a.figures.by_category,
+        a.sessions,
+        a.attempts,
+        a.figures.by_month if trend is None else trend,
+    )
+
+
+def html_page(
+    a: Analysis,
+    charts: tuple[Chart, ...],
+    *,
+    title: str = DEFAULT_TITLE,
+    month=None,
+    impact=None,
+) -> HtmlPage:
+    """The view model of one page; `month` and `impact` are optional extra sections."""
+    rows, anchors = session_rows(a)
+    return HtmlPage(
+        title=title,
+        a=a,
+        filters=filters_text(a),
+        charts=tuple(
+            ChartView(
+                c.name,
+                c.title,
+                # the one unescaped string: SVG matplotlib wrote, its text XML-escaped
+                Markup(c.inline_svg),
+                f"charts/{c.name}.png",
+                f"charts/{c.name}.svg",
+            )
+            for c in charts
+        ),
+        sessions=rows,
+        anchors=anchors,
+        month=month,
+        impact=impact,
+    )
+
+
+def signed(value: float | None, unit: str = "") -> str:
+    """``+12``, ``−3.5``, ``±0`` (a real minus sign), ``—`` when unknown."""
+    if value is None:
+        return "—"
+    v = round(float(value), 1)
+    if v == 0:
+        return f"±0{unit}"
+    return f"{'+' if v > 0 else '−'}{abs(v):g}{unit}"
+
+
+def points(value: float | None) -> str:
+    """A change of a share, in percentage points: ``+5 pp``."""
+    return "—" if value is None else signed(round(100 * value), " pp")
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{float(value) / 60:.1f}"
+
+
+def trend_class(change: float | None) -> str:
+    """CSS class of a change in waste: more is bad (``delta-up``), less is good."""
+    if change is None or round(float(change), 4) == 0:
+        return ""
+    return "delta-up" if change > 0 else "delta-down"
+
+
+def bar_width(share: float | None) -> str:
+    """A share as the inline bars' ``--w`` factor (``0.375``), 0 when unknown."""
+    return f"{round(float(share or 0), 3):g}"
+
+
+def render_html(page: HtmlPage, templates: str | Path | None = None) -> str:
+    env = environment(templates, autoescape=True)
+    env.filters.update(
+        minutes=minutes,
+        percent=percent,
+        ratio=ratio,
+        signed=signed,
+        points=points,
+        hours=hours,
+        trend_class=trend_class,
+        bar_width=bar_width,
+    )
+    a = page.a
+    return env.get_template(TEMPLATE).render(
+        page=page, a=a, h=a.figures.headline, f=a.figures, m=page.month, impact=page.impact
+    )
+
+
+def html_files(
+    a: Analysis,
+    templates: str | Path | None = None,
+    *,
+    title: str = DEFAULT_TITLE,
+    month=None,
+    trend: tuple[SessionGroup, ...] | None = None,
+    impact=None,
+) -> dict[str, bytes]:
+    """``index.html`` and ``charts/<name>.svg|png`` for `export.tables.write_outputs`."""
+    charts = analysis_charts(a, trend)
+    page = html_page(a, charts, title=title, month=month, impact=impact)
+    return {"index.html": render_html(page, templates).encode("utf-8"), **chart_files(charts)}
