@@ -1,0 +1,232 @@
+"""`retro impact`: did each startup-protocol change pay off? Waste before and after it.
+
+A thin shell: parse options, collect and analyse the sessions, find the changes
+(`protocol_history.find_and_measure`), print them as a rich table, JSON or CSV, and
+return the exit code (0 ok, 1 some input had a problem or there was nothing to
+measure, 2 usage).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .analysis import analyze
+from .classify import TaxonomyError, load_taxonomy
+from .collect import collect_sessions
+from .impact import (
+    CSV_COLUMNS,
+    DEFAULT_WINDOW,
+    Change,
+    ChangeError,
+    ImpactReport,
+    Verdict,
+    change_label,
+    impact_rows,
+    impact_to_dict,
+    parse_changed,
+    unknown_categories,
+)
+from .protocol_history import CHANGES_FILE, find_and_measure
+from .render.markdown import minutes, percent
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+_VERDICT_STYLE = {
+    Verdict.IMPROVED: "green",
+    Verdict.WORSE: "red",
+    Verdict.NO_CLEAR_CHANGE: "yellow",
+    Verdict.TOO_FEW: "dim",
+}
+
+
+def _changed(ctx, param, values: tuple[str, ...]) -> tuple[Change, ...]:
+    try:
+        return tuple(parse_changed(v) for v in values)
+    except ChangeError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def interval_text(interval: tuple[float, float] | None) -> str:
+    """``[-40, -12.5]`` or ``—``."""
+    return "—" if interval is None else f"[{minutes(interval[0])}, {minutes(interval[1])}]"
+
+
+def signed(value: float | None) -> str:
+    return "—" if value is None else ("+" if value > 0 else "") + minutes(value)
+
+
+def notes(report: ImpactReport) -> list[str]:
+    """The lines printed under the table (and the report's section): caveat and gaps."""
+    out = [
+        f"Windows: {report.window} days before each change, and the change day plus the "
+        f"{report.window - 1} after it. Medians and p90 are of the category's wasted minutes "
+        "per session (0 for a session without them). Interval: bootstrap 95% of the "
+        f"difference in medians ({report.resamples} resamples, seed {report.seed}); fewer "
+        f"than {report.min_sessions} sessions on a side gives no verdict.",
+        f"{report.caveat} {report.attempts_without_minutes} of {report.attempts} attempt(s) "
+        "state no duration.",
+    ]
+    if report.undated_sessions:
+        out.append(f"{report.undated_sessions} session(s) without a date are in no window.")
+    for i in report.impacts:
+        if i.alongside:
+            out.append(
+                f"{change_label(i.change)}: alongside it, "
+                + ", ".join(change_label(o) for o in i.alongside)
+                + " landed inside the same windows."
+            )
+    return out
+
+
+def print_impact_table(report: ImpactReport, console: Console | None = None) -> None:
+    console = console or Console()
+    t = Table(title="Did it work? Wasted minutes per session before and after each change")
+    for col, justify in (
+        ("category", "left"),
+        ("changed", "left"),
+        ("sessions before / after", "right"),
+        ("median before → after", "right"),
+        ("p90 before → after", "right"),
+        ("share of waste before → after", "right"),
+        ("difference [95%]", "right"),
+        ("verdict", "left"),
+    ):
+        t.add_column(col, justify=justify, overflow="fold")
+    for i in report.impacts:
+        b, a = i.before, i.after
+        t.add_row(
+            i.change.category,
+            f"{i.change.date.isoformat()} ({i.change.where or i.change.source})",
+            f"{b.sessions} / {a.sessions}",
+            f"{minutes(b.median)} → {minutes(a.median)}",
+            f"{minutes(b.p90)} → {minutes(a.p90)}",
+            f"{percent(b.share)} → {percent(a.share)}",
+            f"{signed(i.difference)} {interval_text(i.interval)}",
+            f"[{_VERDICT_STYLE[i.verdict]}]{i.verdict.value}[/]",
+        )
+    console.print(t)
+    for line in notes(report):
+        console.print(line, highlight=False, markup=False)
+
+
+def csv_text(report: ImpactReport) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    w.writeheader()
+    for row in impact_rows(report):
+        w.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
+
+
+@click.command("impact")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--protocol",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CLAUDE.md / AGENTS.md under git: a change landed when a commit added a line saying a recommendation.",
+)
+@click.option(
+    "--changed",
+    multiple=True,
+    callback=_changed,
+    metavar="CATEGORY=DATE",
+    help="A change to CATEGORY landed on DATE (YYYY-MM-DD); repeatable.",
+)
+@click.option(
+    "--changes",
+    "changes_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help=f"TOML file of [[change]] tables (category, date, text); {CHANGES_FILE} beside the sessions is read anyway.",
+)
+@click.option(
+    "--backlog",
+    type=click.Path(dir_okay=False),
+    help="BACKLOG.md kept by `retro backlog`: items ticked there date changes too.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=DEFAULT_WINDOW,
+    show_default=True,
+    help="Days on each side of a change.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--taxonomy",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Waste taxonomy TOML replacing the default.",
+)
+def impact_cmd(
+    paths: tuple[str, ...],
+    protocol: str | None,
+    changed: tuple[Change, ...],
+    changes_file: str | None,
+    backlog: str | None,
+    window: int,
+    fmt: str,
+    taxonomy: str | None,
+) -> None:
+    """Did each startup-protocol change work? Waste in its category before and after it.
+
+    For every change (from --changed, --changes, sessions/protocol-changes.toml, ticked
+    backlog items, or the git history of --protocol): sessions, wasted minutes per
+    session (median, p90) and the category's share of waste in the WINDOW days before
+    and after, a bootstrap interval for the difference and a verdict. Minutes are the
+    authors' estimates; the figures say what changed alongside, not why.
+
+    Example: retro impact sessions/ --changed skipped-discovery=2026-10-01 --window 30
+    """
+    try:
+        tax = load_taxonomy(taxonomy)
+    except TaxonomyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    unknown = unknown_categories(changed, tax)
+    if unknown:
+        raise click.BadParameter(
+            f"unknown category {', '.join(unknown)}; known: {', '.join(c.id for c in tax.categories)}",
+            param_hint="--changed",
+        )
+    given = list(paths) or ["sessions"]
+    sessions = collect_sessions(given)
+    errors = [s for s in sessions if s.error]
+    a = analyze(sessions, generated="", taxonomy=tax)
+    report, problems = find_and_measure(
+        a,
+        paths=given,
+        protocol=protocol,
+        changed=changed,
+        changes_file=changes_file,
+        backlog=backlog,
+        window=window,
+    )
+    if fmt == "json":
+        click.echo(json.dumps(impact_to_dict(report), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(csv_text(report), nl=False)
+    elif report.impacts:
+        print_impact_table(report)
+    for s in errors:
+        click.echo(f"{s.source}: error: {s.error}", err=True)
+    for p in problems:
+        click.echo(f"{p}", err=True)
+    if not report.impacts:
+        click.echo(
+            "error: no protocol change to measure; give --changed CATEGORY=DATE, --changes FILE, "
+            f"--protocol CLAUDE.md or --backlog BACKLOG.md, or write {CHANGES_FILE} beside the sessions",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_INPUT if errors or problems else EXIT_OK)
