@@ -1,17 +1,34 @@
 """Parse every reflection under some paths: the one entry point commands use.
 
-Today serial and uncached; `collect_sessions` keeps its signature when it grows a
-process pool and a cache, so callers never change.
+`collect_sessions` finds the files, takes what it can from the cache (issue 8), parses
+the rest (in a process pool when there are enough of them to pay for one) and returns
+one `Session` per file in discovery (sorted) order. With or without the pool or the
+cache, the records are the same: workers run the very `read_session` the serial path
+runs, on the path as given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+import sqlite3
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
+from . import cache as _cache
 from .discover import iter_reflections
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_session
 from .model import Session
+
+POOL_THRESHOLD = 64
+"""Fewer files to parse than this and the pool's start-up (~0.2 s) costs more than it saves."""
+
+_WRITE_BATCH = 500
+"""Parsed rows are committed to the cache in batches: an interrupted run keeps them."""
 
 
 def collect_sessions(
@@ -21,19 +38,206 @@ def collect_sessions(
     jobs: int | None = None,
     cache_path: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    warnings: list[str] | None = None,
+    pool_threshold: int = POOL_THRESHOLD,
 ) -> list[Session]:
     """Sessions for every reflection under `paths`, in a stable (sorted) order.
 
     A file that cannot be read yields a Session with `error` set; nothing raises.
-    `progress(done, total)` is called after each file when given.
+    `progress(done, total)` is called after each file when given. `jobs` caps the
+    worker processes (default: one per CPU; 1 parses in this process). With
+    `cache_path`, unchanged files come from that SQLite cache and new parses go into
+    it; cache trouble (corrupted, locked, another version) is appended to `warnings`
+    as a sentence and the run goes on.
+
+    Example:
+        >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
     found = list(iter_reflections(paths))
-    out: list[Session] = []
-    for i, (path, problem) in enumerate(found, 1):
-        if problem:
-            out.append(Session(source=path, error=problem))
-        else:
-            out.append(read_session(path, max_bytes=max_bytes))
+    total = len(found)
+    out: list[Session | None] = [None] * total
+    sink = warnings if warnings is not None else []
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
         if progress:
-            progress(i, len(found))
-    return out
+            progress(done, total)
+
+    todo: list[int] = []
+    for i, (path, problem) in enumerate(found):
+        if problem:
+            out[i] = Session(source=path, error=problem)
+            tick()
+        else:
+            todo.append(i)
+
+    # Opened only when something is left to read: a run over missing paths writes nothing.
+    db = _cache.open_cache(cache_path, sink) if cache_path and todo else None
+    try:
+        if db is not None:
+            try:
+                todo = _from_cache(db, found, todo, out, tick)
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                db = None
+                if _cache.is_corrupt(exc) and _cache.discard(cache_path, exc, sink):
+                    db = _cache.open_cache(cache_path, sink)
+                else:
+                    sink.append(f"cache {cache_path}: cannot be read ({exc}); not cached this run")
+                todo = [i for i in todo if out[i] is None]
+        pending: list[tuple[str, _cache.Key, bytes]] = []
+        for i, (blob, key) in zip(
+            todo,
+            _parse_all([found[i][0] for i in todo], max_bytes, jobs, pool_threshold),
+            strict=True,
+        ):
+            out[i] = _cache.loads(blob)
+            tick()
+            if db is not None and key is not None:
+                pending.append((os.path.abspath(found[i][0]), key, blob))
+                if len(pending) >= _WRITE_BATCH:
+                    db = _store(db, pending, sink)
+                    pending = []
+        if db is not None:
+            db = _store(db, pending, sink)
+    finally:
+        if db is not None:
+            db.close()
+    return out  # type: ignore[return-value]  # every slot is filled above
+
+
+def _from_cache(
+    db: _cache.Cache,
+    found: list[tuple[str, str | None]],
+    todo: list[int],
+    out: list[Session | None],
+    tick: Callable[[], None],
+) -> list[int]:
+    """Fill `out` from the cache; return the indexes still to parse.
+
+    A hit needs the same size and mtime, or the same size and content hash (the file
+    was touched, not changed). Entries of files that no longer exist are pruned, so
+    the cache does not grow forever; other entries (files of another run's folders)
+    are kept. Keys and payloads are read in one snapshot, so a concurrent run that
+    rewrites an entry in between cannot hand us a payload for other bytes.
+    """
+    hits: dict[str, list[int]] = {}  # one file may be reached twice ("a/" and "a/x.md")
+    touched: list[tuple[str, int]] = []
+    misses: list[int] = []
+    seen: set[str] = set()
+    with db.snapshot():
+        entries = db.entries()
+        for i in todo:
+            given = found[i][0]
+            absolute = os.path.abspath(given)
+            seen.add(absolute)
+            entry = entries.get(absolute)
+            if entry is None:
+                misses.append(i)
+                continue
+            try:
+                st = os.stat(given)
+            except OSError:
+                misses.append(i)  # read_session reports what is wrong with it
+                continue
+            if st.st_size != entry.size:
+                misses.append(i)
+            elif st.st_mtime_ns == entry.mtime_ns:
+                hits.setdefault(absolute, []).append(i)
+            elif _same_content(given, entry):
+                if absolute not in hits:
+                    touched.append((absolute, st.st_mtime_ns))
+                hits.setdefault(absolute, []).append(i)
+            else:
+                misses.append(i)
+        for absolute, blob in db.payloads(list(hits)):
+            for i in hits.pop(absolute):
+                session = _cache.loads(blob)
+                if session.source != found[i][0]:
+                    # The same file reached as "./x.md" and "x.md": its source, and maybe
+                    # its folder-derived project, would differ from a fresh parse.
+                    misses.append(i)
+                    continue
+                out[i] = session
+                tick()
+    for rest in hits.values():  # not in the table after all
+        misses.extend(rest)
+    db.touch_many(touched)
+    db.delete_many(p for p in entries if p not in seen and not os.path.exists(p))
+    misses.sort()
+    return misses
+
+
+def _same_content(path: str, entry: _cache.Key) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(entry.size + 1)
+    except OSError:
+        return False
+    return len(data) == entry.size and _cache.file_hash(data) == entry.digest
+
+
+def _store(
+    db: _cache.Cache, rows: list[tuple[str, _cache.Key, bytes]], sink: list[str]
+) -> _cache.Cache | None:
+    """Write rows; on a database error warn once and carry on without the cache."""
+    try:
+        db.put_many(rows)
+    except sqlite3.DatabaseError as exc:
+        sink.append(f"cache {db.path}: cannot write ({exc}); not cached this run")
+        db.close()
+        return None
+    return db
+
+
+def _parse_all(
+    paths: list[str], max_bytes: int, jobs: int | None, threshold: int
+) -> Iterator[tuple[bytes, _cache.Key | None]]:
+    """(pickled Session, cache key) per path, in order, streamed as they finish."""
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(paths)))
+    if workers <= 1 or len(paths) <= threshold:
+        for p in paths:
+            yield _parse_one(p, max_bytes)
+        return
+    # fork starts a worker in milliseconds, but forking while another thread holds a
+    # lock can deadlock the child, and the caller may run threads (rich's progress bar
+    # refreshes from one): then spawn, which re-imports the package in each worker and
+    # needs the usual `if __name__ == "__main__":` guard in the calling script. Either
+    # way workers run in this working directory, so relative paths mean the same.
+    method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
+    ctx = multiprocessing.get_context(method)
+    # Chunks big enough to amortise the pickling round trip, small enough that both
+    # workers stay busy to the end and results stream back steadily.
+    chunksize = max(1, min(32, len(paths) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_parse_one, paths, [max_bytes] * len(paths), chunksize=chunksize)
+
+
+def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
+    """Parse one file; returns the pickled Session and, when cacheable, its key.
+
+    Runs in a worker. The Session is pickled here so the parent unpickles once and
+    stores the same bytes in the cache. Only content decides a cacheable result: a
+    file we could not read, or one that changed while we parsed it, gets no key.
+    """
+    key = None
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+            key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
+            del data  # read_session reads it again (page cache); hold one copy at a time
+    except OSError:
+        key = None
+    session = read_session(path, max_bytes=max_bytes)
+    if key is not None:
+        try:
+            st = os.stat(path)
+            if (st.st_size, st.st_mtime_ns) != (key.size, key.mtime_ns):
+                key = None
+        except OSError:
+            key = None
+    return _cache.dumps(session), key
