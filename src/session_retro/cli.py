@@ -63,6 +63,9 @@ cli.add_command(analyze_cmd)
 from .cli_impact import impact_cmd  # noqa: E402
 
 cli.add_command(impact_cmd)
+from .cli_backlog import backlog_cmd  # noqa: E402
+
+cli.add_command(backlog_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,126 @@
+"""`retro backlog`: action items from every reflection, into the team's backlog once.
+
+Stage modules, data flowing one way:
+
+* `items`: sessions -> ranked `BacklogItem`s with stable IDs, near-duplicates merged;
+* `markdown`: read ``BACKLOG.md`` strictly, merge items in without undoing edits;
+* `state`: the JSON file beside the backlog (``.BACKLOG.md.retro.json``) remembering
+  added, deleted, ticked and issue-created items (format in its docstring);
+* `formats`: Jira CSV, JSON, JSON Lines, GitHub issue payloads;
+* `github`: ``gh issue create`` for items without an issue yet.
+
+The functions here are the I/O edge the command uses: read the backlog and its state,
+write them back (backup first, atomic replace).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..safeio import atomic_write, backup, inside
+from .items import DEFAULT_THRESHOLD, BacklogItem, gather_items, item_id
+from .markdown import EMPTY, BacklogDoc, MergeResult, known_texts, merge_backlog, parse_backlog
+from .state import BacklogState, Problem, dump_state, read_state, state_path
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "BacklogDoc",
+    "BacklogItem",
+    "BacklogState",
+    "MergeResult",
+    "Problem",
+    "Written",
+    "gather_items",
+    "item_id",
+    "known_texts",
+    "merge_backlog",
+    "read_backlog",
+    "select_items",
+    "state_path",
+    "write_backlog",
+    "write_state",
+]
+
+
+def read_backlog(path: str | Path) -> tuple[BacklogDoc, BacklogState, Problem | None]:
+    """The backlog file and its state; EMPTY / empty state when they do not exist yet."""
+    p = Path(path)
+    doc = EMPTY
+    if p.exists():
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            return EMPTY, BacklogState(), Problem(str(p), None, f"cannot read: {exc}")
+        parsed, problem = parse_backlog(data, str(p))
+        if problem:
+            return EMPTY, BacklogState(), problem
+        doc = parsed
+    state, problem = read_state(state_path(p))
+    if problem:
+        return doc, BacklogState(), problem
+    return doc, state, None
+
+
+def select_items(
+    items: tuple[BacklogItem, ...],
+    *,
+    priorities: frozenset[str] | None = None,
+    open_only: bool = False,
+) -> tuple[BacklogItem, ...]:
+    """Items of the given priorities (``"none"`` for unprioritised), open ones only if asked."""
+    out = []
+    for it in items:
+        if (
+            priorities is not None
+            and (it.priority.value if it.priority else "none") not in priorities
+        ):
+            continue
+        if open_only and it.done:
+            continue
+        out.append(it)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    backlog: Path | None
+    """None when the file's content did not change (nothing written)."""
+    backup: Path | None
+    state: Path | None
+
+
+def write_state(backlog: str | Path, state: BacklogState) -> Path | None:
+    """Write the state beside `backlog` when it changed; its path, or None."""
+    p = Path(backlog)
+    target = inside(p.resolve().parent, state_path(p).name)
+    text = dump_state(state)
+    if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
+        return None
+    return atomic_write(target, text)
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_backlog(path: str | Path, result: MergeResult) -> Written:
+    """Back up and atomically replace the backlog when it changed, then write the state.
+
+    The backlog goes first: if the state write fails, the next run rebuilds the new
+    lines' state from their ID comments instead of mistaking them for deleted ones.
+    """
+    p = Path(path)
+    new = result.doc.render().encode("utf-8")
+    written = kept = None
+    old = p.read_bytes() if p.exists() else None
+    if new != old and (old is not None or new):
+        kept = backup(p)
+        mode = p.stat().st_mode & 0o777 if old is not None else _default_mode()
+        written = atomic_write(inside(p.resolve().parent, p.name), new)
+        # atomic_write's temp file is private (0600); a team's backlog keeps its mode
+        written.chmod(mode)
+    return Written(written, kept, write_state(p, result.state))

@@ -1,0 +1,260 @@
+"""Backlog items from sessions: stable IDs, near-duplicates merged, ranked.
+
+`gather_items` turns the action items of every session into `BacklogItem`s:
+
+* the same item written in several sessions (rapidfuzz, `recommend.same` at
+  `threshold`) is one item listing every source (``file:line``); the number of distinct
+  sessions is its recurrence count, and recurrence raises its rank within its priority;
+* its ID is a short blake2b of its normalised text (`item_id`), never its position or a
+  file's mtime, so re-running over the same reflections gives the same IDs. IDs already
+  in the backlog (`known`: ID -> text) are matched by similarity first, so a typo fixed
+  in one reflection keeps the item's ID instead of minting a second one;
+* priority: the highest one written on the item across its sources (the parser maps
+  HIGH/MEDIUM/LOW, P0-P3 and priority headings), else that of the session's
+  recommendation whose title it matches; done when every source is ticked (``[x]``).
+
+Pure: sessions in, records out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ..model import Priority, Session
+from ..recommend import normalize, same
+
+DEFAULT_THRESHOLD = 90.0
+"""rapidfuzz score at or above which two action items are the same backlog item.
+
+Stricter than the recommendations' 85: two to-dos of one theme ("Create skill X",
+"Create KO Y") are different work, while a recommendation merely restates a theme.
+"""
+
+PRIORITY_ORDER = (Priority.HIGH, Priority.MEDIUM, Priority.LOW, None)
+"""Group order in the backlog; None (no priority stated) last."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One action-item line in one reflection."""
+
+    path: str
+    """The reflection as the user named it (`Session.source`)."""
+    line: int
+    """1-based line of the item."""
+    date: str | None
+    """The session's day, ``YYYY-MM-DD``."""
+    project: str | None
+    text: str
+    """The item as written in this reflection."""
+    done: bool
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogItem:
+    id: str
+    """10 hex digits: blake2b of the normalised text (or the ID it already had)."""
+    text: str
+    """The wording shown: the earliest source's."""
+    priority: Priority | None
+    done: bool
+    """Every source is ticked."""
+    sources: tuple[Source, ...]
+    """Sorted by date, path and line."""
+    rank: int = 0
+    """1-based position in the backlog: priority, then recurrences, then text."""
+
+    @property
+    def recurrences(self) -> int:
+        """Distinct sessions the item was written in."""
+        return len({s.path for s in self.sources})
+
+    @property
+    def projects(self) -> tuple[str, ...]:
+        return tuple(sorted({s.project for s in self.sources if s.project}))
+
+    @property
+    def first_date(self) -> str | None:
+        return min((s.date for s in self.sources if s.date), default=None)
+
+
+def id_text(text: str) -> str:
+    """What an ID is computed from: NFKC, lowercase, no markdown punctuation, one space."""
+    return normalize(unicodedata.normalize("NFKC", text))
+
+
+def item_id(text: str) -> str:
+    """The stable ID of an item's text.
+
+    Example:
+        >>> item_id("Add a lock timeout") == item_id("  add a **lock** timeout. ")
+        True
+    """
+    return hashlib.blake2b(id_text(text).encode("utf-8"), digest_size=5).hexdigest()
+
+
+def _priority_of(sources: Iterable[tuple[Source, Priority | None]]) -> Priority | None:
+    found = {p for _, p in sources if p is not None}
+    return next((p for p in PRIORITY_ORDER if p in found), None)
+
+
+def _recommended_priority(session: Session, text: str, threshold: float) -> Priority | None:
+    """The priority of the session's recommendation this item belongs to, if any."""
+    n = id_text(text)
+    best, best_score = None, -1.0
+    for r in session.recommendations:
+        if r.priority is None:
+            continue
+        h = id_text(r.title)
+        if h and same(n, h, threshold):
+            score = fuzz.token_set_ratio(n, h)
+            if score > best_score:
+                best, best_score = r.priority, score
+    return best
+
+
+def _sources(sessions: Iterable[Session], threshold: float) -> list[tuple[Source, Priority | None]]:
+    out = []
+    for s in sessions:
+        if s.error:
+            continue
+        for a in s.action_items:
+            if not id_text(a.text):
+                continue
+            prio = a.priority or _recommended_priority(s, a.text, threshold)
+            out.append((Source(s.source, a.line, s.date, s.project, a.text, a.done), prio))
+    out.sort(key=lambda sp: (sp[0].date or "9999", sp[0].path, sp[0].line))
+    return out
+
+
+def _cluster(texts: list[str], threshold: float) -> list[list[int]]:
+    """Greedy groups against each group's first member (see `recommend.cluster`).
+
+    Identical normalised texts are looked up in a dict first, so a corpus where most
+    items recur costs one fuzzy pass per distinct text, not per line.
+    """
+    groups: list[list[int]] = []
+    heads: list[str] = []
+    exact: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        n = id_text(t)
+        g = exact.get(n)
+        if g is None:
+            best_score = -1.0
+            for j, head in enumerate(heads):
+                if same(n, head, threshold):
+                    score = fuzz.token_set_ratio(n, head)
+                    if score > best_score:
+                        g, best_score = j, score
+            if g is None:
+                g = len(groups)
+                groups.append([])
+                heads.append(n)
+            exact[n] = g
+        groups[g].append(i)
+    return groups
+
+
+def assign_ids(
+    texts: list[tuple[str, ...]], known: Mapping[str, Iterable[str]], threshold: float
+) -> list[str]:
+    """An ID for each group of texts (first text = the shown one), reusing known IDs.
+
+    Order: a group holding a text whose exact ID is known takes it; then groups take
+    the most similar known ID not yet taken (best score first, so the closest text
+    wins); the rest mint the ID of their first text. Two groups never share an ID.
+    """
+    known_norm = {k: [id_text(t) for t in ts if id_text(t)] for k, ts in known.items()}
+    out: list[str | None] = [None] * len(texts)
+    taken: set[str] = set()
+    for g, ts in enumerate(texts):
+        for t in ts:
+            i = item_id(t)
+            if i in known_norm and i not in taken:
+                out[g] = i
+                taken.add(i)
+                break
+    offers: list[tuple[float, int, str]] = []
+    for g, ts in enumerate(texts):
+        if out[g] is not None:
+            continue
+        for k, kts in known_norm.items():
+            if k in taken:
+                continue
+            score = max(
+                (
+                    fuzz.token_set_ratio(id_text(t), kt)
+                    for t in ts
+                    for kt in kts
+                    if same(id_text(t), kt, threshold)
+                ),
+                default=-1.0,
+            )
+            if score >= 0:
+                offers.append((-score, g, k))
+    for _, g, k in sorted(offers):
+        if out[g] is None and k not in taken:
+            out[g] = k
+            taken.add(k)
+    for g, ts in enumerate(texts):
+        if out[g] is None:
+            i, salt = item_id(ts[0]), 0
+            while i in taken or i in known_norm:
+                # a 40-bit collision with another text: practically never, but IDs must be unique
+                salt += 1
+                i = item_id(f"{ts[0]} #{salt}")
+            out[g] = i
+            taken.add(i)
+    return out  # type: ignore[return-value]
+
+
+def rank_items(items: Iterable[BacklogItem]) -> tuple[BacklogItem, ...]:
+    """Priority group first, then more recurrences, then the text; ranks set 1..n."""
+    order = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    ranked = sorted(
+        items, key=lambda it: (order[it.priority], -it.recurrences, id_text(it.text), it.id)
+    )
+    return tuple(
+        BacklogItem(it.id, it.text, it.priority, it.done, it.sources, n)
+        for n, it in enumerate(ranked, 1)
+    )
+
+
+def gather_items(
+    sessions: Iterable[Session],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    known: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[BacklogItem, ...]:
+    """One ranked BacklogItem per distinct action item across `sessions`.
+
+    `known` maps IDs the backlog already holds to their texts (the original text and
+    the user's wording), so near-identical texts keep their ID.
+    """
+    pairs = _sources(sessions, threshold)
+    groups = _cluster([s.text for s, _ in pairs], threshold)
+    texts = [tuple(dict.fromkeys(pairs[i][0].text for i in g)) for g in groups]
+    ids = assign_ids(texts, known or {}, threshold)
+    items = []
+    for g, iid in zip(groups, ids, strict=True):
+        members = [pairs[i] for i in g]
+        srcs = tuple(s for s, _ in members)
+        items.append(
+            BacklogItem(
+                iid,
+                srcs[0].text,
+                _priority_of(members),
+                all(s.done for s in srcs),
+                srcs,
+            )
+        )
+    return rank_items(items)

@@ -1,0 +1,225 @@
+"""`retro backlog`: merge every reflection's action items into the team's backlog.
+
+A thin shell: parse options, collect and filter sessions, gather items (IDs matched
+against the backlog already there), then one target: merge into BACKLOG.md (default),
+print CSV / JSON / JSON Lines / GitHub payloads, or create GitHub issues with `gh`.
+Exit codes: 0 ok, 1 a reflection or the backlog could not be read (a corrupt backlog
+is never written), 2 usage.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+import sys
+from datetime import datetime
+
+import click
+
+from .aggregate import Filters, filter_sessions
+from .backlog import (
+    DEFAULT_THRESHOLD,
+    gather_items,
+    known_texts,
+    merge_backlog,
+    read_backlog,
+    select_items,
+    state_path,
+    write_backlog,
+    write_state,
+)
+from .backlog.formats import github_payload, to_github, to_jira_csv, to_json, to_jsonl
+from .backlog.github import create_issues, find_gh, gh_command, pending
+from .cli_analyze import _now
+from .collect import collect_sessions
+from .discover import SUFFIXES
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+PRIORITIES = ("high", "medium", "low", "none")
+
+
+def _priorities(ctx, param, value: str | None) -> frozenset[str] | None:
+    if not value:
+        return None
+    wanted = {p.strip().lower() for p in value.split(",") if p.strip()}
+    bad = sorted(wanted - set(PRIORITIES))
+    if bad:
+        raise click.BadParameter(
+            f"unknown priority {', '.join(bad)}; choose from {', '.join(PRIORITIES)}"
+        )
+    return frozenset(wanted)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@click.command("backlog")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--file",
+    "backlog_file",
+    type=click.Path(dir_okay=False),
+    default="BACKLOG.md",
+    show_default=True,
+    help="The Markdown backlog to merge into; its state file sits beside it (.NAME.retro.json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json", "jsonl", "github"]),
+    default="md",
+    show_default=True,
+    help="md merges into --file; csv (Jira importer), json, jsonl and github (issue payloads) print to stdout.",
+)
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create a GitHub issue (gh issue create) for each item without one yet.",
+)
+@click.option("--repo", metavar="OWNER/NAME", help="With --create: the repository (gh --repo).")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be written or created; write and run nothing."
+)
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only sessions dated on or after this day."
+)
+@click.option("--project", help="Only sessions of this project.")
+@click.option(
+    "--priority",
+    "priorities",
+    callback=_priorities,
+    metavar="LIST",
+    help="Only these priorities, comma-separated: high,medium,low,none.",
+)
+@click.option("--open-only", is_flag=True, help="Leave out items ticked in their reflections.")
+@click.option(
+    "--merge-threshold",
+    type=click.FloatRange(0, 100),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="rapidfuzz score at which two action items are the same backlog item.",
+)
+def backlog_cmd(
+    paths: tuple[str, ...],
+    backlog_file: str,
+    fmt: str,
+    create: bool,
+    repo: str | None,
+    dry_run: bool,
+    since: datetime | None,
+    project: str | None,
+    priorities: frozenset[str] | None,
+    open_only: bool,
+    merge_threshold: float,
+) -> None:
+    """Collect the action items of every reflection into one backlog, each item once.
+
+    Reads every reflection under PATHS (default: sessions/). Re-running adds only new
+    items: ticks, rewording, moved lines, notes and deletions in the backlog are kept.
+
+    Example: retro backlog sessions/ --file BACKLOG.md
+    """
+    if create and fmt not in ("md", "github"):
+        raise click.UsageError(
+            "--create makes GitHub issues; it cannot be combined with --format " + fmt
+        )
+    if repo and not create:
+        raise click.UsageError("--repo only applies with --create")
+    if create:
+        fmt = "github"
+    given = list(paths) or ["sessions"]
+    sessions = collect_sessions(given)
+    for s in sessions:
+        if s.error:
+            click.echo(f"{s.source}: error: {s.error}", err=True)
+    if not any(not s.error for s in sessions):
+        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
+        _fail(f"no reflections under {', '.join(given)} (looked for {kinds})")
+    errors = sum(1 for s in sessions if s.error)
+    filters = Filters(since.date() if since else None, None, project)
+    kept, _ = filter_sessions(sessions, filters)
+
+    doc, state, problem = read_backlog(backlog_file)
+    if problem:
+        _fail(f"{problem}\nnothing written")
+    items = gather_items(kept, threshold=merge_threshold, known=known_texts(doc, state))
+    items = select_items(items, priorities=priorities, open_only=open_only)
+    today = _now().strftime("%Y-%m-%d")
+    read = f"Read {len(sessions)} file(s): {sum(len(s.action_items) for s in kept)} action item(s) in {sum(1 for s in kept if not s.error)} session(s), {len(items)} backlog item(s)."
+
+    if fmt == "md":
+        filtered = filters.active or priorities is not None or open_only or errors > 0
+        result = merge_backlog(doc, state, items, today=today, refresh_sources=not filtered)
+        click.echo(read)
+        counts = (
+            f"{len(result.added)} added, {len(result.kept)} already there, "
+            f"{len(result.deleted)} newly deleted, {len(result.skipped)} deleted earlier (not re-added), "
+            f"{len(result.ticked)} newly ticked"
+        )
+        if dry_run:
+            old, new = doc.render(), result.doc.render()
+            diff = difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                backlog_file,
+                backlog_file,
+            )
+            click.echo("".join(diff), nl=False)
+            click.echo(f"{backlog_file} (dry run, nothing written): {counts}")
+        else:
+            w = write_backlog(backlog_file, result)
+            status = "written" if w.backlog else "unchanged"
+            bak = f"; previous file kept as {w.backup}" if w.backup else ""
+            click.echo(f"{backlog_file} {status}: {counts}{bak}")
+        sys.exit(EXIT_INPUT if errors else EXIT_OK)
+
+    st = state.by_id()
+    gone = [it for it in items if st.get(it.id) and st[it.id].deleted]
+    items = tuple(it for it in items if it not in gone)
+    if gone:
+        click.echo(f"{len(gone)} item(s) deleted from {backlog_file} left out", err=True)
+    if not create:
+        render = {"csv": to_jira_csv, "json": to_json, "jsonl": to_jsonl, "github": to_github}[fmt]
+        click.echo(render(items), nl=False)
+        sys.exit(EXIT_INPUT if errors else EXIT_OK)
+
+    payloads = [github_payload(it) for it in items]
+    todo = pending(payloads, state)
+    if dry_run:
+        for p in todo:
+            click.echo(
+                "would run: gh "
+                + " ".join(shlex.quote(a) for a in gh_command(p, repo)[:4])
+                + f" ... ({p['id']})"
+            )
+        click.echo(
+            f"{len(todo)} issue(s) would be created, {len(payloads) - len(todo)} already created (dry run)"
+        )
+        sys.exit(EXIT_INPUT if errors else EXIT_OK)
+    gh = find_gh()
+    if gh is None and todo:
+        _fail(
+            "gh (the GitHub CLI) is not on PATH; install it (https://cli.github.com) or use --dry-run"
+        )
+    texts = {it.id: it.text for it in items}
+    _, created = create_issues(
+        payloads,
+        state,
+        lambda s: write_state(backlog_file, s),
+        gh=gh or "gh",
+        repo=repo,
+        texts=texts,
+    )
+    failed = [c for c in created if c.error]
+    for c in created:
+        click.echo(
+            f"{c.id}: {c.error}" if c.error else f"created {c.issue} ({c.id}): {c.title}",
+            err=bool(c.error),
+        )
+    click.echo(
+        f"{len(created) - len(failed)} issue(s) created, {len(failed)} failed, "
+        f"{len(payloads) - len(todo)} already created (recorded in {state_path(backlog_file)})"
+    )
+    sys.exit(EXIT_INPUT if errors or failed else EXIT_OK)
