@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import pyromark
 
@@ -70,7 +71,9 @@ class Block:
     kind: str
     """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
     line: int
-    end_line: int
+    """1-based source line of the block's first character."""
+    end_line: int = 0
+    """1-based line of its last character (code fences: where a fence was left open)."""
     inline: Inline | None = None
     level: int = 0
     """Heading level 1-6."""
@@ -99,18 +102,9 @@ class Block:
             yield from child.walk()
 
 
-class _LineIndex:
-    def __init__(self, data: bytes):
-        starts = [0]
-        find = data.find
-        pos = find(b"\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find(b"\n", pos + 1)
-        self.starts = starts
-
-    def line(self, offset: int) -> int:
-        return bisect_right(self.starts, offset)
+def _line_starts(data: bytes) -> list[int]:
+    """Byte offset of every line's start; `bisect_right(starts, offset)` is the 1-based line."""
+    return [0, *accumulate(len(x) + 1 for x in data.split(b"\n")[:-1])]
 
 
 _VERBATIM = {"code", "front_matter", "html"}
@@ -128,10 +122,25 @@ _INLINE_TAGS = frozenset(
 )
 
 
+_BLOCK_KINDS = {
+    "BlockQuote": "quote",
+    "CodeBlock": "code",
+    "MetadataBlock": "front_matter",
+    "Table": "table",
+    "HtmlBlock": "html",
+}
+_TEXT_EVENTS = frozenset({"Text", "Code", "InlineMath", "DisplayMath", "Html", "InlineHtml"})
+_POPS = frozenset({"List", "BlockQuote", "CodeBlock", "MetadataBlock", "HtmlBlock", "Table"})
+
+
 def parse_blocks(text: str) -> list[Block]:
-    """Top-level blocks of a Markdown document, in order."""
-    data = text.encode("utf-8", errors="surrogatepass")
-    idx = _LineIndex(data)
+    """Top-level blocks of a Markdown document, in order.
+
+    The hot loop of the parser: events are dispatched most frequent first (text runs,
+    then starts and ends), and a byte offset becomes a line only where a block or a
+    line of text needs one.
+    """
+    starts = _line_starts(text.encode("utf-8", errors="surrogatepass"))
     root = Block("root", 1, 1)
     stack: list[Block] = [root]
     inls: list[Inline] = []  # open inline collectors, innermost last
@@ -141,20 +150,49 @@ def parse_blocks(text: str) -> list[Block]:
     cell: Inline | None = None
 
     for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
-        start = rng["start"]
-        if isinstance(event, dict):
+        if event.__class__ is dict:
             ((name, val),) = event.items()
         else:
             name, val = event, None
 
+        if name in _TEXT_EVENTS:
+            top = stack[-1]
+            s = val if isinstance(val, str) else str(val)
+            if top.kind in _VERBATIM:
+                top.text += s
+                continue
+            if name == "Html" or name == "InlineHtml":
+                continue  # comments and <br> carry no reflection content
+            if name == "Code":
+                s = f"`{s}`"
+            cur = cell if cell is not None else (inls[-1] if inls else None)
+            if cur is not None:
+                # Only the first piece of a line needs its line number.
+                cur.add(s, 0 if cur.lines else bisect_right(starts, rng["start"]))
+            continue
+
         if name == "Start":
             tag = val if isinstance(val, str) else next(iter(val))
             if tag in _INLINE_TAGS:
-                line = end_line = 0  # inline spans need no line of their own
-            else:
-                line = idx.line(start)
-                end_line = idx.line(max(rng["end"] - 1, start))
-            tval = None if isinstance(val, str) else val[tag]
+                if tag == "TableCell":
+                    cell = Inline()
+                elif tag == "Strong":
+                    cur = cell or (inls[-1] if inls else None)
+                    if cur is not None:
+                        if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
+                            cur._strong_buf = []
+                        cur._strong_depth += 1
+                elif tag == "Strikethrough":
+                    cur = cell or (inls[-1] if inls else None)
+                    if cur is not None:
+                        if cur.empty():
+                            cur._struck_start = True
+                        cur._strike_depth += 1
+                # Emphasis, Link, Image, footnotes: transparent.
+                continue
+            start = rng["start"]
+            line = bisect_right(starts, start)
+            end_line = bisect_right(starts, max(rng["end"] - 1, start))
             parent = stack[-1]
             if tag == "Paragraph":
                 if (
@@ -171,51 +209,33 @@ def parse_blocks(text: str) -> list[Block]:
                     parent.children.append(b)
                     inls.append(b.inline)
                     para_reused.append(False)
-            elif tag == "Heading":
-                b = Block("heading", line, end_line, inline=Inline(), level=int(tval["level"][1:]))
-                parent.children.append(b)
-                stack.append(b)
-                inls.append(b.inline)
             elif tag == "Item":
                 b = Block("item", line, end_line, inline=Inline())
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
-            elif tag == "List":
-                b = Block("list", line, end_line, ordered=tval is not None, number=tval)
+            elif tag == "Heading":
+                level = int(val[tag]["level"][1:])
+                b = Block("heading", line, end_line, inline=Inline(), level=level)
                 parent.children.append(b)
                 stack.append(b)
-            elif tag in ("BlockQuote", "CodeBlock", "MetadataBlock", "Table", "HtmlBlock"):
-                kind = {
-                    "BlockQuote": "quote",
-                    "CodeBlock": "code",
-                    "MetadataBlock": "front_matter",
-                    "Table": "table",
-                    "HtmlBlock": "html",
-                }[tag]
-                b = Block(kind, line, end_line)
-                if tag == "CodeBlock" and isinstance(tval, dict) and "Fenced" in tval:
-                    b.info = tval["Fenced"] or ""
-                parent.children.append(b)
-                stack.append(b)
-            elif tag in ("TableHead", "TableRow"):
+                inls.append(b.inline)
+            elif tag == "TableHead" or tag == "TableRow":
                 cells = []
                 row_line = line
-            elif tag == "TableCell":
-                cell = Inline()
-            elif tag == "Strong":
-                cur = cell or (inls[-1] if inls else None)
-                if cur is not None:
-                    if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
-                        cur._strong_buf = []
-                    cur._strong_depth += 1
-            elif tag == "Strikethrough":
-                cur = cell or (inls[-1] if inls else None)
-                if cur is not None:
-                    if cur.empty():
-                        cur._struck_start = True
-                    cur._strike_depth += 1
-            # Emphasis, Link, Image, footnotes: transparent.
+            elif tag == "List":
+                number = None if isinstance(val, str) else val[tag]
+                b = Block("list", line, end_line, ordered=number is not None, number=number)
+                parent.children.append(b)
+                stack.append(b)
+            elif tag in _BLOCK_KINDS:
+                b = Block(_BLOCK_KINDS[tag], line, end_line)
+                if tag == "CodeBlock":
+                    tval = None if isinstance(val, str) else val[tag]
+                    if isinstance(tval, dict) and "Fenced" in tval:
+                        b.info = tval["Fenced"] or ""
+                parent.children.append(b)
+                stack.append(b)
             continue
 
         if name == "End":
@@ -223,21 +243,21 @@ def parse_blocks(text: str) -> list[Block]:
             if tag == "Paragraph":
                 if not para_reused.pop():
                     inls.pop().finish()
-            elif tag in ("Heading", "Item"):
-                inls.pop().finish()
-                stack.pop()
-            elif tag in ("List", "BlockQuote", "CodeBlock", "MetadataBlock", "HtmlBlock", "Table"):
-                stack.pop()
-            elif tag in ("TableHead", "TableRow"):
-                if stack[-1].kind == "table" and cells is not None:
-                    stack[-1].rows.append((row_line, cells))
-                cells = None
             elif tag == "TableCell":
                 if cells is not None and cell is not None:
                     cell.finish()
                     cells.append(" ".join(cell.text.split()))
                 cell = None
-            elif tag in ("Strong", "Strikethrough"):
+            elif tag == "Heading" or tag == "Item":
+                inls.pop().finish()
+                stack.pop()
+            elif tag in _POPS:
+                stack.pop()
+            elif tag == "TableHead" or tag == "TableRow":
+                if stack[-1].kind == "table" and cells is not None:
+                    stack[-1].rows.append((row_line, cells))
+                cells = None
+            elif tag == "Strong" or tag == "Strikethrough":
                 cur = cell or (inls[-1] if inls else None)
                 if cur is None:
                     continue
@@ -251,33 +271,19 @@ def parse_blocks(text: str) -> list[Block]:
                     cur._strong_buf = None
             continue
 
-        top = stack[-1]
-        if name in ("Text", "Code", "InlineMath", "DisplayMath", "Html", "InlineHtml"):
-            s = val if isinstance(val, str) else str(val)
-            if top.kind in _VERBATIM:
-                top.text += s
-                continue
-            if name in ("Html", "InlineHtml"):
-                continue  # comments and <br> carry no reflection content
-            if name == "Code":
-                s = f"`{s}`"
-            cur = cell if cell is not None else (inls[-1] if inls else None)
-            if cur is not None:
-                # Only the first piece of a line needs its line number.
-                cur.add(s, idx.line(start) if not cur.lines else 0)
-        elif name in ("SoftBreak", "HardBreak"):
+        if name == "SoftBreak" or name == "HardBreak":
             if cell is not None:
                 cell.add(" ", 0)
             elif inls:
-                inls[-1].brk(idx.line(rng["end"]))
+                inls[-1].brk(bisect_right(starts, rng["end"]))
         elif name == "TaskListMarker":
             for b in reversed(stack):
                 if b.kind == "item":
                     b.task = bool(val)
                     break
         elif name == "Rule":
-            line = idx.line(start)
-            top.children.append(Block("rule", line, line))
+            line = bisect_right(starts, rng["start"])
+            stack[-1].children.append(Block("rule", line, line))
     return root.children
 
 
