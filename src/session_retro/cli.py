@@ -60,6 +60,9 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
 from .cli_analyze import analyze_cmd  # noqa: E402
 
 cli.add_command(analyze_cmd)
+from .cli_report import report_cmd  # noqa: E402
+
+cli.add_command(report_cmd)
 from .cli_impact import impact_cmd  # noqa: E402
 
 cli.add_command(impact_cmd)

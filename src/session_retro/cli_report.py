@@ -1,0 +1,174 @@
+"""`retro report --month YYYY-MM`: one month's waste report, with deltas against the month before.
+
+A thin shell like `retro analyze`: parse options, collect sessions, call
+`monthly.month_report`, render, write into ``<out>/YYYY-MM/``, print a summary.
+
+A month without sessions is an input problem, not a report: the command says so
+(naming the months that do have sessions), writes nothing and exits 1, so a
+scheduled job notices instead of publishing an empty page. A malformed month is a
+usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from .classify import TaxonomyError, load_taxonomy
+from .cli_analyze import _now
+from .collect import collect_sessions
+from .discover import SUFFIXES
+from .export.tables import write_outputs
+from .monthly import month_report, parse_month
+from .recommend import DEFAULT_THRESHOLD
+from .render.html import points, signed
+from .render.markdown import minutes, percent
+from .render.monthly import month_files
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def _month(ctx, param, value: str) -> str:
+    try:
+        first, _ = parse_month(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return f"{first:%Y-%m}"
+
+
+def _months_with_sessions(sessions, project: str | None) -> str:
+    """``2026-01 (2), 2026-03 (1)``: where the sessions are, for the empty-month message."""
+    months = Counter(
+        s.date[:7]
+        for s in sessions
+        if not s.error
+        and s.date
+        and (project is None or (s.project or "").casefold() == project.casefold())
+    )
+    return ", ".join(f"{m} ({n})" for m, n in sorted(months.items())) or "none"
+
+
+@click.command("report")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--month",
+    required=True,
+    callback=_month,
+    help="The month to report on, YYYY-MM (compared with the month before).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports",
+    show_default=True,
+    help="Output folder; the report goes into its YYYY-MM/ subfolder.",
+)
+@click.option("--project", help="Only sessions of this project (case-insensitive).")
+@click.option(
+    "--taxonomy",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Waste taxonomy TOML replacing the default.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many recommendations to show.",
+)
+@click.option(
+    "--merge-threshold",
+    type=click.FloatRange(0, 100),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="rapidfuzz token_set_ratio at which two recommendations are merged.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of templates overriding the packaged ones (monthly.md.j2, report.md.j2, index.html.j2).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No summary; errors are still shown.")
+def report_cmd(
+    paths: tuple[str, ...],
+    month: str,
+    out_dir: str,
+    project: str | None,
+    taxonomy: str | None,
+    top: int,
+    merge_threshold: float,
+    templates: str | None,
+    quiet: bool,
+) -> None:
+    """One month's waste report, with what changed since the month before.
+
+    Reads every reflection under PATHS (default: sessions/), keeps the sessions dated
+    in --month and writes report.md, index.html and charts/ into --out/YYYY-MM/:
+    waste share and wasted minutes against the previous month, waste categories new,
+    grown or gone, and recommendations not made the month before. A month without
+    sessions writes nothing and exits 1.
+
+    Example: retro report --month 2026-02 sessions/ --out reports
+    """
+    try:
+        tax = load_taxonomy(taxonomy)
+    except TaxonomyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    given = list(paths) or ["sessions"]
+    sessions = collect_sessions(given)
+    for s in sessions:
+        if s.error:
+            click.echo(f"{s.source}: error: {s.error}", err=True)
+    if not any(not s.error for s in sessions):
+        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
+        click.echo(
+            f"error: no reflections to report on under {', '.join(given)} (looked for {kinds})",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+
+    report = month_report(
+        sessions,
+        month,
+        generated=_now().strftime("%Y-%m-%d %H:%M UTC"),
+        project=project,
+        taxonomy=tax,
+        top=top,
+        threshold=merge_threshold,
+    )
+    if report.empty:
+        which = f" of project {project}" if project else ""
+        click.echo(
+            f"error: no sessions{which} dated {month} under {', '.join(given)}; nothing written. "
+            f"Months with sessions: {_months_with_sessions(sessions, project)}.",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+
+    files = {f"{month}/{name}": data for name, data in month_files(report, templates).items()}
+    write_outputs(out_dir, files)
+
+    if not quiet:
+        h = report.current.figures.headline
+        click.echo(
+            f"{month}: {h.sessions} session(s), {len(report.current.errors)} file(s) with errors."
+        )
+        d = report.deltas
+        if d is None:
+            click.echo(f"No sessions dated {report.previous_month}: no changes to show.")
+        else:
+            click.echo(
+                f"Against {report.previous_month}: waste share {percent(d.waste_share.current)} "
+                f"({points(d.waste_share.change)}), wasted {minutes(d.wasted_minutes.current)} min "
+                f"({signed(d.wasted_minutes.change)}); categories new {len(d.categories_new)}, "
+                f"grown {len(d.categories_grown)}, gone {len(d.categories_gone)}; "
+                f"{len(d.new_recommendations)} new recommendation(s)."
+            )
+        folder = Path(out_dir) / month
+        click.echo(f"Report: {folder / 'report.md'}")
+        click.echo(f"HTML report: {folder / 'index.html'}")
+    sys.exit(EXIT_INPUT if report.current.errors else EXIT_OK)
