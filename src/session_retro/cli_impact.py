@@ -73,6 +73,10 @@ def notes(report: ImpactReport) -> list[str]:
         f"{report.caveat} {report.attempts_without_minutes} of {report.attempts} attempt(s) "
         "state no duration.",
     ]
+    for i in report.impacts:
+        c = i.change
+        said = f": {c.text}" if c.text else ""
+        out.append(f"{change_label(c)} from {c.where or c.source}{said}")
     if report.undated_sessions:
         out.append(f"{report.undated_sessions} session(s) without a date are in no window.")
     for i in report.impacts:
@@ -91,11 +95,11 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
     for col, justify in (
         ("category", "left"),
         ("changed", "left"),
-        ("sessions before / after", "right"),
-        ("median before → after", "right"),
-        ("p90 before → after", "right"),
-        ("share of waste before → after", "right"),
-        ("difference [95%]", "right"),
+        ("sessions before/after", "right"),
+        ("median min before → after", "right"),
+        ("p90 min before → after", "right"),
+        ("share of waste", "right"),
+        ("median change [95% interval]", "right"),
         ("verdict", "left"),
     ):
         t.add_column(col, justify=justify, overflow="fold")
@@ -103,7 +107,7 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
         b, a = i.before, i.after
         t.add_row(
             i.change.category,
-            f"{i.change.date.isoformat()} ({i.change.where or i.change.source})",
+            i.change.date.isoformat(),
             f"{b.sessions} / {a.sessions}",
             f"{minutes(b.median)} → {minutes(a.median)}",
             f"{minutes(b.p90)} → {minutes(a.p90)}",
