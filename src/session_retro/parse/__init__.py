@@ -18,6 +18,7 @@ from .actions import extract_actions
 from .attempts import extract_attempts
 from .blocks import parse_blocks
 from .dates import invalid_dates
+from .durations import find_duration
 from .fields import is_field, iter_fields
 from .meta import classify_result, extract_meta, find_ideal, parse_front_matter
 from .notes import (
@@ -36,11 +37,15 @@ __all__ = ["PARSER_VERSION", "parse_session"]
 
 
 def _ideal(root, text: str) -> float | None:
+    """What it should have taken: an "Ideal time" field, an ideal timeline's
+    total, then a sentence ("should have been 10 minutes")."""
+    for f in iter_fields(b for s in root.walk() for b in s.blocks):
+        if is_field(f.label, "ideal"):
+            d = find_duration(f.value, clock=False)
+            if d:
+                return d.minutes
     for sec in root.walk():
         if sec.has("ideal"):
-            from .durations import find_duration
-            from .fields import iter_fields
-
             for f in iter_fields(list(sec.all_blocks())):
                 if re.match(r"^\W*total", f.label, re.I):
                     d = find_duration(f.value, clock=False)

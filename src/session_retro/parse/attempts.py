@@ -26,7 +26,7 @@ _NUMBERED = re.compile(
     re.I,
 )
 _TRAILING_STATUS = re.compile(
-    r"\s*[-–—:]\s*(fixed|resolved|failed|success|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
+    r"\s*[-–—:]\s*(fixed|resolved|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
 )
 _PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
@@ -55,7 +55,8 @@ class RawAttempt:
 
 
 def clean_approach(text: str) -> str:
-    t = _MARKS.sub(" ", text)
+    # A mark separates the approach from its verdict ("X (25 min) ❌ failed").
+    t = _MARKS.sub(" — ", text).strip(" —")
     t = _NUMBERED.sub("", t, count=1)
     t = re.sub(r"^\s*(#?\d+[.):]?|[-*•])\s+", "", t)
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
@@ -430,7 +431,7 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     approach = (
         inl.lead_strong
         if inl.lead_strong and len(inl.lead_strong) > 3
-        else first_clause(_MARKS.sub(" ", text))
+        else first_clause(_MARKS.sub(" — ", text))
     )
     approach = clean_approach(approach)
     if not approach:

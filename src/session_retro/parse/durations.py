@@ -133,7 +133,9 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
                     m.start(1) if m.group("a") else m.start("c"),
                 )
             )
-    for m in _SIMPLE.finditer(text):
+    pos = 0
+    while (m := _SIMPLE.search(text, pos)) is not None:
+        pos = m.end()
         unit = _unit_minutes(m.group("unit"))
         if unit is None:
             continue
@@ -144,6 +146,8 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
         if hi_s is not None:
             hi = _num(hi_s) * unit
             if hi < lo:
+                # Not a range ("from 10 to 40 — 10 min"): read on from the second number.
+                pos = m.start("hi")
                 continue
             mid = (lo + hi) / 2
             d = Duration(_clean(mid), _clean(lo), _clean(hi), m.group(0).strip(), m.start("lo"))

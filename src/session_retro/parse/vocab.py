@@ -244,6 +244,15 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"thời gian",
     ),
     "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
+    # What the author says it should have taken ("**Ideal time**: 20 minutes").
+    "ideal": (
+        r"ideal( session)?( time| duration| total| length)?",
+        r"optimal (time|duration)",
+        r"should have taken",
+        r"temps idéal",
+        r"durée idéale",
+        r"理想(時間|の時間)?",
+    ),
     "attempt_minutes": (
         r"time wasted",
         r"time lost",
