@@ -438,7 +438,13 @@ def _item_attempt(item: Block) -> RawAttempt | None:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
     dur = find_duration(text, clock=False)
-    outcome = mark_outcome(text) or words_outcome(text + " " + details) or "unknown"
+    # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
+    own_words = words_outcome(_MARKS.sub(" ", text))
+    outcome = (
+        own_words
+        if own_words in ("abandoned", "partial")
+        else mark_outcome(text) or words_outcome(text + " " + details) or "unknown"
+    )
     if inl.struck:
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
     return RawAttempt(approach, item.line, dur, outcome)
