@@ -57,11 +57,16 @@ _MOJIBAKE_HINT = re.compile(
 # A cp1252 round trip drops bytes that cp1252 leaves undefined (0x81 0x8D 0x8F
 # 0x90 0x9D); ftfy cannot restore what is gone. These are the cases seen in the
 # wild, mapped by hand: "âŒ" is E2 9D 8C (❌) with 0x9D lost.
+# A decoder run with errors="replace" leaves U+FFFD where the byte was: the same
+# repairs apply (issue 9).
 _LOST_BYTE_REPAIRS = {
     "\u00e2\u0152": "\u274c",  # âŒ -> ❌
     "\u00e2\u009d\u0152": "\u274c",
+    "\u00e2\ufffd\u0152": "\u274c",
     "\u00e2\u009d\u201c": "\u2753",  # â“ with lost 9D -> ❓
+    "\u00e2\ufffd\u201c": "\u2753",
     "\u00e2\u009d\u2014": "\u2757",  # ❗
+    "\u00e2\ufffd\u2014": "\u2757",
 }
 
 
@@ -72,23 +77,42 @@ def _looks_binary(data: bytes) -> str | None:
     return None
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 LE or BE when every other byte is NUL (ASCII-heavy text without a BOM)."""
+    head = data[:8192]
+    if len(head) < 4 or b"\x00" not in head[:64]:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str, list[Diagnostic]]:
     """Decode bytes: BOM first, then UTF-8, then UTF-16 without BOM, then cp1252."""
     diags: list[Diagnostic] = []
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc, diags
+    # UTF-16 without a BOM, checked before UTF-8: NUL bytes are valid UTF-8, so
+    # ASCII text in UTF-16 would "decode" as UTF-8 with a NUL after every letter.
+    enc16 = _utf16_without_bom(data)
+    if enc16:
+        diags.append(
+            Diagnostic(
+                None,
+                "no-bom",
+                f"file has no byte-order mark; read it as {enc16.upper()} "
+                "(save it as UTF-8 to silence this)",
+            )
+        )
+        return data.decode(enc16, errors="replace"), enc16, diags
     try:
         return data.decode("utf-8"), "utf-8", diags
     except UnicodeDecodeError as exc:
         bad = exc.start
-    # UTF-16 without a BOM: every other byte of ASCII text is NUL.
-    if len(data) >= 4:
-        even, odd = data[0::2], data[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            return data.decode("utf-16-le", errors="replace"), "utf-16-le", diags
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return data.decode("utf-16-be", errors="replace"), "utf-16-be", diags
     line = data.count(b"\n", 0, bad) + 1
     diags.append(
         Diagnostic(

@@ -17,7 +17,6 @@ from . import vocab
 from .actions import extract_actions
 from .attempts import extract_attempts
 from .blocks import parse_blocks
-from .dates import invalid_dates
 from .durations import find_duration
 from .fields import is_field, iter_fields
 from .meta import classify_result, extract_meta, find_ideal, parse_front_matter
@@ -30,6 +29,7 @@ from .notes import (
     extract_went_right,
 )
 from .sections import build_sections, heading_words
+from .textchecks import text_warnings
 
 PARSER_VERSION = "1"
 
@@ -247,8 +247,7 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
         warnings.append(
             Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)")
         )
-    for bad in invalid_dates(text):
-        warnings.append(Diagnostic(None, "invalid-date", f"{bad} is not a real date"))
+    warnings.extend(text_warnings(text))
     for a in actions:
         if a.priority is None and not a.done:
             pass  # priorities are optional; `retro check` reports them separately

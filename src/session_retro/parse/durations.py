@@ -182,6 +182,47 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     return first
 
 
+# Figures find_duration refuses: a sign glued to the number, NaN/infinity, or a
+# number long enough to exceed MAX_MINUTES. "10-15 min" is a range, not "-15".
+_REFUSED = re.compile(
+    rf"(?:(?<![\w.)\]])-(?P<neg>{_NUM})|(?<![\w.])(?P<word>nan|inf(?:inity)?)|(?<![\w.,])(?P<big>\d{{4,}}(?:[.,]\d+)?))"
+    rf"\s*(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
+    re.IGNORECASE,
+)
+
+
+def invalid_durations(text: str) -> list[tuple[str, int, str]]:
+    """(as written, offset, why) for each duration-looking figure that is none.
+
+    The parser keeps such an attempt's minutes missing; this says why, so the
+    author can fix the number (issue 9).
+
+    >>> [(w, why) for w, _, why in invalid_durations("a (-5 min), b (99999 hours), c (NaN min)")]
+    [('-5 min', 'negative'), ('99999 hours', 'more than a year'), ('NaN min', 'not a number')]
+    """
+    if not _REFUSED_HINT.search(text):
+        return []
+    out = []
+    for m in _REFUSED.finditer(text):
+        unit = _unit_minutes(m.group("unit"))
+        if unit is None:
+            continue
+        if m.group("neg"):
+            why = "negative"
+        elif m.group("word"):
+            why = "not a number"
+        elif _num(m.group("big")) * unit > MAX_MINUTES:
+            why = "more than a year"
+        else:
+            continue
+        out.append((m.group(0).strip(), m.start(), why))
+    return out
+
+
+# Cheap gate before the full scan: most documents hold none of these.
+_REFUSED_HINT = re.compile(r"-\d|\d{4}|\b(?:nan|inf)", re.IGNORECASE)
+
+
 def format_minutes(minutes: float) -> str:
     """Render minutes the way the generator and reports write them ("1h 5m", "40 sec")."""
     if minutes < 1:
