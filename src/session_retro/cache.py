@@ -268,6 +268,13 @@ def discard(path: str, exc: sqlite3.Error, warnings: list[str]) -> bool:
     return True
 
 
+def remove_cache(path: str) -> None:
+    """Delete the cache at `path` with its WAL journal files, if they exist."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + suffix)
+
+
 def dumps(session) -> bytes:
     return pickle.dumps(session, protocol=pickle.HIGHEST_PROTOCOL)
 

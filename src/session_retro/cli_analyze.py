@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import click
 
 from .aggregate import Filters
 from .analysis import analyze
+from .cache import CACHE_NAME, remove_cache
 from .classify import TaxonomyError, load_taxonomy
 from .collect import collect_sessions
 from .discover import SUFFIXES
@@ -59,6 +60,14 @@ def _progress(enabled: bool):
         console=Console(stderr=True),
         transient=True,
     )
+
+
+def _unmake_out(out_dir: str, made: bool) -> None:
+    """A run that writes nothing leaves no folder behind, not even the cache it started."""
+    if made:
+        remove_cache(os.path.join(out_dir, CACHE_NAME))
+        with suppress(OSError):
+            os.rmdir(out_dir)  # only when empty: nothing but our cache was in it
 
 
 @click.command("analyze")
@@ -120,6 +129,21 @@ def _progress(enabled: bool):
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors are still shown."
 )
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False),
+    help="SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: OUT/.retro-cache.sqlite]",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
+)
 def analyze_cmd(
     paths: tuple[str, ...],
     out_dir: str,
@@ -133,6 +157,9 @@ def analyze_cmd(
     merge_threshold: float,
     templates: str | None,
     quiet: bool,
+    cache_path: str | None,
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Where the time went across reflections, why, and what to change in the startup protocol.
 
@@ -153,9 +180,17 @@ def analyze_cmd(
 
     with _progress(sys.stderr.isatty() and not quiet) as bar:
         task = bar.add_task("read", total=None) if bar else None
+        cache_warnings: list[str] = []
+        out_is_new = not os.path.lexists(out_dir)
         sessions = collect_sessions(
-            given, progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None
+            given,
+            progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None,
+            jobs=jobs,
+            cache_path=None if no_cache else cache_path or os.path.join(out_dir, CACHE_NAME),
+            warnings=cache_warnings,
         )
+    for w in cache_warnings:
+        click.echo(f"warning: {w}", err=True)
 
     for s in sessions:
         if s.error:
@@ -166,6 +201,7 @@ def analyze_cmd(
             f"error: no reflections to analyse under {', '.join(given)} (looked for {kinds})",
             err=True,
         )
+        _unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     now = _now()
@@ -181,6 +217,7 @@ def analyze_cmd(
     if a.figures.headline.sessions == 0:
         extra = f" ({a.undated_excluded} without a date)" if a.undated_excluded else ""
         click.echo(f"error: no session matches the filters{extra}; nothing written", err=True)
+        _unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     files = output_files(a, exports, render_markdown(a, templates))
