@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,14 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         p = Path(given)
         if p.is_dir():
             found = []
-            for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            unreadable: list[tuple[str, str | None]] = []
+
+            def note(exc: OSError, unreadable=unreadable, given=given) -> None:
+                # os.walk skips a folder it cannot list; say so instead (issue 9).
+                where = exc.filename if isinstance(exc.filename, str) else given
+                unreadable.append((where, f"cannot read folder: {_reason(exc)}"))
+
+            for dirpath, dirnames, filenames in os.walk(given, onerror=note, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in filenames:
                     if (
@@ -29,12 +37,31 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
                         and not name.lower().startswith("readme")
                     ):
                         found.append(os.path.join(dirpath, name))
-            for f in sorted(found):
-                yield f, None
+            yield from sorted([(f, None) for f in found] + unreadable)
         elif p.exists():
             yield given, None
         else:
-            yield given, "no such file or folder"
+            yield given, missing_reason(given)
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EACCES or isinstance(exc, PermissionError):
+        return "permission denied (check its permissions)"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return exc.strerror or str(exc)
+
+
+def missing_reason(given: str) -> str:
+    """Why a path that does not exist does not: a dangling or looping link says so."""
+    if not os.path.islink(given):
+        return "no such file or folder"
+    try:
+        os.stat(given)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link points back to itself)"
+    return f"broken symbolic link (points to {os.readlink(given)}, which does not exist)"
 
 
 def project_of(path: str, roots: list[str]) -> str | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
-from .discover import project_of
+from .discover import missing_reason, project_of
 from .ingest import DEFAULT_MAX_BYTES, IngestError, clean_text
 from .model import Session
 from .parse import parse_session
@@ -31,8 +32,10 @@ def read_session(
     except PermissionError:
         return Session(source=path, error="permission denied (check the file's permissions)")
     except FileNotFoundError:
-        return Session(source=path, error="no such file")
+        return Session(source=path, error=missing_reason(path))
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Session(source=path, error="symbolic link loop (the link points back to itself)")
         return Session(source=path, error=f"cannot read: {exc.strerror or exc}")
     except IngestError as exc:
         return Session(source=path, error=str(exc))
