@@ -91,7 +91,8 @@ def parse_git_log(text: str) -> tuple[AddedLine, ...]:
     """
     commits: list[list[AddedLine]] = []
     sha, day, in_hunk = "", None, False
-    for line in text.splitlines():
+    # not str.splitlines: it also splits on the record separator that starts _MARK
+    for line in text.split("\n"):
         if line.startswith(_MARK):
             sha, _, stamp = line[len(_MARK) :].partition(" ")
             try:
