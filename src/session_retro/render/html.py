@@ -63,6 +63,21 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An open action item from a reflection."""
+
+    source: str
+    line: int | None
+    text: str
+    priority: str | None
+    """``high``, ``medium``, ``low`` or None."""
+
+
+ACTIONS_SHOWN = 30
+"""Open action items listed on the page (highest priority first); the rest are counted."""
+
+
+@dataclass(frozen=True, slots=True)
 class HtmlPage:
     """Everything `index.html.j2` shows, ready to loop over."""
 
@@ -74,6 +89,10 @@ class HtmlPage:
     """Every analysed session, by date then source."""
     anchors: dict[str, str]
     """Session source -> element id of its row, for evidence links."""
+    actions: tuple[ActionRow, ...] = ()
+    """Open action items, high priority first, at most `ACTIONS_SHOWN`."""
+    actions_total: int = 0
+    """All open action items (the page may show fewer)."""
     month: object | None = None
     """A `monthly.MonthReport` when rendering `retro report --month`, else None."""
     impact: object | None = None
@@ -130,6 +149,25 @@ def session_rows(a: Analysis) -> tuple[tuple[SessionRow, ...], dict[str, str]]:
     return rows, anchors
 
 
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def open_actions(a: Analysis) -> tuple[ActionRow, ...]:
+    """Every action item not yet done: high, medium, low, unprioritised; then file and line."""
+    df = a.actions[~a.actions["done"].fillna(False).astype(bool)]
+    rows = [
+        ActionRow(
+            source=str(r.source),
+            line=None if pd.isna(r.line) else int(r.line),
+            text=str(r.text),
+            priority=None if pd.isna(r.priority) else str(r.priority),
+        )
+        for r in df.itertuples(index=False)
+    ]
+    rows.sort(key=lambda r: (_PRIORITY_ORDER.get(r.priority or "", 3), r.source, r.line or 0))
+    return tuple(rows)
+
+
 def analysis_charts(
     a: Analysis, trend: tuple[SessionGroup, ...] | None = None
 ) -> tuple[Chart, ...]:
@@ -152,6 +190,7 @@ def html_page(
 ) -> HtmlPage:
     """The view model of one page; `month` and `impact` are optional extra sections."""
     rows, anchors = session_rows(a)
+    actions = open_actions(a)
     return HtmlPage(
         title=title,
         a=a,
@@ -169,6 +208,8 @@ def html_page(
         ),
         sessions=rows,
         anchors=anchors,
+        actions=actions[:ACTIONS_SHOWN],
+        actions_total=len(actions),
         month=month,
         impact=impact,
     )
