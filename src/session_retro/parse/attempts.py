@@ -174,7 +174,7 @@ def _judge_body(
     elif _MISTAKE_HEADING.match(heading_text):
         outcome = "failed"  # a mistake is an approach taken and judged wrong
     else:
-        outcome = _last_verdict(blocks) or "unknown"
+        outcome = _last_verdict(blocks) or _error_output(blocks) or "unknown"
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
         outcome = "partial"
     return outcome, duration, root, should
@@ -210,6 +210,21 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         cls = words_outcome(text)
         if cls:
             return cls
+    return None
+
+
+_ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
+
+
+def _error_output(blocks: list[Block]) -> str | None:
+    """"failed" when the body's last code block is output reporting an error.
+
+    Authors often paste what happened instead of saying it: a body with no
+    judging sentence that ends in an error log tried something that failed.
+    """
+    last = next((b for b in reversed(blocks) if b.kind == "code" and b.text.strip()), None)
+    if last is not None and _ERROR_OUTPUT.search(last.text):
+        return "failed"
     return None
 
 

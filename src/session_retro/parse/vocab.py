@@ -359,6 +359,19 @@ MARK_RESULT = {
 # Section or label words that say everything listed under them failed.
 FAILED_SECTION = r"didn'?t work|did not work|fail(ed|ures?)|dead ends?|mistakes?|what went wrong|うまくいかなかった|失敗|n'a pas (marché|fonctionné)|échecs?"
 
+# A line of pasted output that reports an error: an attempt whose body ends with
+# such output and says nothing else failed ("Error: ...", "✖ Loading", "npm ERR!").
+ERROR_OUTPUT = (
+    r"^\s*(?:[$>#]\s*)?(?:"
+    r"(?:error|fatal|panic)\b\s*(?:\[[^\]]*\])?\s*:"
+    r"|[\w.]*(?:Error|Exception|Failure):\s"
+    r"|Traceback \(most recent call last\)"
+    r"|npm ERR!|ERR_PNPM|E[A-Z]{3,}:\s"
+    r"|[\u2716\u2717\u00d7\u274c]\s"
+    r"|FAIL(?:ED)?\b"
+    r")"
+)
+
 # Sections whose opening text judges the whole session.
 VERDICT_SECTIONS = (
     r"summary",
