@@ -51,6 +51,15 @@ def _ideal(root, text: str) -> float | None:
                     d = find_duration(f.value, clock=False)
                     if d:
                         return d.minutes
+            # An ideal timeline table's "Total" row.
+            for b in sec.all_blocks():
+                if b.kind != "table":
+                    continue
+                for _, cells in b.rows[1:]:
+                    if cells and re.match(r"^\W*total\b", cells[0], re.I):
+                        d = find_duration(" ".join(cells[1:]), clock=False)
+                        if d:
+                            return d.minutes
     return find_ideal(text)
 
 
