@@ -34,7 +34,7 @@ ID_COMMENT = re.compile(r"<!--\s*retro:([0-9a-f]{10})\s*-->")
 # What is left of an ID comment someone edited by hand: an opening "<!-- retro" or a
 # "retro:xxx -->" that the strict pattern did not take.
 _BROKEN_COMMENT = re.compile(r"<!--\s*retro\b|\bretro:\s*[0-9a-z]*\s*-->", re.I)
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})(.*)$")
 _MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[([ xX])\]\s+)?")
 _TAIL = re.compile(r"\s+_\([^()\n]*\)_(?=\s*<!--\s*retro:)")
 _HEADING = re.compile(r"^(#{1,6})\s")
@@ -92,6 +92,32 @@ class BacklogDoc:
 EMPTY = BacklogDoc((), ())
 
 
+def _fenced(lines: list[str]) -> set[int]:
+    """0-based indexes of lines in fenced code blocks, fence lines included.
+
+    CommonMark's rule: only a fence of the same character, at least as long and with
+    nothing after it, closes one ("```bash" inside a "```markdown" block does not).
+    """
+    out: set[int] = set()
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence is None:
+            if m:
+                fence = m.group(1)
+                out.add(i)
+            continue
+        out.add(i)
+        if (
+            m
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and not m.group(2).strip()
+        ):
+            fence = None
+    return out
+
+
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -130,17 +156,9 @@ def parse_backlog(data: bytes, path: str) -> tuple[BacklogDoc | None, Problem | 
     lines = [ln.removesuffix("\r") for ln in lines]
     entries: list[Entry] = []
     first: dict[str, int] = {}
-    fence: str | None = None
+    fenced = _fenced(lines)
     for n, line in enumerate(lines, 1):
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence):
-                fence = None
-            continue
-        if fence is not None:
+        if n - 1 in fenced:
             continue
         ids = ID_COMMENT.findall(line)
         if _BROKEN_COMMENT.search(ID_COMMENT.sub("", line)):
@@ -194,12 +212,9 @@ def _refresh_sources(line: str, item: BacklogItem) -> str:
 def _group_headings(lines: list[str]) -> dict[Priority | None, tuple[int, int]]:
     """Priority -> (index, level) of the first heading naming that group, outside fences."""
     out: dict[Priority | None, tuple[int, int]] = {}
-    fence = False
+    fenced = _fenced(lines)
     for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fence = not fence
-            continue
-        m = None if fence else _GROUP_HEADING.match(line)
+        m = None if i in fenced else _GROUP_HEADING.match(line)
         if m:
             out.setdefault(_GROUP_WORD[m.group(2).lower()], (i, len(m.group(1))))
     return out

@@ -1,0 +1,310 @@
+"""`retro backlog` end to end: BACKLOG.md written, re-run, edited, mangled; Jira CSV;
+`--create` through a fake `gh` that records its arguments; the seed's action items."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from retro_samples import write_samples
+
+EPOCH = str(int(datetime(2026, 3, 1, 9, 30, tzinfo=UTC).timestamp()))
+ENV = {"SOURCE_DATE_EPOCH": EPOCH}
+STATE = ".BACKLOG.md.retro.json"
+
+DELTA = """\
+# Session Reflection: Release notes
+
+**Date**: 2026-02-25
+**Duration**: 20 minutes
+
+## Action Items
+
+- [ ] Document the rds-query tool (HIGH)
+- [ ] Automate the release notes (P2)
+"""
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """sessions/ alpha, beta, gamma (3 action items; alpha's second is ticked)."""
+    write_samples(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def add_delta(root: Path) -> None:
+    (root / "sessions" / "delta").mkdir()
+    (root / "sessions" / "delta" / "2026-02-25-notes.md").write_text(DELTA, encoding="utf-8")
+
+
+def test_writes_a_grouped_checklist_and_a_second_run_changes_nothing(work, cli_invoke):
+    r = cli_invoke("backlog", env=ENV)
+    assert "BACKLOG.md written: 3 added" in r.output
+    text = (work / "BACKLOG.md").read_text()
+    assert (
+        "## High priority\n\n- [ ] Document the rds-query tool _(sessions/alpha/2026-01-10-db.md:"
+        in text
+    )
+    assert "- [x] Add the migration to the changelog" in text
+    state = json.loads((work / STATE).read_text())
+    assert len(state["items"]) == 3
+    before = {p: p.read_bytes() for p in (work / "BACKLOG.md", work / STATE)}
+    mtime = (work / "BACKLOG.md").stat().st_mtime_ns
+
+    r = cli_invoke("backlog", "sessions", env={"SOURCE_DATE_EPOCH": str(int(EPOCH) + 86400)})
+    assert "BACKLOG.md unchanged: 0 added, 3 already there" in r.output
+    assert {p: p.read_bytes() for p in before} == before
+    assert (work / "BACKLOG.md").stat().st_mtime_ns == mtime
+    assert not (work / "BACKLOG.md.bak").exists()
+
+
+def test_user_edits_survive_a_rerun_that_adds_items(work, cli_invoke):
+    cli_invoke("backlog", env=ENV)
+    path = work / "BACKLOG.md"
+    original = path.read_text()
+    lines = original.splitlines()
+    i = next(n for n, ln in enumerate(lines) if "Document the rds-query tool" in ln)
+    lines[i] = lines[i].replace(
+        "- [ ] Document the rds-query tool", "- [x] Write up rds-query in the wiki"
+    )
+    lines.insert(i + 1, "  Asked Dana for the wiki space.")
+    j = next(n for n, ln in enumerate(lines) if "Pin the test order" in ln)
+    lines.insert(2, lines.pop(j))  # moved near the top
+    del lines[next(n for n, ln in enumerate(lines) if "Add the migration to the changelog" in ln)]
+    edited = "\n".join(lines) + "\n"
+    path.write_text(edited)
+
+    add_delta(work)  # repeats "Document the rds-query tool" and adds one new item
+    r = cli_invoke("backlog", env=ENV)
+    assert "1 added, 2 already there, 1 newly deleted" in r.output
+    assert "previous file kept as BACKLOG.md.bak" in r.output
+    assert (work / "BACKLOG.md.bak").read_text() == edited
+    text = path.read_text()
+    assert text.splitlines()[2].startswith("- [ ] Pin the test order in CI")
+    assert (
+        "- [x] Write up rds-query in the wiki _(2 sessions: sessions/alpha/2026-01-10-db.md:"
+        in text
+    )
+    assert "\n  Asked Dana for the wiki space.\n" in text
+    assert "Add the migration to the changelog" not in text
+    assert "- [ ] Automate the release notes" in text.split("## Medium priority")[1]
+    state = json.loads((work / STATE).read_text())["items"]
+    by_text = {v["text"]: v for v in state.values()}
+    assert by_text["Document the rds-query tool"]["ticked"] == "2026-03-01"
+    assert by_text["Add the migration to the changelog"]["deleted"] == "2026-03-01"
+
+    again = path.read_bytes()
+    r = cli_invoke("backlog", env=ENV)
+    assert "unchanged" in r.output and path.read_bytes() == again
+
+
+MANGLED = [
+    # (why, content, the file:line the message names)
+    ("duplicate IDs", "dup", "BACKLOG.md:{second}: ID "),
+    ("broken ID comment", "broken", "BACKLOG.md:{first}: broken ID comment"),
+    ("binary file", "binary", "BACKLOG.md:3: binary data"),
+]
+
+
+@pytest.mark.parametrize("why,kind,message", MANGLED, ids=[m[0] for m in MANGLED])
+def test_mangled_backlog_gives_a_clear_error_and_no_write(work, cli_invoke, why, kind, message):
+    cli_invoke("backlog", env=ENV)
+    path = work / "BACKLOG.md"
+    lines = path.read_text().splitlines()
+    items = [n for n, ln in enumerate(lines) if "<!-- retro:" in ln]
+    if kind == "dup":
+        lines.append(lines[items[0]])
+        data = ("\n".join(lines) + "\n").encode()
+        where = {"second": len(lines)}
+    elif kind == "broken":
+        lines[items[0]] = lines[items[0]].replace(" -->", "")
+        data = ("\n".join(lines) + "\n").encode()
+        where = {"first": items[0] + 1}
+    else:
+        data = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+        where = {}
+    path.write_bytes(data)
+    state = (work / STATE).read_bytes()
+    add_delta(work)
+    r = cli_invoke("backlog", env=ENV, expect=1)
+    assert message.format(**where) in r.output
+    assert "nothing written" in r.output
+    assert path.read_bytes() == data and (work / STATE).read_bytes() == state
+    assert not (work / "BACKLOG.md.bak").exists()
+
+
+def test_corrupt_state_file_is_an_error_and_nothing_is_written(work, cli_invoke):
+    cli_invoke("backlog", env=ENV)
+    (work / STATE).write_text('{"items": ')
+    before = (work / "BACKLOG.md").read_bytes()
+    add_delta(work)
+    r = cli_invoke("backlog", env=ENV, expect=1)
+    assert f"{STATE}:1: not valid JSON" in r.output
+    assert (work / "BACKLOG.md").read_bytes() == before
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(work, cli_invoke):
+    r = cli_invoke("backlog", "--dry-run", env=ENV)
+    assert (
+        "+- [ ] Document the rds-query tool" in r.output and "dry run, nothing written" in r.output
+    )
+    assert not (work / "BACKLOG.md").exists() and not (work / STATE).exists()
+
+
+def test_jira_csv_opens_with_the_csv_module(work, cli_invoke):
+    r = cli_invoke("backlog", "--format", "csv", env=ENV)
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    assert list(rows[0]) == ["Summary", "Description", "Priority", "Labels"]
+    assert [(x["Summary"], x["Priority"]) for x in rows] == [
+        ("Document the rds-query tool", "High"),
+        ("Pin the test order in CI", "Medium"),
+        ("Add the migration to the changelog", "Low"),
+    ]
+    assert not (work / "BACKLOG.md").exists()
+
+
+def test_filters_and_json(work, cli_invoke):
+    add_delta(work)
+    r = cli_invoke(
+        "backlog", "--format", "json", "--open-only", "--priority", "high,medium", env=ENV
+    )
+    data = json.loads(r.output)
+    assert [(d["text"], d["recurrences"]) for d in data] == [
+        ("Document the rds-query tool", 2),
+        ("Automate the release notes", 1),
+        ("Pin the test order in CI", 1),
+    ]
+    r = cli_invoke(
+        "backlog", "--format", "jsonl", "--since", "2026-02-01", "--project", "beta", env=ENV
+    )
+    assert [json.loads(x)["text"] for x in r.output.splitlines()] == ["Pin the test order in CI"]
+    r = cli_invoke("backlog", "--priority", "urgent", expect=2)
+    assert "unknown priority urgent" in r.output
+
+
+def test_filtered_run_does_not_touch_existing_lines(work, cli_invoke):
+    cli_invoke("backlog", env=ENV)
+    before = (work / "BACKLOG.md").read_text()
+    add_delta(work)
+    cli_invoke("backlog", "--project", "delta", env=ENV)
+    text = (work / "BACKLOG.md").read_text()
+    # only the new item arrives; the recurring item's line keeps its one source
+    assert [ln for ln in before.splitlines() if ln] == [
+        ln for ln in text.splitlines() if ln and "Automate the release notes" not in ln
+    ]
+    assert "- [ ] Automate the release notes" in text
+
+
+@pytest.fixture
+def fake_gh(tmp_path, monkeypatch):
+    """A `gh` on PATH that records each call's arguments (one JSON list a line)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "gh-calls.jsonl"
+    script = bin_dir / "gh"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        f"log = {str(log)!r}\n"
+        "with open(log, 'a') as fh:\n"
+        "    fh.write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "n = sum(1 for _ in open(log))\n"
+        "print(f'https://github.com/acme/app/issues/{n}')\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def calls() -> list[list[str]]:
+        return [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
+
+    return calls
+
+
+def test_create_calls_gh_once_per_new_item_and_never_again(work, cli_invoke, fake_gh):
+    r = cli_invoke("backlog", "--create", "--dry-run", env=ENV)
+    assert "3 issue(s) would be created" in r.output and fake_gh() == []
+
+    r = cli_invoke("backlog", "--create", env=ENV)
+    calls = fake_gh()
+    assert len(calls) == 3 and "3 issue(s) created" in r.output
+    first = calls[0]
+    assert first[:3] == ["issue", "create", "--title"]
+    assert first[3] == "Document the rds-query tool"
+    assert first[first.index("--label") + 1 :: 2][:2] == ["retro", "priority:high"]
+    assert "sessions/alpha/2026-01-10-db.md:" in first[first.index("--body") + 1]
+    state = json.loads((work / STATE).read_text())["items"]
+    assert sorted(v["issue"] for v in state.values()) == [
+        f"https://github.com/acme/app/issues/{n}" for n in (1, 2, 3)
+    ]
+
+    cli_invoke("backlog", "--create", env=ENV)
+    assert len(fake_gh()) == 3  # nothing new: gh not called again
+
+    add_delta(work)
+    r = cli_invoke("backlog", "--create", "--dry-run", env=ENV)
+    assert "1 issue(s) would be created, 3 already created" in r.output
+    cli_invoke("backlog", "--create", env=ENV)
+    calls = fake_gh()
+    assert len(calls) == 4 and calls[3][3] == "Automate the release notes"
+    # the Markdown backlog built afterwards shares the state file: issues stay recorded
+    cli_invoke("backlog", env=ENV)
+    items = json.loads((work / STATE).read_text())["items"].values()
+    assert len(items) == 4 and all(v["issue"] and v["added"] == "2026-03-01" for v in items)
+
+
+def test_create_without_gh_says_how_to_fix_it(work, cli_invoke, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    r = cli_invoke("backlog", "--create", env=ENV, expect=1)
+    assert "gh (the GitHub CLI) is not on PATH" in r.output
+    r = cli_invoke("backlog", "--format", "csv", "--create", expect=2)
+    assert "cannot be combined with --format csv" in r.output
+
+
+def test_github_payloads_as_json(work, cli_invoke):
+    r = cli_invoke("backlog", "--format", "github", env=ENV)
+    payloads = json.loads(r.output)
+    assert [p["title"] for p in payloads][0] == "Document the rds-query tool"
+    assert set(payloads[0]) == {"id", "title", "body", "labels"}
+
+
+def test_no_reflections_is_an_input_error(tmp_path, monkeypatch, cli_invoke):
+    monkeypatch.chdir(tmp_path)
+    r = cli_invoke("backlog", "nowhere", expect=1)
+    assert "no reflections under nowhere" in r.output
+    assert not (tmp_path / "BACKLOG.md").exists()
+
+
+def test_seed_gives_its_five_action_items_with_the_right_priorities(
+    shared_dir, tmp_path, cli_invoke
+):
+    seed = shared_dir / "seed" / "session-reflection-db-schema-fix.md"
+    gold = json.loads(seed.with_name(seed.name + ".gold.json").read_text(encoding="utf-8"))
+    r = cli_invoke("backlog", str(seed), "--format", "json", "--file", str(tmp_path / "B.md"))
+    items = json.loads(r.output)
+    assert sorted((i["text"], i["priority"], i["done"]) for i in items) == sorted(
+        (a["text"], a["priority"], a["done"]) for a in gold["action_items"]
+    )
+    # none from the fenced code block: every source line lies outside a ``` fence
+    lines = seed.read_text(encoding="utf-8").splitlines()
+    fenced, fence = set(), None
+    for n, ln in enumerate(lines, 1):
+        mark = ln.strip()
+        if fence is None and mark.startswith("```"):
+            fence = n
+        elif fence is not None:
+            fenced.add(n)
+            if mark == "```":  # only a bare fence closes ("```bash" inside "```markdown" does not)
+                fence = None
+    assert fenced and all(s["line"] not in fenced for i in items for s in i["sources"])
+    # and into a Markdown backlog: two high, two medium, one low
+    cli_invoke("backlog", str(seed), "--file", str(tmp_path / "B.md"))
+    text = (tmp_path / "B.md").read_text()
+    sections = {h.split("\n", 1)[0]: h.count("<!-- retro:") for h in text.split("## ")[1:]}
+    assert sections == {"High priority": 2, "Medium priority": 2, "Low priority": 1}
