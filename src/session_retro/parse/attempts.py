@@ -169,10 +169,12 @@ def _judge_body(
         outcome = head_mark
     elif label_cls:
         outcome = label_cls
+    elif _MISTAKE_HEADING.match(heading_text):
+        # A mistake is an approach taken and judged wrong; the rest of its heading
+        # names the approach ("Debugging X on the fix PR"), it does not judge it.
+        outcome = "failed"
     elif head_words and head_words != "unknown":
         outcome = head_words
-    elif _MISTAKE_HEADING.match(heading_text):
-        outcome = "failed"  # a mistake is an approach taken and judged wrong
     else:
         outcome = _last_verdict(blocks) or _error_output(blocks) or "unknown"
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
