@@ -71,11 +71,29 @@ def clean_approach(text: str) -> str:
         t = _TRAILING_STATUS.sub("", t)
         d = find_duration(t)
         if d is not None and t.rstrip().endswith(d.text) and t.strip() != d.text:
-            t = t[: t.rstrip().rfind(d.text)].rstrip(" -–—:,(")
+            head = t[: t.rstrip().rfind(d.text)]
+            # "Retry - 10 min" ends in its length; "raised it from 5 s to 30 s" in a setting.
+            if head.rstrip().endswith(("-", "–", "—", ":", ",", "(", "~")):
+                t = head.rstrip(" -–—:,(~")
         t = t.strip(" -–—:*_")
         if t == before:
             break
     return " ".join(t.split())
+
+
+_PAREN_GROUP = re.compile(r"[(\[]([^()\[\]]{1,30})[)\]]")
+
+
+def own_duration(text: str) -> Duration | None:
+    """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
+    its running text ("raised the timeout from 30 s to 120 s (10 min)")."""
+    if "(" in text or "[" in text:
+        for m in _PAREN_GROUP.finditer(text):
+            inner = m.group(1).strip()
+            d = find_duration(inner, clock=False)
+            if d is not None and len(d.text) >= len(inner) - 3:
+                return d
+    return find_duration(text, clock=False)
 
 
 def first_clause(text: str) -> str:
@@ -269,7 +287,7 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     title = sec.title
     body = _section_body(sec)
     outcome, dur, root, should = _judge_body(body, title)
-    head_dur = find_duration(_MARKS.sub(" ", title), clock=False)
+    head_dur = own_duration(_MARKS.sub(" ", title))
     return RawAttempt(
         approach=clean_approach(title),
         line=sec.line,
@@ -454,7 +472,7 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     if not approach:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
-    dur = find_duration(text, clock=False)
+    dur = own_duration(text)
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_MARKS.sub(" ", text))
     outcome = (
