@@ -595,7 +595,8 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
         return []
     out = []
     for i, (stamp, text, line) in enumerate(entries):
-        if not _TRY_VERBS.search(text):
+        # An entry that tries something, or that judges what it did with a mark.
+        if not _TRY_VERBS.search(text) and not mark_outcome(text):
             continue
         own = find_duration(text, clock=False)
         if own is None:
@@ -606,7 +607,8 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
                     gap, None, None, f"{stamp[0]:02d}:{stamp[1]:02d}-{nxt[0]:02d}:{nxt[1]:02d}"
                 )
         outcome = mark_outcome(text) or words_outcome(text) or "unknown"
-        out.append(RawAttempt(clean_approach(first_clause(text)), line, own, outcome))
+        approach = clean_approach(first_clause(_MARKS.sub(" — ", text)))
+        out.append(RawAttempt(approach, line, own, outcome))
     return out
 
 
