@@ -98,12 +98,14 @@ class Chart:
 
     @property
     def inline_svg(self) -> str:
-        """The SVG element alone (no XML prolog or doctype), ids prefixed with `name`.
+        """The SVG element alone (no XML prolog, doctype or metadata), ids prefixed with `name`.
 
         Three SVGs in one page would otherwise share ids such as ``axes_1`` and
         ``figure_1``, and a clip-path reference could resolve into the wrong chart.
         """
         text = self.svg[self.svg.index("<svg") :]
+        # the RDF block (creator URL, Dublin Core names) means nothing inside a page
+        text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
         prefix = f"{self.name}-"
         text = re.sub(r'\bid="', f'id="{prefix}', text)
         text = text.replace("url(#", f"url(#{prefix}")
