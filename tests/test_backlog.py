@@ -134,6 +134,19 @@ def test_merge_threshold_is_configurable():
     assert len(gather_items(s, threshold=70)) == 1
 
 
+def test_an_item_whose_words_are_a_subset_of_another_is_not_merged():
+    # token_set_ratio scores such pairs 100; a corpus reflection lost an item that way
+    s = [
+        session(
+            "a.md",
+            "2026-01-01",
+            ("Update the docs", M, False),
+            ("Update the Postgres docs", M, False),
+        )
+    ]
+    assert len(gather_items(s)) == 2
+
+
 def test_typo_fixed_in_a_reflection_keeps_the_id():
     r1 = run(
         EMPTY,

@@ -308,3 +308,17 @@ def test_seed_gives_its_five_action_items_with_the_right_priorities(
     text = (tmp_path / "B.md").read_text()
     sections = {h.split("\n", 1)[0]: h.count("<!-- retro:") for h in text.split("## ")[1:]}
     assert sections == {"High priority": 2, "Medium priority": 2, "Low priority": 1}
+
+
+def test_a_removed_backlog_file_keeps_its_items_deleted_and_says_how_to_start_over(
+    work, cli_invoke
+):
+    cli_invoke("backlog", env=ENV)
+    (work / "BACKLOG.md").unlink()
+    r = cli_invoke("backlog", env=ENV)
+    assert f"remove {STATE} to start a fresh backlog" in r.output
+    assert "0 added" in r.output and "3 newly deleted" in r.output
+    assert not (work / "BACKLOG.md").exists()
+    (work / STATE).unlink()
+    r = cli_invoke("backlog", env=ENV)
+    assert "3 added" in r.output

@@ -150,6 +150,12 @@ def backlog_cmd(
     read = f"Read {len(sessions)} file(s): {sum(len(s.action_items) for s in kept)} action item(s) in {sum(1 for s in kept if not s.error)} session(s), {len(items)} backlog item(s)."
 
     if fmt == "md":
+        if doc.lines == () and any(i.added and not i.deleted for i in state.items):
+            click.echo(
+                f"note: {backlog_file} is missing or empty, so its items count as deleted; "
+                f"remove {state_path(backlog_file)} to start a fresh backlog",
+                err=True,
+            )
         filtered = filters.active or priorities is not None or open_only or errors > 0
         result = merge_backlog(doc, state, items, today=today, refresh_sources=not filtered)
         click.echo(read)

@@ -2,9 +2,10 @@
 
 `gather_items` turns the action items of every session into `BacklogItem`s:
 
-* the same item written in several sessions (rapidfuzz, `recommend.same` at
-  `threshold`) is one item listing every source (``file:line``); the number of distinct
-  sessions is its recurrence count, and recurrence raises its rank within its priority;
+* the same item written in several sessions (rapidfuzz `token_sort_ratio` of the
+  normalised texts at or above `threshold`, see `similar`) is one item listing every
+  source (``file:line``); the number of distinct sessions is its recurrence count,
+  and recurrence raises its rank within its priority;
 * its ID is a short blake2b of its normalised text (`item_id`), never its position or a
   file's mtime, so re-running over the same reflections gives the same IDs. IDs already
   in the backlog (`known`: ID -> text) are matched by similarity first, so a typo fixed
@@ -23,17 +24,30 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..model import Priority, Session
 from ..recommend import normalize, same
 
 DEFAULT_THRESHOLD = 90.0
-"""rapidfuzz score at or above which two action items are the same backlog item.
+"""`similar` score at or above which two action items are the same backlog item.
 
 Stricter than the recommendations' 85: two to-dos of one theme ("Create skill X",
 "Create KO Y") are different work, while a recommendation merely restates a theme.
 """
+
+
+def similar(a: str, b: str) -> float:
+    """How alike two normalised item texts are, 0-100.
+
+    `token_sort_ratio`, not the recommendations' `token_set_ratio`: the latter scores
+    100 whenever one text's words are a subset of the other's, which would fold
+    "Update FP solvers" into "Update other HJB solvers" (two items of one reflection
+    in the corpus). A typo or a plural still scores well above 90. The rapidfuzz
+    `process` calls below pass the same scorer directly, so they run in C.
+    """
+    return fuzz.token_sort_ratio(a, b)
+
 
 PRIORITY_ORDER = (Priority.HIGH, Priority.MEDIUM, Priority.LOW, None)
 """Group order in the backlog; None (no priority stated) last."""
@@ -149,12 +163,9 @@ def _cluster(texts: list[str], threshold: float) -> list[list[int]]:
         n = id_text(t)
         g = exact.get(n)
         if g is None:
-            best_score = -1.0
-            for j, head in enumerate(heads):
-                if same(n, head, threshold):
-                    score = fuzz.token_set_ratio(n, head)
-                    if score > best_score:
-                        g, best_score = j, score
+            # the best head (the first of equals), in C: a corpus has thousands of items
+            hit = process.extractOne(n, heads, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
+            g = hit[2] if hit else None
             if g is None:
                 g = len(groups)
                 groups.append([])
@@ -183,24 +194,24 @@ def assign_ids(
                 out[g] = i
                 taken.add(i)
                 break
+    flat = [(k, kt) for k, kts in known_norm.items() if k not in taken for kt in kts]
+    choices = [kt for _, kt in flat]
     offers: list[tuple[float, int, str]] = []
     for g, ts in enumerate(texts):
         if out[g] is not None:
             continue
-        for k, kts in known_norm.items():
-            if k in taken:
-                continue
-            score = max(
-                (
-                    fuzz.token_set_ratio(id_text(t), kt)
-                    for t in ts
-                    for kt in kts
-                    if same(id_text(t), kt, threshold)
-                ),
-                default=-1.0,
-            )
-            if score >= 0:
-                offers.append((-score, g, k))
+        best: dict[str, float] = {}
+        for t in ts:
+            for _, score, j in process.extract(
+                id_text(t),
+                choices,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=threshold,
+                limit=None,
+            ):
+                k = flat[j][0]
+                best[k] = max(best.get(k, 0.0), score)
+        offers += [(-score, g, k) for k, score in best.items()]
     for _, g, k in sorted(offers):
         if out[g] is None and k not in taken:
             out[g] = k
