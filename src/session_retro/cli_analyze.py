@@ -19,11 +19,19 @@ from .aggregate import Filters
 from .analysis import analyze
 from .cache import CACHE_NAME, remove_cache
 from .classify import TaxonomyError, load_taxonomy
+from .cli_impact import (
+    analysis_impact,
+    changed_option,
+    changes_option,
+    check_changed,
+    window_option,
+)
 from .collect import collect_sessions
 from .discover import SUFFIXES
 from .export.tables import history_name, output_files, parse_formats, write_outputs
 from .recommend import DEFAULT_THRESHOLD, protocol_patch
 from .render.html import html_files
+from .render.impact_chart import impact_files
 from .render.markdown import render_markdown
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -144,6 +152,9 @@ def _unmake_out(out_dir: str, made: bool) -> None:
     type=click.IntRange(min=1),
     help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
 )
+@changed_option  # --changed, --changes, --window: the "Did it work?" section (issue 10)
+@changes_option
+@window_option
 def analyze_cmd(
     paths: tuple[str, ...],
     out_dir: str,
@@ -160,6 +171,9 @@ def analyze_cmd(
     cache_path: str | None,
     no_cache: bool,
     jobs: int | None,
+    changed: tuple,
+    changes_file: str | None,
+    window: int,
 ) -> None:
     """Where the time went across reflections, why, and what to change in the startup protocol.
 
@@ -176,6 +190,7 @@ def analyze_cmd(
         tax = load_taxonomy(taxonomy)
     except TaxonomyError as exc:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    check_changed(changed, tax)
     given = list(paths) or ["sessions"]
 
     with _progress(sys.stderr.isatty() and not quiet) as bar:
@@ -220,8 +235,13 @@ def analyze_cmd(
         _unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
-    files = output_files(a, exports, render_markdown(a, templates))
-    files.update(html_files(a, templates))  # index.html + charts/*.svg|png (issue 6)
+    impact, impact_problems = analysis_impact(
+        a, given, protocol=protocol, changed=changed, changes_file=changes_file, window=window
+    )
+    files = output_files(a, exports, render_markdown(a, templates, impact=impact))
+    files.update(html_files(a, templates, impact=impact))  # index.html + charts/*.svg|png (issue 6)
+    if impact is not None:
+        files.update(impact_files(impact, files["analysis.json"]))  # charts, analysis.json "impact"
     if protocol:
         raw = Path(protocol).read_bytes()
         # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
@@ -244,4 +264,6 @@ def analyze_cmd(
             click.echo(
                 f"Protocol patch: {Path(out_dir) / 'protocol.patch'} (apply with: git apply {Path(out_dir) / 'protocol.patch'})"
             )
-    sys.exit(EXIT_INPUT if a.errors else EXIT_OK)
+    for p in impact_problems:
+        click.echo(p, err=True)
+    sys.exit(EXIT_INPUT if a.errors or impact_problems else EXIT_OK)

@@ -17,8 +17,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .analysis import analyze
-from .classify import TaxonomyError, load_taxonomy
+from .analysis import Analysis, analyze
+from .classify import Taxonomy, TaxonomyError, load_taxonomy
 from .collect import collect_sessions
 from .impact import (
     CSV_COLUMNS,
@@ -31,6 +31,7 @@ from .impact import (
     impact_rows,
     impact_to_dict,
     parse_changed,
+    report_notes,
     unknown_categories,
 )
 from .protocol_history import CHANGES_FILE, find_and_measure
@@ -63,29 +64,15 @@ def signed(value: float | None) -> str:
 
 
 def notes(report: ImpactReport) -> list[str]:
-    """The lines printed under the table (and the report's section): caveat and gaps."""
-    out = [
-        f"Windows: {report.window} days before each change, and the change day plus the "
-        f"{report.window - 1} after it. Medians and p90 are of the category's wasted minutes "
-        "per session (0 for a session without them). Interval: bootstrap 95% of the "
-        f"difference in medians ({report.resamples} resamples, seed {report.seed}); fewer "
-        f"than {report.min_sessions} sessions on a side gives no verdict.",
-        f"{report.caveat} {report.attempts_without_minutes} of {report.attempts} attempt(s) "
-        "state no duration.",
-    ]
+    """The lines printed under the table: method, caveat, where each change comes from."""
+    out = list(report_notes(report))
     for i in report.impacts:
         c = i.change
         said = f": {c.text}" if c.text else ""
         out.append(f"{change_label(c)} from {c.where or c.source}{said}")
-    if report.undated_sessions:
-        out.append(f"{report.undated_sessions} session(s) without a date are in no window.")
-    for i in report.impacts:
         if i.alongside:
-            out.append(
-                f"{change_label(i.change)}: alongside it, "
-                + ", ".join(change_label(o) for o in i.alongside)
-                + " landed inside the same windows."
-            )
+            others = ", ".join(change_label(o) for o in i.alongside)
+            out.append(f"{change_label(c)}: alongside it, {others} landed inside the same windows.")
     return out
 
 
@@ -129,6 +116,68 @@ def csv_text(report: ImpactReport) -> str:
     return buf.getvalue()
 
 
+changed_option = click.option(
+    "--changed",
+    multiple=True,
+    callback=_changed,
+    metavar="CATEGORY=DATE",
+    help="A protocol change addressing waste CATEGORY landed on DATE (YYYY-MM-DD); repeatable.",
+)
+changes_option = click.option(
+    "--changes",
+    "changes_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help=f"TOML file of [[change]] tables (category, date, text); {CHANGES_FILE} beside the sessions is read anyway.",
+)
+window_option = click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=DEFAULT_WINDOW,
+    show_default=True,
+    help="Days on each side of a protocol change.",
+)
+
+
+def check_changed(changed: tuple[Change, ...], taxonomy: Taxonomy) -> None:
+    """Usage error (exit 2) naming the known ids when --changed names an unknown category."""
+    unknown = unknown_categories(changed, taxonomy)
+    if unknown:
+        known = ", ".join(c.id for c in taxonomy.categories)
+        raise click.BadParameter(
+            f"unknown category {', '.join(unknown)}; known: {known}", param_hint="--changed"
+        )
+
+
+def analysis_impact(
+    a: Analysis,
+    paths: list[str],
+    *,
+    protocol: str | None,
+    changed: tuple[Change, ...],
+    changes_file: str | None,
+    window: int,
+):
+    """`retro analyze`'s "Did it work?" section (None without any change), and problems.
+
+    The protocol's git history is used when there is one; its absence is no problem
+    here, since analyze's --protocol is first of all the file to patch.
+    """
+    report, problems = find_and_measure(
+        a,
+        paths=paths,
+        protocol=protocol,
+        changed=changed,
+        changes_file=changes_file,
+        window=window,
+        history_required=False,
+    )
+    if not report.impacts:
+        return None, problems
+    from .render.impact_chart import impact_section  # matplotlib: only when there is a chart
+
+    return impact_section(report), problems
+
+
 @click.command("impact")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -136,31 +185,14 @@ def csv_text(report: ImpactReport) -> str:
     type=click.Path(exists=True, dir_okay=False),
     help="CLAUDE.md / AGENTS.md under git: a change landed when a commit added a line saying a recommendation.",
 )
-@click.option(
-    "--changed",
-    multiple=True,
-    callback=_changed,
-    metavar="CATEGORY=DATE",
-    help="A change to CATEGORY landed on DATE (YYYY-MM-DD); repeatable.",
-)
-@click.option(
-    "--changes",
-    "changes_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help=f"TOML file of [[change]] tables (category, date, text); {CHANGES_FILE} beside the sessions is read anyway.",
-)
+@changed_option
+@changes_option
 @click.option(
     "--backlog",
     type=click.Path(dir_okay=False),
     help="BACKLOG.md kept by `retro backlog`: items ticked there date changes too.",
 )
-@click.option(
-    "--window",
-    type=click.IntRange(min=1),
-    default=DEFAULT_WINDOW,
-    show_default=True,
-    help="Days on each side of a change.",
-)
+@window_option
 @click.option(
     "--format",
     "fmt",
@@ -197,12 +229,7 @@ def impact_cmd(
         tax = load_taxonomy(taxonomy)
     except TaxonomyError as exc:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
-    unknown = unknown_categories(changed, tax)
-    if unknown:
-        raise click.BadParameter(
-            f"unknown category {', '.join(unknown)}; known: {', '.join(c.id for c in tax.categories)}",
-            param_hint="--changed",
-        )
+    check_changed(changed, tax)
     given = list(paths) or ["sessions"]
     sessions = collect_sessions(given)
     errors = [s for s in sessions if s.error]

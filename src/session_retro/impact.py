@@ -487,6 +487,24 @@ def measure_impact(
     )
 
 
+def report_notes(report: ImpactReport) -> tuple[str, ...]:
+    """How the figures were made, and what they cannot say: shown under every table of them."""
+    out = [
+        f"Windows: the {report.window} days before each change, and the change day with the "
+        f"{report.window - 1} days after it. Per side: the sessions in the window, the median and "
+        "p90 of the category's wasted minutes per session (0 for a session without such waste), "
+        "and the category's share of all wasted minutes.",
+        f"Interval: bootstrap 95% interval of the difference in medians ({report.resamples} "
+        f"resamples, fixed seed {report.seed}). Improved or worse only when the interval excludes 0; "
+        f"with fewer than {report.min_sessions} sessions on a side there is no verdict.",
+        f"{report.caveat} {report.attempts_without_minutes} of {report.attempts} attempt(s) "
+        "state no duration.",
+    ]
+    if report.undated_sessions:
+        out.append(f"{report.undated_sessions} session(s) state no date and are in no window.")
+    return tuple(out)
+
+
 # ---- plain records for JSON and CSV -----------------------------------------------------
 
 CSV_COLUMNS = (

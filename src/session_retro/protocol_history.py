@@ -256,12 +256,15 @@ def gather_changes(
     changes_files: Iterable[str | Path] = (),
     backlog: str | Path | None = None,
     threshold: float = DEFAULT_MATCH_THRESHOLD,
+    history_required: bool = True,
 ) -> tuple[tuple[Change, ...], tuple[str, ...]]:
     """Every change from every source given, and the problems met reading them.
 
     `changes_files` were named or found, so each must be readable. `backlog` is the
     backlog file; its state file is read when present (no state: nothing ticked yet).
-    `protocol` is the protocol file; a file git does not know is a problem.
+    `protocol` is the protocol file; a file git does not know is a problem when
+    `history_required` (`retro impact`), and quietly no change otherwise (`retro
+    analyze`, whose --protocol is first of all the file to patch).
     """
     targets = tuple(targets)
     changes: list[Change] = list(changed)
@@ -289,7 +292,8 @@ def gather_changes(
     if protocol:
         log, err = read_git_log(protocol)
         if err:
-            problems.append(f"{protocol}: {err}")
+            if history_required:
+                problems.append(f"{protocol}: {err}")
         else:
             changes += changes_from_log(
                 parse_git_log(log), targets, name=Path(protocol).name, threshold=threshold
@@ -306,6 +310,7 @@ def find_and_measure(
     changes_file: str | Path | None = None,
     backlog: str | Path | None = None,
     window: int = DEFAULT_WINDOW,
+    history_required: bool = True,
 ) -> tuple[ImpactReport, tuple[str, ...]]:
     """The "Did it work?" figures of an analysis, and the problems met finding the changes.
 
@@ -324,6 +329,7 @@ def find_and_measure(
         changed=changed,
         changes_files=files,
         backlog=backlog,
+        history_required=history_required,
     )
     known = ", ".join(c.id for c in analysis.taxonomy.categories)
     extra = tuple(

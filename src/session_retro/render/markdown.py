@@ -50,7 +50,8 @@ def filters_text(a: Analysis) -> str:
     return ", ".join(parts)
 
 
-def render_markdown(analysis: Analysis, templates: str | Path | None = None) -> str:
+def render_markdown(analysis: Analysis, templates: str | Path | None = None, impact=None) -> str:
+    """report.md; `impact` is the "Did it work?" section (`render.impact_chart.ImpactSection`)."""
     env = environment(templates)
     env.filters.update(minutes=minutes, percent=percent, ratio=ratio, cell=cell)
     return env.get_template(TEMPLATE).render(
@@ -58,4 +59,5 @@ def render_markdown(analysis: Analysis, templates: str | Path | None = None) -> 
         h=analysis.figures.headline,
         f=analysis.figures,
         filters=filters_text(analysis),
+        impact=impact,
     )
