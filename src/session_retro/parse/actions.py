@@ -22,8 +22,11 @@ _BULLET_MARKS = re.compile(
 )
 _DONE_MARK = re.compile("^\\s*(\u2705|\u2714|\u2611)")
 _TODO_LABEL = re.compile(
-    r"^\W*(todo|to do|action( item)?|follow[- ]?up|next step)\s*[:：]\s*", re.I
+    r"^\W*(todo|to do|action items?|next action|follow[- ]?up|next steps?)\s*[:：]\s*", re.I
 )
+# "**Action**: Checked the config" records what an attempt or lesson did, like
+# "Result:"; it opens no to-do list.
+_DONE_ACTION_LABEL = re.compile(r"^\W*(action|actions? taken)\W*$", re.I)
 _DONE_WORDS = re.compile(
     r"\b(done|completed?|finished|merged|shipped|fixed)\b|完了|terminé|fait", re.I
 )
@@ -274,7 +277,9 @@ def extract_actions(root: Section) -> list[RawAction]:
             lab = label_of(b)
             if lab is not None:
                 k = kinds_of(lab)
-                label_todo = "actions" in k and "done_list" not in k
+                label_todo = (
+                    "actions" in k and "done_list" not in k and not _DONE_ACTION_LABEL.match(lab)
+                )
                 label_prio = heading_priority(lab) or prio
                 continue
             if b.kind == "list" and label_todo:

@@ -123,6 +123,12 @@ def label_of(block: Block) -> str | None:
     if block.kind != "paragraph" or block.inline is None:
         return None
     text = block.inline.text.strip()
+    lines = block.inline.lines
+    if len(lines) > 1 and text.endswith((":", "：")):
+        # Field lines, then the label on the last line ("**Time**: 1 min" / "**Action**:").
+        text = lines[-1].strip()
+        if re.search(r"[:：]\s", text):
+            return None  # a field whose value ends in a colon, not a label
     if not text or len(text) > 80:
         return None
     lead = block.inline.lead_strong
