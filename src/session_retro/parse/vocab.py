@@ -149,6 +149,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"test plan",
         r"checks?",
         r"acceptance criteria",
+        # Checks confirmed, not steps to perform ("Security & Compliance Checklist").
+        r"(security|compliance|quality|code review|review)( (&|and) (security|compliance|quality))? checklist",
         r"deliverables",
         r"files? (created|changed|modified)",
         r"changes made",
