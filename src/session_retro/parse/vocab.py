@@ -122,6 +122,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"needs? (verification|testing)",
         r"(gaps?|items?|work) (still )?open",
         r"left to do",
+        r"start here",
+        r"first thing next session",
         r"non[- ]trait[ée]e?s?",
         r"reste à faire",
         r"à traiter",
