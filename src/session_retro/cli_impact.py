@@ -55,8 +55,10 @@ def _changed(ctx, param, values: tuple[str, ...]) -> tuple[Change, ...]:
 
 
 def interval_text(interval: tuple[float, float] | None) -> str:
-    """``[-40, -12.5]`` or ``—``."""
-    return "—" if interval is None else f"[{minutes(interval[0])}, {minutes(interval[1])}]"
+    """``[-40, -12.5]``, or ``(no interval)`` with too few sessions."""
+    return (
+        "(no interval)" if interval is None else f"[{minutes(interval[0])}, {minutes(interval[1])}]"
+    )
 
 
 def signed(value: float | None) -> str:
@@ -78,18 +80,20 @@ def notes(report: ImpactReport) -> list[str]:
 
 def print_impact_table(report: ImpactReport, console: Console | None = None) -> None:
     console = console or Console()
-    t = Table(title="Did it work? Wasted minutes per session before and after each change")
+    t = Table(
+        title="Did it work? Wasted minutes per session in the category, before → after each change"
+    )
+    t.add_column("category", no_wrap=True)
+    t.add_column("changed", no_wrap=True)
     for col, justify in (
-        ("category", "left"),
-        ("changed", "left"),
-        ("sessions before/after", "right"),
-        ("median min before → after", "right"),
-        ("p90 min before → after", "right"),
+        ("sessions", "right"),
+        ("median min", "right"),
+        ("p90 min", "right"),
         ("share of waste", "right"),
-        ("median change [95% interval]", "right"),
-        ("verdict", "left"),
     ):
         t.add_column(col, justify=justify, overflow="fold")
+    t.add_column("median change [95%]", justify="right", no_wrap=True)
+    t.add_column("verdict", no_wrap=True)
     for i in report.impacts:
         b, a = i.before, i.after
         t.add_row(
