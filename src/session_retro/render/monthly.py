@@ -29,7 +29,12 @@ def render_month_markdown(report: MonthReport, templates: str | Path | None = No
     )
     a = report.current
     return env.get_template(TEMPLATE).render(
-        m=report, a=a, h=a.figures.headline, f=a.figures, filters=filters_text(a)
+        m=report,
+        a=a,
+        h=a.figures.headline,
+        f=a.figures,
+        filters=filters_text(a),
+        impact=None,  # report.md.j2's "Did it work?" section: analyze-only for now
     )
 
 
