@@ -218,7 +218,12 @@ def _is_item_heading(sec: Section) -> bool:
         return False
     if heading_priority(sec.title) or not _todo_state(sec.parent)[0]:
         return False
-    return not any(b.kind in ("list", "table") for b in sec.blocks) and not sec.children
+    # Sibling sub-headings that hold lists make these headings groups, not items
+    # ("### 1. Script testing" with its checks beside "### 2. API check" with prose).
+    return not any(
+        any(b.kind in ("list", "table") for b in s.blocks) or s.children
+        for s in sec.parent.children
+    )
 
 
 def extract_actions(root: Section) -> list[RawAction]:
