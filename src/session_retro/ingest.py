@@ -51,8 +51,8 @@ _BINARY_MAGIC = (
 # 0x80-0xBF glyphs. A cheap scan for these decides whether ftfy runs at all.
 _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
-    "\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]"
-)
+    "\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\ufffd]"
+)  # U+FFFD: a byte cp1252 has no glyph for, replaced by the decoder (see below)
 
 # A cp1252 round trip drops bytes that cp1252 leaves undefined (0x81 0x8D 0x8F
 # 0x90 0x9D); ftfy cannot restore what is gone. These are the cases seen in the

@@ -256,7 +256,14 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
         warnings.append(
             Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)")
         )
-    warnings.extend(text_warnings(text))
+    refused = text_warnings(text)
+    if refused:
+        # "'-5 min' is not a duration" says more than "states no duration" on that line.
+        bad_lines = {w.line for w in refused if w.code == "invalid-duration"}
+        warnings = [
+            w for w in warnings if not (w.code == "attempt-no-duration" and w.line in bad_lines)
+        ]
+        warnings.extend(refused)
     for a in actions:
         if a.priority is None and not a.done:
             pass  # priorities are optional; `retro check` reports them separately
