@@ -237,7 +237,7 @@ _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
 
 
 def _error_output(blocks: list[Block]) -> str | None:
-    """"failed" when the body's last code block is output reporting an error.
+    """ "failed" when the body's last code block is output reporting an error.
 
     Authors often paste what happened instead of saying it: a body with no
     judging sentence that ends in an error log tried something that failed.
@@ -277,6 +277,61 @@ def from_numbered_headings(root: Section) -> list[RawAttempt]:
             continue
         out.append(_heading_attempt(sec))
     return out
+
+
+# Parts of a problem's write-up, as a field label or sub-heading ("Original Issue",
+# "Fix Applied", "Possible Root Causes", "Investigation Performed").
+_PROBLEM_PART = re.compile(
+    r"^\W*(\w+\s+)?(problem|issue|bug|fix|root cause|symptom|investigation|error)s?\b"
+    r"|^\W*(問題|原因|problème|lỗi)",
+    re.I,
+)
+_PHASE_TITLE = re.compile(r"^\W*(phase|step|stage|day|part|sprint|task|week|session)\b", re.I)
+
+
+def _is_problem_section(sec: Section) -> bool:
+    """One problem of a session that tackles several: a heading judged with a mark or a
+    status ("## ✅ BUG-12: Token refresh - FIXED") over a body that states the problem
+    or its fix (a "Problem"/"Fix applied" field or sub-heading). Phases and the
+    document's own sections (lessons, what went well...) are not problems."""
+    if sec.heading is None or sec.parent is None or sec.parent.level == 0 and sec.level == 1:
+        return False
+    if sec.kinds or _PHASE_TITLE.match(_MARKS.sub(" ", sec.title)):
+        return False
+    if not (mark_outcome(sec.title) or _TRAILING_STATUS.search(_MARKS.sub(" ", sec.title))):
+        return False
+    if any(_PROBLEM_PART.match(_MARKS.sub(" ", c.title)) for c in sec.children):
+        return True
+    return any(
+        _PROBLEM_PART.match(f.label)
+        for b in sec.blocks
+        for x in b.walk()
+        if x.kind in ("paragraph", "item")
+        for f in fields_of(x)
+    )
+
+
+def from_problem_sections(root: Section) -> list[RawAttempt]:
+    """Each problem's section in a session that tackles several (at least two); a
+    problem section holding its own "Attempt N" headings gives those instead."""
+    problems = []
+    for sec in root.walk():
+        if not _is_problem_section(sec) or _in_numbered_attempt(sec):
+            continue
+        if any(_is_problem_section(a) for a in sec.ancestors()):
+            continue  # a sub-problem's details belong to its problem
+        problems.append(sec)
+    # A container of problems ("## ✅ Completed: 3 bugs") is not one itself.
+    problems = [p for p in problems if not any(q is not p and p in q.ancestors() for q in problems)]
+    if len(problems) < 2:
+        return []
+    out = [
+        _heading_attempt(p)
+        for p in problems
+        if not any(_is_attempt_heading(c) for c in p.walk() if c is not p)
+    ]
+    out += from_numbered_headings(root)
+    return sorted(out, key=lambda a: a.line)
 
 
 def heading_words_keep(title: str) -> str:
@@ -376,7 +431,9 @@ def from_tables(root: Section) -> list[RawAttempt]:
             waste_table = num_col is not None and any(
                 re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header
             )
-            approach_col = any(re.search(r"approach|tried|fix|hypothes|idea|change", h, re.I) for h in header)
+            approach_col = any(
+                re.search(r"approach|tried|fix|hypothes|idea|change", h, re.I) for h in header
+            )
             if not (in_attempts or has_attempt_word or waste_table):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
@@ -621,7 +678,7 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
     """
     best: list[RawAttempt] = []
     for readers in (
-        (from_numbered_headings, from_tables),
+        (from_numbered_headings, from_tables, from_problem_sections),
         (from_section_headings, from_lists, _lead_attempts),
     ):
         for reader in readers:
