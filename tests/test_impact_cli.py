@@ -269,3 +269,18 @@ def test_bundled_sessions_show_both_changes(cli_invoke, monkeypatch):
     assert stale["change"]["date"] == "2026-10-20" and stale["verdict"] == "too few sessions"
     r = cli_invoke("impact", env={"COLUMNS": "200"})
     assert "skipped-discovery" in r.stdout and "stale-assumptions" in r.stdout
+
+
+def test_monthly_report_shows_changes_judged_in_its_month(work, cli_invoke):
+    # the windows cross months: June's report uses May's sessions for "before"
+    args = ("report", "sessions", "--out", "out", "--changed", "skipped-discovery=2026-06-01", "-q")
+    cli_invoke(*args, "--month", "2026-06")
+    md = (work / "out" / "2026-06" / "report.md").read_text(encoding="utf-8")
+    assert "| 2026-06-01 | Skipped discovery of existing tools | 5 / 5 | 40 → 0 | 56 → 8 |" in md
+    assert (
+        work / "out" / "2026-06" / "charts" / "impact-skipped-discovery-2026-06-01.png"
+    ).is_file()
+    cli_invoke(*args, "--month", "2026-05")  # landed after May: nothing to judge yet
+    assert "## Did it work?" not in (work / "out" / "2026-05" / "report.md").read_text(
+        encoding="utf-8"
+    )

@@ -12,11 +12,14 @@ import csv
 import io
 import json
 import sys
+from dataclasses import replace
+from datetime import date, timedelta
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from .aggregate import Filters
 from .analysis import Analysis, analyze
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
 from .collect import collect_sessions
@@ -180,6 +183,37 @@ def analysis_impact(
     from .render.impact_chart import impact_section  # matplotlib: only when there is a chart
 
     return impact_section(report), problems
+
+
+def month_impact(
+    sessions: list,
+    month: str,
+    paths: list[str],
+    *,
+    taxonomy: Taxonomy,
+    project: str | None,
+    changed: tuple[Change, ...],
+    changes_file: str | None,
+    window: int,
+):
+    """`retro report --month`'s "Did it work?" section (None without a change), and problems.
+
+    The windows cross month boundaries, so the figures come from every session (of
+    `project`, when given), not only the month's; shown are the changes whose after
+    window overlaps the month (landed by its end, and less than `window` days before it).
+    """
+    first = date.fromisoformat(f"{month}-01")
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    a = analyze(sessions, generated="", filters=Filters(project=project), taxonomy=taxonomy)
+    report, problems = find_and_measure(
+        a, paths=paths, changed=changed, changes_file=changes_file, window=window
+    )
+    shown = tuple(i for i in report.impacts if i.change.date <= last and i.after.end >= first)
+    if not shown:
+        return None, problems
+    from .render.impact_chart import impact_section
+
+    return impact_section(replace(report, impacts=shown)), problems
 
 
 @click.command("impact")

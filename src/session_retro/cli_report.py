@@ -19,6 +19,7 @@ import click
 
 from .classify import TaxonomyError, load_taxonomy
 from .cli_analyze import _now
+from .cli_impact import changed_option, changes_option, check_changed, month_impact, window_option
 from .collect import collect_sessions
 from .discover import SUFFIXES
 from .export.tables import write_outputs
@@ -93,6 +94,9 @@ def _months_with_sessions(sessions, project: str | None) -> str:
     help="Folder of templates overriding the packaged ones (monthly.md.j2, report.md.j2, index.html.j2).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No summary; errors are still shown.")
+@changed_option  # --changed, --changes, --window: the "Did it work?" section (issue 10)
+@changes_option
+@window_option
 def report_cmd(
     paths: tuple[str, ...],
     month: str,
@@ -103,6 +107,9 @@ def report_cmd(
     merge_threshold: float,
     templates: str | None,
     quiet: bool,
+    changed: tuple,
+    changes_file: str | None,
+    window: int,
 ) -> None:
     """One month's waste report, with what changed since the month before.
 
@@ -118,6 +125,7 @@ def report_cmd(
         tax = load_taxonomy(taxonomy)
     except TaxonomyError as exc:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    check_changed(changed, tax)
     given = list(paths) or ["sessions"]
     sessions = collect_sessions(given)
     for s in sessions:
@@ -149,7 +157,21 @@ def report_cmd(
         )
         sys.exit(EXIT_INPUT)
 
-    files = {f"{month}/{name}": data for name, data in month_files(report, templates).items()}
+    impact, impact_problems = month_impact(
+        sessions,
+        month,
+        given,
+        taxonomy=tax,
+        project=project,
+        changed=changed,
+        changes_file=changes_file,
+        window=window,
+    )
+    for p in impact_problems:
+        click.echo(p, err=True)
+    files = {
+        f"{month}/{name}": data for name, data in month_files(report, templates, impact).items()
+    }
     write_outputs(out_dir, files)
 
     if not quiet:
@@ -171,4 +193,4 @@ def report_cmd(
         folder = Path(out_dir) / month
         click.echo(f"Report: {folder / 'report.md'}")
         click.echo(f"HTML report: {folder / 'index.html'}")
-    sys.exit(EXIT_INPUT if report.current.errors else EXIT_OK)
+    sys.exit(EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK)

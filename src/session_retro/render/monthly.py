@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..monthly import MonthReport
+from .charts import chart_files
 from .html import html_files, points, signed
 from .markdown import cell, filters_text, minutes, percent, ratio
 from .templates import environment
@@ -22,7 +23,9 @@ def month_title(report: MonthReport) -> str:
     return f"Where the agents' time went in {report.month}"
 
 
-def render_month_markdown(report: MonthReport, templates: str | Path | None = None) -> str:
+def render_month_markdown(
+    report: MonthReport, templates: str | Path | None = None, impact=None
+) -> str:
     env = environment(templates)
     env.filters.update(
         minutes=minutes, percent=percent, ratio=ratio, cell=cell, signed=signed, points=points
@@ -34,19 +37,28 @@ def render_month_markdown(report: MonthReport, templates: str | Path | None = No
         h=a.figures.headline,
         f=a.figures,
         filters=filters_text(a),
-        impact=None,  # report.md.j2's "Did it work?" section: analyze-only for now
+        impact=impact,  # report.md.j2's "Did it work?" section (issue 10), or None
     )
 
 
-def month_files(report: MonthReport, templates: str | Path | None = None) -> dict[str, bytes]:
-    """``report.md``, ``index.html`` and ``charts/*`` of one month, by name in its folder."""
-    return {
-        "report.md": render_month_markdown(report, templates).encode("utf-8"),
+def month_files(
+    report: MonthReport, templates: str | Path | None = None, impact=None
+) -> dict[str, bytes]:
+    """``report.md``, ``index.html`` and ``charts/*`` of one month, by name in its folder.
+
+    `impact` is the "Did it work?" section (`render.impact_chart.ImpactSection`) or None.
+    """
+    files = {
+        "report.md": render_month_markdown(report, templates, impact).encode("utf-8"),
         **html_files(
             report.current,
             templates,
             title=month_title(report),
             month=report,
             trend=report.trend,
+            impact=impact,
         ),
     }
+    if impact is not None:
+        files.update(chart_files(impact.charts))
+    return files
