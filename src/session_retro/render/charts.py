@@ -32,6 +32,7 @@ matplotlib.use("Agg")  # before any pyplot import anywhere: no display, determin
 
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.markers import TICKDOWN  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
@@ -61,6 +62,8 @@ OUTCOME_COLOURS = {
 WIDTH_IN = 7.5
 """Fits an A4 or Letter page with margins, and a 1280 px wide screen at 96 dpi."""
 DPI = 150
+PARETO_STAGGER = 6
+"""With more categories than this, the Pareto's labels alternate between two rows."""
 TIMELINE_MAX_SESSIONS = 40
 """More rows than this stop being readable; the timeline then shows the most recent."""
 
@@ -147,13 +150,17 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
     title = "Where the wasted minutes went"
     rows = [r for r in by_category if r.minutes.sum > 0]
     with matplotlib.rc_context(_RC):
-        fig = _figure(3.6 if rows else 2.0)
+        # more than PARETO_STAGGER bars: labels alternate between two rows, so each has
+        # two bars' width to wrap in and neighbours never overlap
+        stagger = len(rows) > PARETO_STAGGER
+        fig = _figure((4.2 if stagger else 3.6) if rows else 2.0)
         if not rows:
             _no_data(fig, title, "no failed or abandoned attempt states its minutes")
             return Chart("pareto", title, *_outputs(fig))
         ax = fig.add_subplot()
         # wrapped, not rotated: a slanted label is hard to read and eats the plot's height
-        labels = [textwrap.fill(_short(r.label, 40), 16) for r in rows]
+        wrap = max(10, min(16, (2 if stagger else 1) * 110 // len(rows)))
+        labels = [textwrap.fill(_short(r.label, 40), wrap, break_long_words=False) for r in rows]
         minutes = [r.minutes.sum for r in rows]
         total = sum(minutes)
         x = list(range(len(rows)))
@@ -161,9 +168,27 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
         colours = [OKABE_ITO["grey"] if r.key == UNCLASSIFIED else OKABE_ITO["blue"] for r in rows]
         bars = ax.bar(x, minutes, color=colours, width=0.65, zorder=2)
         ax.bar_label(bars, labels=[f"{m:g}" for m in minutes], padding=2, fontsize=8)
-        ax.set_xticks(x, labels, fontsize=8 if len(rows) > 5 else 9)
+        fontsize = 8 if len(rows) > 5 else 9
+        ax.set_xticks(x, labels, fontsize=fontsize)
         for t in ax.get_xticklabels():
             t.set_parse_math(False)
+        if stagger:
+            # the second row sits below the tallest label of the first, on a longer tick
+            drop = 1.25 * fontsize * max(lbl.count("\n") + 1 for lbl in labels[::2]) + 2
+            for i, tick in enumerate(ax.xaxis.get_major_ticks()):
+                if i % 2:
+                    tick.set_pad(3.5 + drop)
+                    # a longer tick mark leads the eye from the bar to its lowered label
+                    ax.plot(
+                        [i],
+                        [0],
+                        marker=TICKDOWN,
+                        markersize=3.5 + drop,
+                        markeredgewidth=0.8,
+                        color="#444444",
+                        transform=ax.get_xaxis_transform(),
+                        clip_on=False,
+                    )
         ax.set_ylabel("Wasted minutes")
         _minutes_axis(ax.yaxis)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
