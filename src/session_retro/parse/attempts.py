@@ -589,6 +589,7 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
         in_attempts = sec.has("attempts") and not (sec.has("lessons") or sec.has("recommendations"))
         label_attempts = False
         lab_text = ""
+        story: list[tuple[RawAttempt, bool, list[Block]]] = []
         for b in sec.blocks:
             lab = label_of(b)
             if (
@@ -618,19 +619,29 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                 label_attempts = False
                 continue
             elif b.kind == "paragraph" and b.inline and b.inline.lead_strong:
-                # "**Did X** → what happened" one-line paragraphs.
+                # "**Did X** → what happened" paragraphs, then the story of it.
                 lead = b.inline.lead_strong
                 if len(lead) > 5:
                     text = b.inline.text
                     rest = text[len(lead) :]
-                    out.append(
-                        RawAttempt(
-                            clean_approach(first_clause(lead)),
-                            b.line,
-                            find_duration(rest, clock=False),
-                            words_outcome(text) or "unknown",
-                        )
+                    approach = first_clause(lead)
+                    # The verdict follows the approach ("→ failed"); words inside
+                    # the approach ("kept failing") name it, they do not judge it.
+                    verdict = words_outcome(text[len(approach) :])
+                    a = RawAttempt(
+                        clean_approach(approach),
+                        b.line,
+                        find_duration(rest, clock=False),
+                        verdict or "unknown",
                     )
+                    out.append(a)
+                    story.append((a, verdict is None, []))
+            elif story and story[-1][1]:
+                story[-1][2].append(b)
+        # An attempt paragraph that gives no verdict: its story's last judging sentence.
+        for a, open_, blocks in story:
+            if open_:
+                a.outcome = _last_verdict(blocks) or words_outcome(a.approach) or "unknown"
     return out
 
 
