@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from session_retro.analysis import analyze
 from session_retro.classify import load_taxonomy
@@ -291,3 +293,23 @@ def test_select_changes_prefers_the_most_explicit_source():
     assert unknown_categories([Change("nope", date(2026, 1, 1), "--changed"), other], tax) == [
         "nope"
     ]
+
+
+minutes_lists = st.lists(
+    st.floats(min_value=0, max_value=600, allow_nan=False).map(lambda x: round(x, 1)),
+    min_size=5,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=minutes_lists, after=minutes_lists)
+def test_bootstrap_interval_properties(before, after):
+    lo, hi = bootstrap_interval(before, after, resamples=200)
+    # a difference of medians of resamples can never leave the range of the data
+    assert min(after) - max(before) - 1e-9 <= lo <= hi <= max(after) - min(before) + 1e-9
+    # sides that do not overlap at all always get a verdict in the right direction
+    if max(after) < min(before):
+        assert verdict_of((lo, hi)) is Verdict.IMPROVED
+    if min(after) > max(before):
+        assert verdict_of((lo, hi)) is Verdict.WORSE
