@@ -69,6 +69,9 @@ cli.add_command(impact_cmd)
 from .cli_backlog import backlog_cmd  # noqa: E402
 
 cli.add_command(backlog_cmd)
+from .cli_check import check_cmd  # noqa: E402
+
+cli.add_command(check_cmd)
 
 
 def main() -> None:
