@@ -203,42 +203,104 @@ def _texts(attempt: Attempt, session: Session) -> list[tuple[str, str, int]]:
     return out
 
 
+class RuleMatcher:
+    """Which rules of each category match a text, found once per distinct text.
+
+    Classifying reads the same texts many times (a session's lessons and root causes
+    go with each of its wasted attempts; the same sentence recurs across sessions),
+    and most texts match no rule of most categories. So each category gets one
+    alternation of all its rules as a pre-filter, and the per-rule results are kept
+    for recently seen texts (issue 8: 5 million regex searches for 1,000 sessions).
+    The results are exactly those of searching every rule in order.
+    """
+
+    _MAX_MEMO = 20_000  # distinct texts remembered; bounded so memory is too
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self._cats = taxonomy.categories
+        self._filters = [_union(c.rules) for c in self._cats]
+        self._memo: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {}
+
+    def hits(self, text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Per category (taxonomy order): (rule id, matched text) of each matching rule."""
+        found = self._memo.get(text)
+        if found is None:
+            clean = _clean(text)
+            found = tuple(
+                ()
+                if f is not None and not f.search(clean)
+                else tuple((r.id, m.group(0)) for r in c.rules if (m := r.pattern.search(clean)))
+                for c, f in zip(self._cats, self._filters, strict=True)
+            )
+            if len(self._memo) >= self._MAX_MEMO:
+                self._memo.clear()
+            self._memo[text] = found
+        return found
+
+
+def _union(rules: tuple[Rule, ...]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any of `rules` does, or None when unsafe to build.
+
+    Group numbers shift inside an alternation, so a rule using back-references or
+    conditionals gets no pre-filter; nor do rules whose flags differ.
+    """
+    pats = [r.pattern for r in rules]
+    if not pats or any(p.flags != pats[0].flags for p in pats):
+        return None
+    if any(re.search(r"\\\d|\(\?P=|\(\?\(", p.pattern) for p in pats):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in pats), pats[0].flags)
+    except re.error:  # e.g. a global inline flag such as (?x) in the middle
+        return None
+
+
 def _score(
-    texts: list[tuple[str, str, int]], category: Category, weights: dict[str, float]
+    texts: list[tuple[str, str, int]],
+    order: int,
+    weights: dict[str, float],
+    matcher: RuleMatcher,
 ) -> list[Match]:
+    """Matches of category number `order` in `texts`, each rule counted once per field."""
     found = []
     counted: set[tuple[str, str]] = set()
     for field, text, line in texts:
-        clean = _clean(text)
-        for rule in category.rules:
+        for rule_id, matched in matcher.hits(text)[order]:
             # a rule counts once per field: five lessons saying "Docker" are one signal
-            if (rule.id, field) in counted:
+            if (rule_id, field) in counted:
                 continue
-            m = rule.pattern.search(clean)
-            if m:
-                counted.add((rule.id, field))
-                found.append(Match(rule.id, field, text, m.group(0), line, weights.get(field, 0.0)))
+            counted.add((rule_id, field))
+            found.append(Match(rule_id, field, text, matched, line, weights.get(field, 0.0)))
     return found
 
 
-def match_text(text: str, taxonomy: Taxonomy, field: str = "approach") -> str:
-    """The category a free text (a lesson, a recommendation) falls in, or `unclassified`."""
+def match_text(
+    text: str, taxonomy: Taxonomy, field: str = "approach", matcher: RuleMatcher | None = None
+) -> str:
+    """The category a free text (a lesson, a recommendation) falls in, or `unclassified`.
+
+    Pass one `matcher` (`RuleMatcher(taxonomy)`) to many calls to share its work.
+    """
     weights = dict(taxonomy.weights)
+    matcher = matcher or RuleMatcher(taxonomy)
     best, best_score = UNCLASSIFIED, 0.0
-    for cat in taxonomy.categories:
-        score = sum(m.weight for m in _score([(field, text, 0)], cat, weights))
+    for order, cat in enumerate(taxonomy.categories):
+        score = sum(m.weight for m in _score([(field, text, 0)], order, weights, matcher))
         if score > best_score:
             best, best_score = cat.id, score
     return best
 
 
-def classify_attempt(attempt: Attempt, session: Session, taxonomy: Taxonomy) -> Classification:
+def classify_attempt(
+    attempt: Attempt, session: Session, taxonomy: Taxonomy, matcher: RuleMatcher | None = None
+) -> Classification:
     """The category of one attempt, with the matches that decided it."""
     weights = dict(taxonomy.weights)
     texts = _texts(attempt, session)
+    matcher = matcher or RuleMatcher(taxonomy)
     scored = []
     for order, cat in enumerate(taxonomy.categories):
-        matches = _score(texts, cat, weights)
+        matches = _score(texts, order, weights, matcher)
         total = sum(m.weight for m in matches)
         if total > 0:
             scored.append((-total, order, cat.id, matches))
@@ -275,8 +337,9 @@ def classify_attempts(
     sessions: Iterable[Session], taxonomy: Taxonomy
 ) -> tuple[Classification, ...]:
     """One Classification per failed or abandoned attempt of every readable session."""
+    matcher = RuleMatcher(taxonomy)
     return tuple(
-        classify_attempt(a, s, taxonomy)
+        classify_attempt(a, s, taxonomy, matcher)
         for s in readable(sessions)
         for a in s.attempts
         if a.outcome.is_waste

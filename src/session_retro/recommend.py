@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .classify import UNCLASSIFIED, Classification, Taxonomy, match_text
+from .classify import UNCLASSIFIED, Classification, RuleMatcher, Taxonomy, match_text
 from .frame import readable
 from .model import Session
 
@@ -124,12 +124,16 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     """
     groups: list[list[int]] = []
     heads: list[str] = []
+    # A text seen before resumes its scan at the heads added since (issue 8: the same
+    # lesson recurs across thousands of sessions); same groups as a full scan each time.
+    seen: dict[str, tuple[int | None, float, int]] = {}
     for i, t in enumerate(texts):
         n = normalize(t)
         if not n:
             continue
-        best, best_score = None, -1.0
-        for g, head in enumerate(heads):
+        best, best_score, start = seen.get(n, (None, -1.0, 0))
+        for g in range(start, len(heads)):
+            head = heads[g]
             if same(n, head, threshold):
                 score = fuzz.token_set_ratio(n, head)
                 if score > best_score:
@@ -137,8 +141,11 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         if best is None:
             groups.append([i])
             heads.append(n)
+            # its own head scores the maximum: no later head can take the text away
+            best, best_score = len(heads) - 1, fuzz.token_set_ratio(n, n)
         else:
             groups[best].append(i)
+        seen[n] = (best, best_score, len(heads))
     return groups
 
 
@@ -156,9 +163,10 @@ def gather_candidates(
         by_session_cat.setdefault((c.source, c.category), set()).add(key)
 
     out: list[Candidate] = []
+    matcher = RuleMatcher(taxonomy)
 
     def session_line(s: Session, text: str, kind: str, line: int) -> None:
-        cat = match_text(text, taxonomy, "should_have")
+        cat = match_text(text, taxonomy, "should_have", matcher)
         addresses = by_session_cat.get((s.source, cat), set()) if cat != UNCLASSIFIED else set()
         out.append(Candidate(text, kind, s.source, line, cat, frozenset(addresses)))
 
