@@ -74,6 +74,7 @@ def final_status(root) -> str | None:
     for sec in root.walk():
         if sec.heading is not None and (
             _NUMBERED.match(heading_words_keep(sec.title))
+            or _ITEM_ID.match(sec.title)
             or sec.within("attempts")
             or sec.within("timeline")
         ):
@@ -94,6 +95,9 @@ def final_status(root) -> str | None:
 
 
 _MARKS_ONLY = re.compile("[\u2705\u274c\u26a0\U0001f7e1]")
+# A sub-heading that names one of several items ("### H5: ...", "### F1: ...",
+# "### 2. ..."): a status under it is that item's, not the session's.
+_ITEM_ID = re.compile(r"^\W*(?:[A-Z]{1,3}-?\d+|\d+[.)])(?:[:.)]|\s[-–—])\s")
 _DOC_SUCCESS = re.compile(
     r"\u2705|\b(all (tests|checks) (pass|passed|green)|completed?|shipped|merged|fixed|resolved|delivered|"
     r"works now|now works|succeeded|successfully|done)\b|完了|通った|解決|réussi|terminé|livré",
