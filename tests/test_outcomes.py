@@ -24,6 +24,13 @@ from session_retro.parse.outcomes import mark_outcome, value_outcome, words_outc
         pytest.param("Issue の解決策 (その 1)", None, id="japanese-solution-noun-is-no-verdict"),
         pytest.param("Sweep result: everything dropped to F", "failed", id="dropped-to"),
         pytest.param("a plain description of the change", None, id="no-verdict"),
+        # Hypotheticals judge nothing (regression: "If this router worked, ..." was succeeded).
+        pytest.param("If the cache worked, we would see 200s", None, id="if-clause"),
+        pytest.param("it would have worked with the old driver", None, id="would-have"),
+        pytest.param("this should fix the flake", None, id="should-fix"),
+        pytest.param("Once I purged the cache, it worked", "succeeded", id="main-clause-kept"),
+        pytest.param("Could not connect to the DB", "failed", id="could-not-is-fact"),
+        pytest.param("would not work behind the proxy", "failed", id="negated-modal-is-fact"),
     ],
 )
 def test_words_outcome(text, expected):

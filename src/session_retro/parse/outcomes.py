@@ -16,8 +16,18 @@ _LABEL_VERDICTS = (
 )
 
 
+# Hypotheticals judge nothing: "if this router worked, ...", "it would have worked",
+# "this should fix it".
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|unless|whether|once|in case)\b[^.;:!?,]*"
+    r"|\b(?:would|should|might|may)(?: have)?\s+(?!not\b|never\b)\w+",
+    re.I,
+)
+
+
 def words_outcome(text: str) -> str | None:
-    """The first outcome class whose words appear in `text`."""
+    """The first outcome class whose words appear in `text`, hypotheticals aside."""
+    text = _HYPOTHETICAL.sub(" ", text)
     for cls, rx in _COMPILED:
         if rx.search(text):
             return cls
