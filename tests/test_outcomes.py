@@ -31,6 +31,7 @@ from session_retro.parse.outcomes import mark_outcome, value_outcome, words_outc
         pytest.param("Once I purged the cache, it worked", "succeeded", id="main-clause-kept"),
         pytest.param("Could not connect to the DB", "failed", id="could-not-is-fact"),
         pytest.param("would not work behind the proxy", "failed", id="negated-modal-is-fact"),
+        pytest.param("the test worker hangs on the first spec", "failed", id="hangs"),
     ],
 )
 def test_words_outcome(text, expected):

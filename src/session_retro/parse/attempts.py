@@ -127,6 +127,7 @@ def _judge_body(
     root = None
     should = None
     pending_label: str | None = None
+    status_line = None
     for b in blocks:
         if b.kind == "heading":
             continue
@@ -150,6 +151,7 @@ def _judge_body(
                     if worded:
                         status_cls = worded
                         status_worded = True
+                        status_line = f.line
                     elif not status_worded and status_cls is None:
                         status_cls = mark_outcome(f.value)
                 if is_field(f.label, "attempt_minutes"):
@@ -179,6 +181,9 @@ def _judge_body(
         outcome = label_cls
     elif status_cls and status_cls != "unknown":
         outcome = status_cls
+        # "Result: FIXED", then "New finding: ..., but X hangs": part of the way.
+        if outcome == "succeeded" and _verdict_after(blocks, status_line) in ("failed", "partial"):
+            outcome = "partial"
     elif status_cls == "unknown":
         outcome = "unknown"
     elif head_mark == "succeeded" and label_cls == "failed":
@@ -246,6 +251,21 @@ def _error_output(blocks: list[Block]) -> str | None:
     if last is not None and _ERROR_OUTPUT.search(last.text):
         return "failed"
     return None
+
+
+def _verdict_after(blocks: list[Block], line: int | None) -> str | None:
+    """The last verdict written on the lines after `line` (a status field's)."""
+    if line is None:
+        return None
+    found = None
+    for b in blocks:
+        for x in b.walk():
+            if x.inline is None or x.kind == "heading" or x.kind == "list":
+                continue
+            for text, n in zip(x.inline.lines, x.inline.line_nos, strict=False):
+                if n > line:
+                    found = words_outcome(text) or found
+    return found
 
 
 def _says_time_wasted(blocks: list[Block]) -> bool:
