@@ -198,6 +198,10 @@ def _judge_body(
         outcome = "failed"
     elif head_words and head_words != "unknown":
         outcome = head_words
+        # A heading that claims success ("(landed)") over a body saying the problem
+        # persists ("Still not good") got part of the way.
+        if outcome == "succeeded" and any(_STILL_BAD.search(t) for t in _body_texts(blocks)):
+            outcome = "partial"
     else:
         outcome = _last_verdict(blocks) or _error_output(blocks) or "unknown"
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
@@ -251,6 +255,16 @@ def _error_output(blocks: list[Block]) -> str | None:
     if last is not None and _ERROR_OUTPUT.search(last.text):
         return "failed"
     return None
+
+
+_STILL_BAD = re.compile(vocab.PERSISTS, re.I)
+
+
+def _body_texts(blocks: list[Block]):
+    for b in blocks:
+        for x in b.walk():
+            if x.inline is not None and x.kind != "heading":
+                yield x.inline.text
 
 
 def _verdict_after(blocks: list[Block], line: int | None) -> str | None:

@@ -360,6 +360,9 @@ MARK_RESULT = {
     "\U0001f7e1": "partial",
 }
 
+# Words that say the problem persists after a change ("still not good", "still fails").
+PERSISTS = r"\bstill (not|no|fail\w*|broken|empty|wrong|red|slow|hangs?|crash\w*)\b|\bno better\b|toujours pas|まだ(失敗|動かな)"
+
 # Section or label words that say everything listed under them failed.
 FAILED_SECTION = r"didn'?t work|did not work|fail(ed|ures?)|dead ends?|mistakes?|what went wrong|うまくいかなかった|失敗|n'a pas (marché|fonctionné)|échecs?"
 
