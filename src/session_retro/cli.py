@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .collect import collect_sessions
+from .safeio import UnsafePath
 from .serialize import session_to_dict
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -78,6 +79,10 @@ def main() -> None:
     """Entry point: click's usage errors exit 2; anything unexpected is a bug report."""
     try:
         cli.main(standalone_mode=True)
+    except UnsafePath as exc:
+        # A link in the output folder that leads out of it: refused, never followed (issue 9).
+        click.echo(f"error: {exc} (remove the link, or choose another --out)", err=True)
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
