@@ -15,15 +15,18 @@ busy timeout makes a second writer wait instead of failing. A file that is not a
 SQLite database at all is moved aside and rebuilt; the caller gets a warning string,
 never an exception, because a broken cache must not stop a report.
 
-Pickle, not JSON: a warm run of 10,000 sessions unpickles in ~0.3 s, where JSON would
-also need a hand-written decoder back to nested frozen dataclasses and Enums. The cache
-lives in the user's own output folder, so it is trusted like the code that wrote it.
+Pickle, not JSON: JSON would need a hand-written decoder back to nested frozen
+dataclasses and Enums. Records are pickled as constructor calls (see `dumps`), which
+loads 10,000 sessions in about 1 s. The cache lives in the user's own output folder,
+so it is trusted like the code that wrote it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import sqlite3
@@ -36,7 +39,7 @@ from pathlib import Path
 
 from .parse import PARSER_VERSION
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bump when the table layout or the pickled record shape changes."""
 
 CACHE_NAME = ".retro-cache.sqlite"
@@ -275,8 +278,32 @@ def remove_cache(path: str) -> None:
             os.unlink(path + suffix)
 
 
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a dataclass as a call to its constructor with its fields in order.
+
+    The default for a frozen, slotted dataclass is `_dataclass_setstate`, a Python
+    function that looks up the fields and sets each one through `object.__setattr__`
+    for every object: 40% slower to load than calling the generated `__init__`.
+    """
+
+    def reducer_override(self, obj):
+        cls = type(obj)
+        names = _INIT_FIELDS.get(cls)
+        if names is None:
+            if isinstance(obj, type) or not dataclasses.is_dataclass(cls):
+                return NotImplemented
+            names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        return cls, tuple(getattr(obj, n) for n in names)
+
+
 def dumps(session) -> bytes:
-    return pickle.dumps(session, protocol=pickle.HIGHEST_PROTOCOL)
+    """The bytes stored for `session`; `loads` gives back an equal Session."""
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(session)
+    return buf.getvalue()
 
 
 def loads(blob: bytes):
