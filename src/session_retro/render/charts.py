@@ -246,8 +246,8 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
                 start += float(att.minutes)
             date = "" if pd.isna(row.date) else f"{row.date:%Y-%m-%d} "
             name = row.title if isinstance(row.title, str) and row.title else row.source
-            labels.append(date + _short(name, 34))
-        ax.set_yticks(range(n), labels)
+            labels.append(date + _short(name, 30))
+        ax.set_yticks(range(n), labels, fontsize=8)
         for t in ax.get_yticklabels():
             t.set_parse_math(False)
         ax.set_ylim(-0.6, n - 0.4)
