@@ -7,8 +7,8 @@
 #   WIDTH=1280 HEIGHT=2400 scripts/screenshot.sh
 #
 # Needs chromium (Debian: apt-get install chromium) and the package installed in .venv
-# (or `retro` on PATH). The page's timestamp is pinned to the last commit's time, so a
-# re-run on unchanged sessions gives the same picture.
+# (or `retro` on PATH). The page's timestamp is pinned to the last commit touching
+# sessions/, so a re-run on unchanged sessions and code gives the same picture.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +24,8 @@ browser="$(command -v chromium || command -v chromium-browser)" || {
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/retro-shot.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+# the page's "Generated" time: the last commit that changed sessions/
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct -- sessions 2>/dev/null || date +%s)}"
 
 # exit 1 means some reflection had a problem: the report is still written and shows it
 status=0
