@@ -274,6 +274,10 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
 
     result = meta.result if meta.result and not meta.result_by_mark else None
     result = result or final_status(root) or meta.result or infer_result(root, attempts, text)
+    if result == "unknown" and attempts and attempts[-1].outcome is not Outcome.UNKNOWN:
+        # "Status: testing" written mid-way, then attempts judged after it: the
+        # status is stale, the attempts tell how the session ended.
+        result = infer_result(root, attempts, text) or result
     meta_project = meta.project or project
 
     return Session(
