@@ -22,28 +22,52 @@ from .durations import invalid_durations
 
 # An opening fence may sit in a quote or open a list item; a closing one is the same
 # character, at least as long, alone on its line.
-_FENCE_OPEN = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(`{3,}|~{3,})(.*)$")
-_FENCE_CLOSE = re.compile(r"^[ \t>]*(`{3,}|~{3,})[ \t]*$")
+_FENCE_OPEN = re.compile(r"[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(`{3,}|~{3,})(.*)")
+_FENCE_CLOSE = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*$")
 
 
-def fenced_ranges(lines: list[str]) -> tuple[list[tuple[int, int]], int | None, str]:
-    """1-based (first, last) line of each closed fence, plus the line and fence of
-    one left open (None, "" when all are closed)."""
+def _fence_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line, text) of each line holding ``` or ~~~, found with str.find:
+    far cheaper than a line loop or a multi-line regex on every document."""
+    starts: set[int] = set()
+    for lit in ("```", "~~~"):
+        i = text.find(lit)
+        while i != -1:
+            start = text.rfind("\n", 0, i) + 1
+            starts.add(start)
+            end = text.find("\n", i)
+            i = -1 if end == -1 else text.find(lit, end)
+    out, line, pos = [], 1, 0
+    for start in sorted(starts):
+        line += text.count("\n", pos, start)
+        pos = start
+        end = text.find("\n", start)
+        out.append((line, text[start:] if end == -1 else text[start:end]))
+    return out
+
+
+def fenced_ranges(text: str) -> tuple[list[tuple[int, int]], int | None, str]:
+    """1-based (first, last) line of each fence, plus the line and fence of one left
+    open (None, "" when all are closed).
+
+    >>> fenced_ranges("a\\n```py\\nx\\n```\\n````\\nopen\\n```\\n")
+    ([(2, 4), (5, 8)], 5, '````')
+    """
     ranges: list[tuple[int, int]] = []
     fence, opened = "", 0
-    for i, line in enumerate(lines, 1):
+    for line, body in _fence_lines(text):
         if not fence:
-            m = _FENCE_OPEN.match(line)
+            m = _FENCE_OPEN.match(body)
             # ```x``` on one line is inline code, not a fence.
             if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-                fence, opened = m.group(1), i
+                fence, opened = m.group(1), line
         else:
-            m = _FENCE_CLOSE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                ranges.append((opened, i))
+            c = _FENCE_CLOSE.match(body)
+            if c and c.group(1)[0] == fence[0] and len(c.group(1)) >= len(fence):
+                ranges.append((opened, line))
                 fence = ""
     if fence:
-        ranges.append((opened, len(lines)))
+        ranges.append((opened, text.count("\n") + 1))
         return ranges, opened, fence
     return ranges, None, ""
 
@@ -53,7 +77,7 @@ def text_warnings(text: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     code: list[tuple[int, int]] = []
     if "```" in text or "~~~" in text:
-        code, open_line, fence = fenced_ranges(text.split("\n"))
+        code, open_line, fence = fenced_ranges(text)
         if open_line is not None:
             out.append(
                 Diagnostic(
