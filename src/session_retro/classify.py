@@ -298,8 +298,12 @@ def classify_attempt(
     weights = dict(taxonomy.weights)
     texts = _texts(attempt, session)
     matcher = matcher or RuleMatcher(taxonomy)
+    # only categories with a rule matching some text can score above zero
+    hit = [matcher.hits(text) for _, text, _ in texts]
+    active = sorted({order for per_cat in hit for order, found in enumerate(per_cat) if found})
     scored = []
-    for order, cat in enumerate(taxonomy.categories):
+    for order in active:
+        cat = taxonomy.categories[order]
         matches = _score(texts, order, weights, matcher)
         total = sum(m.weight for m in matches)
         if total > 0:
