@@ -223,6 +223,10 @@ def test_hook_manifest_runs_retro_check():
     importlib.util.find_spec("pre_commit") is None or shutil.which("git") is None,
     reason="needs pre-commit (test extra) and git",
 )
+@pytest.mark.skipif(
+    bool(os.environ.get("RETRO_SKIP_NETWORK_TESTS")),
+    reason="RETRO_SKIP_NETWORK_TESTS is set (this test pip-installs from PyPI)",
+)
 def test_pre_commit_try_repo_NEEDS_NETWORK(tmp_path: Path):
     """NETWORK: pre-commit builds a venv and pip-installs this repository (from its
     committed HEAD plus uncommitted changes) with its dependencies from PyPI; the only
