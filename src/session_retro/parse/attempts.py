@@ -336,8 +336,9 @@ def _is_problem_section(sec: Section) -> bool:
         return False
     if any(_PROBLEM_PART.match(_MARKS.sub(" ", c.title)) for c in sec.children):
         return True
+    # A field that describes the problem or fix, not a ticket reference ("Issue: #123").
     return any(
-        _PROBLEM_PART.match(f.label)
+        _PROBLEM_PART.match(f.label) and len(f.value.split()) >= 3
         for b in sec.blocks
         for x in b.walk()
         if x.kind in ("paragraph", "item")
