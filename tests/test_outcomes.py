@@ -51,6 +51,9 @@ def test_mixed_marks_are_partial():
         ("29/29 green", "succeeded"),
         ("2/3 bugs fixed", "partial"),
         ("✅", "succeeded"),
+        # Done but not yet verified: the text does not say whether it worked.
+        ("✅ Completed - Needs testing after restart", "unknown"),
+        ("Config files deleted - Awaiting the regenerated file", "unknown"),
     ],
 )
 def test_value_outcome_scores_and_marks(value, expected):

@@ -297,7 +297,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (
         "unknown",
-        r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd)\b|\(pending\)",
+        r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd|"
+        r"needs? (re-?)?(testing|verification)|awaiting|ready to test|to be (tested|verified|confirmed))\b|\(pending\)",
     ),
     (
         "abandoned",
