@@ -26,7 +26,7 @@ _NUMBERED = re.compile(
     re.I,
 )
 _TRAILING_STATUS = re.compile(
-    r"\s*[-–—:]\s*(fixed|resolved|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
+    r"\s*[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
 )
 _PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
@@ -142,6 +142,8 @@ def _judge_body(
                 continue
             for f in fields_of(x):
                 v = label_verdict(f.label)
+                if v is None and f.value and words_outcome(f.value) == "abandoned":
+                    v = "abandoned"  # "Time: 20 min + paused for deeper analysis"
                 if v and (label_cls is None or _rank(v) > _rank(label_cls)):
                     label_cls = v
                 if is_field(f.label, "attempt_status") and f.value:

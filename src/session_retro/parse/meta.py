@@ -108,7 +108,7 @@ def _tags(value: str) -> tuple[str, ...]:
 _NO_FAILURES = re.compile(
     r"\b(0|zero|no)\s+(failed|failures?|errors?|regressions?|issues?)\b|without (errors?|failures?)"
 )
-_SCORE = re.compile(r"(?<![\d/])(\d+)\s*/\s*(\d+)(?![\d/])")
+_SCORE = re.compile(r"(?<![\d/])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\d/])")
 
 
 def classify_result(text: str) -> str | None:

@@ -302,7 +302,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "abandoned",
-        r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|abandonné|放棄|諦め|bỏ dở",
+        r"\babandon(ed|ing)?\b|\bgave up\b|\bdropped (it|this|the)\b|\breverted\b|\brolled back\b|\bbacked out\b|\bscrapped\b|\bstopped pursuing\b|\bwrong direction\b|\bpaused for\b|\bput on hold\b|\bparked\b|\bbeyond (this|the) session'?s? scope\b|abandonné|放棄|諦め|bỏ dở",
     ),
     (
         "partial",
