@@ -1,11 +1,12 @@
 """Hostile inputs (issue 9): one case per item of the issue's Inputs list.
 
-Each case puts one bad file (or a few) beside a good reflection and runs both
-`retro parse` and `retro analyze` over them. It asserts:
+Each case puts one bad file (or a few) beside a good reflection and runs
+`retro parse`, `retro check` and `retro analyze` over them. It asserts:
 
 - the one-line message naming the bad file, and its line where one applies
-  (`file: error: ...` on stderr for a file that cannot be read; a warning with its
-  line in the record and as `file:line: message` in analysis.json otherwise);
+  (`file: error: ...` on stderr for a file that cannot be read; otherwise a warning
+  with its line in the record, as `file:line: code: message` from `retro check` and
+  as `file:line: message` in analysis.json);
 - the exit code (1 when a file could not be read, 0 when it only has warnings);
 - that the good file's results in the same run are exactly those of a run on the
   good file alone (its record from `parse`, its rows of the exported tables from
@@ -395,6 +396,13 @@ def _solo_analyze(cli_invoke) -> dict:
     return _SOLO["analyze"]  # type: ignore[return-value]
 
 
+def _line_of(output: str, prefix: str) -> str:
+    """The one line of `output` that starts with `prefix`."""
+    found = [line for line in output.splitlines() if line.startswith(prefix)]
+    assert len(found) == 1, f"{len(found)} lines start with {prefix!r} in:\n{output}"
+    return found[0]
+
+
 def _record(records: list[dict], source: str) -> dict:
     found = [r for r in records if r["source"] == source]
     assert len(found) == 1, f"{source}: {len(found)} records in {[r['source'] for r in records]}"
@@ -410,46 +418,38 @@ def test_hostile_input(workdir: Path, cli_invoke, case: Case):
     # retro parse: the bad file's message, the good file untouched.
     records, stderr = _parse(cli_invoke, paths, expect)
     for source, text in case.errors:
-        assert (
-            f"{source}: error: {text}"
-            in stderr.splitlines()[
-                [line.split(": error: ")[0] for line in stderr.splitlines()].index(source)
-            ]
-        ), stderr
+        assert f"{source}: error: {text}" in _line_of(stderr, f"{source}: error: "), stderr
         assert text in _record(records, source)["error"]
     assert stderr.count("error:") == len(case.errors), stderr
     assert _record(records, "in/good.md") == _solo_parse(cli_invoke)
-    for source in {w[0] for w in case.warnings}:
-        got = [(w["line"], w["code"]) for w in _record(records, source)["warnings"]]
-        want = [(line, code) for s, line, code, _ in case.warnings if s == source]
-        assert sorted(got, key=str) == sorted(want, key=str), got
+    others = [r for r in records if r["source"] != "in/good.md" and "error" not in r]
+    for rec in others:
+        got = sorted(((w["line"], w["code"]) for w in rec["warnings"]), key=str)
+        want = sorted(((ln, c) for s, ln, c, _ in case.warnings if s == rec["source"]), key=str)
+        assert got == want, rec["warnings"]
         for s, line, code, text in case.warnings:
-            if s == source:
-                (w,) = [
-                    w
-                    for w in _record(records, source)["warnings"]
-                    if (w["line"], w["code"]) == (line, code)
-                ]
+            if s == rec["source"]:
+                (w,) = [w for w in rec["warnings"] if (w["line"], w["code"]) == (line, code)]
                 assert text in w["message"]
-    if not case.warnings:
-        for source in bad:
-            for rec in records:
-                if rec["source"] == source and "error" not in rec:
-                    assert rec["warnings"] == [], rec["warnings"]
-    if case.check:
-        for rec in records:
-            if rec["source"] != "in/good.md" and "error" not in rec:
-                ok = case.check(rec)
-                assert ok is not False, f"{rec['source']}: {rec['title']!r} {rec['attempts'][:3]}"
+        if case.check:
+            ok = case.check(rec)
+            assert ok is not False, f"{rec['source']}: {rec['title']!r} {rec['attempts'][:3]}"
+
+    # retro check: the same findings as one `file:line: code: message` line each.
+    r = cli_invoke("check", "--", *paths, expect=1 if case.errors or case.warnings else 0)
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(case.errors) + len(case.warnings), lines
+    for source, text in case.errors:
+        assert f"{source}:1: unreadable: {text}" in _line_of(r.stdout, f"{source}:1: unreadable: ")
+    for source, line, code, text in case.warnings:
+        assert text in _line_of(r.stdout, f"{source}:{line or 1}: {code}: ")
 
     if not case.analyze:
         return
     # retro analyze: the same messages in its output, the good file's rows unchanged.
     result, stderr = _analyze(cli_invoke, paths, "out", expect)
     for source, text in case.errors:
-        assert any(line.startswith(f"{source}: error: {text}") for line in stderr.splitlines()), (
-            stderr
-        )
+        assert f"{source}: error: {text}" in _line_of(stderr, f"{source}: error: ")
     for source, line, _, text in case.warnings:
         where = f"{source}:{line}: " if line is not None else f"{source}: "
         assert any(w.startswith(where) and text in w for w in result["analysis"]["warnings"]), (
