@@ -284,7 +284,10 @@ def match_text(
     weights = dict(taxonomy.weights)
     matcher = matcher or RuleMatcher(taxonomy)
     best, best_score = UNCLASSIFIED, 0.0
-    for order, cat in enumerate(taxonomy.categories):
+    for order, found in enumerate(matcher.hits(text)):
+        if not found:
+            continue  # no rule of this category matches: it scores zero
+        cat = taxonomy.categories[order]
         score = sum(m.weight for m in _score([(field, text, 0)], order, weights, matcher))
         if score > best_score:
             best, best_score = cat.id, score
