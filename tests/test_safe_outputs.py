@@ -131,32 +131,52 @@ def test_out_may_be_a_link_to_a_folder(work: Path, cli_invoke):
     assert sorted(p.name for p in work.iterdir()) == siblings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_analyze.py: a --protocol file inside --out named like an output "
-    "(protocol.patch, report.md) is overwritten without a backup; reported on issue 9",
-)
 def test_protocol_file_inside_out_is_never_overwritten(work: Path, cli_invoke):
+    # A --protocol file that sits in --out under an output's name is an input: the run
+    # is refused as a usage error and writes nothing at all.
     out = work / "out"
     out.mkdir()
     mine = out / "protocol.patch"
     mine.write_bytes(b"# My protocol\n\n1. Read STATE.md\n")
-    cli_invoke("analyze", "sessions", "--out", "out", "--protocol", mine, env=ENV, expect=None)
-    assert (
-        mine.read_bytes() == b"# My protocol\n\n1. Read STATE.md\n"
-        or (out / "protocol.patch.bak").read_bytes() == b"# My protocol\n\n1. Read STATE.md\n"
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--protocol", mine, env=ENV, expect=2)
+    assert "is an input of this run" in r.output
+    assert mine.read_bytes() == b"# My protocol\n\n1. Read STATE.md\n"
+    # Only the parse cache (written while reading) may be there; no report file is.
+    assert sorted(p.name for p in out.iterdir() if p.name != ".retro-cache.sqlite") == [
+        "protocol.patch"
+    ]
+
+
+def test_a_reflection_named_like_an_output_is_never_overwritten(tmp_path: Path, cli_invoke):
+    # `--out` pointing at the sessions folder, which holds a reflection called report.md.
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    mine = folder / "report.md"
+    text = (
+        "# Session Reflection: Fix CI\n\n**Date**: 2026-03-01\n\n### Attempt 1: Retry (5 min) ❌\n"
     )
+    mine.write_text(text, encoding="utf-8")
+    r = cli_invoke("analyze", folder, "--out", folder, expect=2)
+    assert "report.md" in r.output and "is an input of this run" in r.output
+    assert mine.read_text(encoding="utf-8") == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="safeio.atomic_write keeps mkstemp's 0600 mode: reports are unreadable to the "
-    "group (a shared folder, a web server) whatever the umask; reported on issue 9",
-)
 def test_written_files_follow_the_umask(tmp_path: Path):
+    # mkstemp's 0600 would make reports unreadable to the group (a shared folder, a
+    # web server) whatever the umask.
     old = os.umask(0o022)
     try:
         path = atomic_write(tmp_path / "report.md", "x")
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path):
+    # A user who made a report private (or executable) keeps that choice on re-runs.
+    target = tmp_path / "report.md"
+    target.write_text("old")
+    target.chmod(0o640)
+    atomic_write(target, "new")
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o640

@@ -33,6 +33,7 @@ from .recommend import DEFAULT_THRESHOLD, protocol_patch
 from .render.html import html_files
 from .render.impact_chart import impact_files
 from .render.markdown import render_markdown
+from .safeio import UnsafePath
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -250,7 +251,11 @@ def analyze_cmd(
         )
         files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-    write_outputs(out_dir, files)
+    inputs = [s.source for s in sessions] + [p for p in (protocol, changes_file) if p]
+    try:
+        write_outputs(out_dir, files, protect=inputs)
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
 
     if not quiet:
         h = a.figures.headline

@@ -35,6 +35,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
     raw = data.encode(encoding) if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; a report in a shared folder or behind a web
+        # server must be readable as any other new file is: keep the mode of the file
+        # being replaced, else what the umask gives a new file.
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -45,6 +49,15 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             os.unlink(tmp)
         raise
     return path
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def backup(path: str | os.PathLike, suffix: str = ".bak") -> Path | None:

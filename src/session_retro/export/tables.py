@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from ..analysis import Analysis, analysis_to_dict
-from ..safeio import atomic_write, inside
+from ..safeio import UnsafePath, atomic_write, inside
 
 FORMATS = ("csv", "json", "parquet")
 TABLES = ("sessions", "attempts", "action_items")
@@ -87,6 +88,20 @@ def history_name(out_dir: str | Path, day: str) -> str:
         n += 1
 
 
-def write_outputs(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
-    """Write `files` into `out_dir` atomically; refuses any name outside it."""
-    return [atomic_write(inside(out_dir, name), data) for name, data in sorted(files.items())]
+def write_outputs(
+    out_dir: str | Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()
+) -> list[Path]:
+    """Write `files` into `out_dir` atomically; refuses any name outside it.
+
+    `protect` lists the run's own inputs (reflections, the protocol file): when one of
+    them sits in `out_dir` under an output's name (`--out sessions` with a reflection
+    called report.md), nothing at all is written and `UnsafePath` says which.
+    """
+    targets = [(inside(out_dir, name), data) for name, data in sorted(files.items())]
+    guarded = {Path(p).resolve() for p in protect}
+    for target, _ in targets:
+        if target in guarded:
+            raise UnsafePath(
+                f"refusing to overwrite {target}: it is an input of this run (choose another --out)"
+            )
+    return [atomic_write(target, data) for target, data in targets]
