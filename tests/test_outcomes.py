@@ -38,6 +38,13 @@ def test_words_outcome(text, expected):
     assert words_outcome(text) == expected
 
 
+def test_outcome_words_are_lowercase():
+    # words_outcome lowercases the text and matches case-sensitively (for speed).
+    from session_retro.parse import vocab
+
+    assert all(p == p.lower() for _, p in vocab.OUTCOME_WORDS)
+
+
 def test_mixed_marks_are_partial():
     assert mark_outcome("✅ ❌") == "partial"
     assert mark_outcome("❌") == "failed"

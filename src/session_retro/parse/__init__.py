@@ -37,13 +37,9 @@ __all__ = ["PARSER_VERSION", "parse_session"]
 
 
 def _ideal(root, text: str) -> float | None:
-    """What it should have taken: an "Ideal time" field, an ideal timeline's
-    total, then a sentence ("should have been 10 minutes")."""
-    for f in iter_fields(b for s in root.walk() for b in s.blocks):
-        if is_field(f.label, "ideal"):
-            d = find_duration(f.value, clock=False)
-            if d:
-                return d.minutes
+    """What it should have taken, after an "Ideal time" field (read with the other
+    fields, in `extract_meta`): an ideal timeline's total, then a sentence ("should
+    have been 10 minutes")."""
     for sec in root.walk():
         if sec.has("ideal"):
             for f in iter_fields(list(sec.all_blocks())):
@@ -292,7 +288,7 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
         tags=meta.tags,
         total_minutes=total_minutes,
         total_source=total_source,
-        ideal_minutes=_ideal(root, text),
+        ideal_minutes=meta.ideal if meta.ideal is not None else _ideal(root, text),
         result=Result(result) if result else Result.UNKNOWN,
         attempts=tuple(attempts),
         time_analysis=time_rows,

@@ -81,7 +81,7 @@ def clean_approach(text: str) -> str:
     return " ".join(t.split())
 
 
-_PAREN_GROUP = re.compile(r"[(\[]([^()\[\]]{1,30})[)\]]")
+_PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 
 
 def own_duration(text: str) -> Duration | None:
@@ -142,7 +142,7 @@ def _judge_body(
                 continue
             for f in fields_of(x):
                 v = label_verdict(f.label)
-                if v is None and f.value and words_outcome(f.value) == "abandoned":
+                if v is None and f.value and _ABANDONED.search(f.value.lower()):
                     v = "abandoned"  # "Time: 20 min + paused for deeper analysis"
                 if v and (label_cls is None or _rank(v) > _rank(label_cls)):
                     label_cls = v
@@ -212,6 +212,7 @@ def _judge_body(
 
 
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
+_ABANDONED = re.compile(dict(vocab.OUTCOME_WORDS)["abandoned"])
 _MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
 
 
@@ -270,16 +271,17 @@ def _body_texts(blocks: list[Block]):
 
 
 def _verdict_after(blocks: list[Block], line: int | None) -> str | None:
-    """The last verdict written on the lines after `line` (a status field's)."""
+    """The verdict of the lines right after `line` (a status field's), which qualify
+    it ("**Result**: FIXED" / "**New finding**: ..., but X hangs")."""
     if line is None:
         return None
     found = None
     for b in blocks:
         for x in b.walk():
-            if x.inline is None or x.kind == "heading" or x.kind == "list":
+            if x.inline is None or x.kind in ("heading", "list"):
                 continue
             for text, n in zip(x.inline.lines, x.inline.line_nos, strict=False):
-                if n > line:
+                if line < n <= line + 3:
                     found = words_outcome(text) or found
     return found
 
@@ -330,12 +332,15 @@ def _is_problem_section(sec: Section) -> bool:
     status ("## ✅ BUG-12: Token refresh - FIXED") over a body that states the problem
     or its fix (a "Problem"/"Fix applied" field or sub-heading). Phases and the
     document's own sections (lessons, what went well...) are not problems."""
-    if sec.heading is None or sec.parent is None or sec.parent.level == 0 and sec.level == 1:
+    if sec.heading is None or sec.kinds or sec.parent is None:
         return False
-    if sec.kinds or _PHASE_TITLE.match(_MARKS.sub(" ", sec.title)):
+    if sec.parent.level == 0 and sec.level == 1:
         return False
-    if not (mark_outcome(sec.title) or _TRAILING_STATUS.search(_MARKS.sub(" ", sec.title))):
-        return False
+    if not (mark_outcome(sec.title) or _TRAILING_STATUS.search(sec.title)):
+        return False  # not judged
+    bare = _MARKS.sub(" ", sec.title)
+    if _PHASE_TITLE.match(bare) or _NUMBERED.match(bare):
+        return False  # a phase, or an attempt heading of its own
     if any(_PROBLEM_PART.match(_MARKS.sub(" ", c.title)) for c in sec.children):
         return True
     # A field that describes the problem or fix, not a ticket reference ("Issue: #123").

@@ -197,6 +197,13 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
 
     fields = header_fields(root)
     all_fields = list(iter_fields(b for s in root.walk() for b in s.blocks))
+    # What it should have taken, as a field ("**Ideal time**: 20 minutes").
+    for f in all_fields:
+        if is_field(f.label, "ideal"):
+            d = find_duration(f.value, clock=False)
+            if d:
+                meta.ideal = d.minutes
+                break
 
     # Date.
     if front.get("date"):
