@@ -28,6 +28,7 @@ from .recommend import DEFAULT_THRESHOLD
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
+from .safeio import UnsafePath
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -172,7 +173,11 @@ def report_cmd(
     files = {
         f"{month}/{name}": data for name, data in month_files(report, templates, impact).items()
     }
-    write_outputs(out_dir, files)
+    inputs = [s.source for s in sessions] + ([changes_file] if changes_file else [])
+    try:
+        write_outputs(out_dir, files, protect=inputs)
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
 
     if not quiet:
         h = report.current.figures.headline
