@@ -145,15 +145,29 @@ def analyze(
     )
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    # exact types first: most values are leaves, and analysis.json of 10,000 sessions
+    # holds millions of them (issue 8); subclasses (str Enums) take the full path below
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        return round(value, 4)
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        return {n: _plain(getattr(value, n)) for n in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+        return {n: _plain(getattr(value, n)) for n in names}
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):
