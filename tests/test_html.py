@@ -329,3 +329,25 @@ def test_empty_figures_still_draw_every_chart(tmp_path):
         "charts/trend.svg",
         "index.html",
     ]
+
+
+def test_timeline_draws_a_huge_session_in_runs_of_one_outcome():
+    # 10,000 attempts in one session (issue 9) are drawn as runs of equal outcome, so
+    # the chart stays drawable, and the chart says so; bar lengths stay the sums.
+    import pandas as pd
+
+    from session_retro.render.charts import TIMELINE_MAX_BARS, _runs, timeline_chart
+
+    small = pd.DataFrame({"outcome": ["failed", "failed", "succeeded"], "minutes": [1.0, 2.0, 3.0]})
+    assert _runs(small) == [("failed", 1.0), ("failed", 2.0), ("succeeded", 3.0)]
+    n = TIMELINE_MAX_BARS + 1
+    outcomes = ["failed"] * (n - 1) + ["succeeded"]
+    big = pd.DataFrame({"outcome": outcomes, "minutes": [2.0] * n})
+    assert _runs(big) == [("failed", 2.0 * (n - 1)), ("succeeded", 2.0)]
+
+    sessions = pd.DataFrame(
+        {"source": ["x.md"], "date": [pd.Timestamp("2026-03-01")], "title": ["Huge"]}
+    )
+    attempts = big.assign(source="x.md", index=range(1, n + 1))
+    chart = timeline_chart(sessions, attempts)
+    assert "consecutive attempts with the same outcome are drawn as one bar" in chart.svg

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -98,7 +99,8 @@ def write_outputs(
     called report.md), nothing at all is written and `UnsafePath` says which.
     """
     targets = [(inside(out_dir, name), data) for name, data in sorted(files.items())]
-    guarded = {Path(p).resolve() for p in protect}
+    # realpath, not Path.resolve: an input that is a symlink loop must not raise here.
+    guarded = {Path(os.path.realpath(p)) for p in protect}
     for target, _ in targets:
         if target in guarded:
             raise UnsafePath(

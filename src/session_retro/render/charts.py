@@ -205,6 +205,29 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
         return Chart("pareto", title, *_outputs(fig))
 
 
+TIMELINE_MAX_BARS = 200
+"""A session with more timed attempts than this is drawn in runs of equal outcome."""
+
+
+def _runs(mine: pd.DataFrame) -> list[tuple[str, float]]:
+    """(outcome, minutes) bars for one session's timed attempts, in written order.
+
+    Each attempt is its own bar, unless there are more than `TIMELINE_MAX_BARS`: then
+    consecutive attempts of one outcome share a bar as long as their sum, so lengths
+    and colours stay true and the chart stays drawable.
+    """
+    pairs = [(str(o), float(m)) for o, m in zip(mine["outcome"], mine["minutes"], strict=True)]
+    if len(pairs) <= TIMELINE_MAX_BARS:
+        return pairs
+    runs: list[tuple[str, float]] = []
+    for outcome, minutes in pairs:
+        if runs and runs[-1][0] == outcome:
+            runs[-1] = (outcome, runs[-1][1] + minutes)
+        else:
+            runs.append((outcome, minutes))
+    return runs
+
+
 def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
     """Each session as a row; its attempts as bars end to end, coloured by outcome.
 
@@ -226,24 +249,28 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
         fig = _figure(1.3 + 0.3 * n)
         ax = fig.add_subplot()
         labels, used = [], set()
+        merged = 0
+        by_source = {src: grp for src, grp in timed.groupby("source", sort=False)}
         for y, row in enumerate(order.itertuples(index=False)):
-            mine = attempts[attempts["source"] == row.source].sort_values("index")
-            start = 0.0
-            for att in mine.itertuples(index=False):
-                if pd.isna(att.minutes):
-                    continue
-                ax.barh(
-                    y,
-                    float(att.minutes),
-                    left=start,
-                    height=0.62,
-                    color=OUTCOME_COLOURS.get(att.outcome, OKABE_ITO["grey"]),
+            mine = by_source.get(row.source)
+            runs = [] if mine is None else _runs(mine.sort_values("index"))
+            if mine is not None and len(runs) < len(mine):
+                merged += 1
+            starts = [0.0]
+            for _, length in runs[:-1]:
+                starts.append(starts[-1] + length)
+            if runs:
+                # One collection a row: a patch per attempt took 30 s to draw for a
+                # session of 10,000 attempts (issue 9).
+                ax.broken_barh(
+                    [(x, length) for x, (_, length) in zip(starts, runs, strict=True)],
+                    (y - 0.31, 0.62),
+                    facecolors=[OUTCOME_COLOURS.get(o, OKABE_ITO["grey"]) for o, _ in runs],
                     edgecolor="white",
                     linewidth=0.8,
                     zorder=2,
                 )
-                used.add(att.outcome)
-                start += float(att.minutes)
+                used.update(o for o, _ in runs)
             date = "" if pd.isna(row.date) else f"{row.date:%Y-%m-%d} "
             name = row.title if isinstance(row.title, str) and row.title else row.source
             labels.append(date + _short(name, 30))
@@ -270,6 +297,11 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
             notes.append(f"{untimed} attempt(s) without stated minutes are not drawn")
         if len(sessions) > n:
             notes.append(f"showing the {n} most recent of {len(sessions)} sessions")
+        if merged:
+            notes.append(
+                f"in {merged} session(s) of over {TIMELINE_MAX_BARS} attempts, "
+                "consecutive attempts with the same outcome are drawn as one bar"
+            )
         if notes:
             xlabel += "\n" + "; ".join(notes) + "."
         ax.set_xlabel(xlabel)
