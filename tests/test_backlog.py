@@ -121,6 +121,27 @@ def test_priority_from_item_else_from_its_recommendation_and_done_from_every_sou
     assert items["Ship it now"].priority is L and not items["Ship it now"].done
 
 
+def test_done_follows_the_newest_reflection_that_lists_the_item():
+    # Open on 01-01, ticked on 01-05: the work was done. Ticked, then listed open again
+    # later: reopened. Without dates an item is done only when every source is ticked.
+    def done(*sessions):
+        (item,) = gather_items(sessions)
+        return item.done
+
+    assert done(
+        session("a.md", "2026-01-01", ("Add a lock timeout", None, False)),
+        session("b.md", "2026-01-05", ("Add a lock timeout", None, True)),
+    )
+    assert not done(
+        session("a.md", "2026-01-01", ("Add a lock timeout", None, True)),
+        session("b.md", "2026-01-05", ("Add a lock timeout", None, False)),
+    )
+    assert not done(
+        session("a.md", None, ("Add a lock timeout", None, True)),
+        session("b.md", None, ("Add a lock timeout", None, False)),
+    )
+
+
 def test_merge_threshold_is_configurable():
     s = [
         session(

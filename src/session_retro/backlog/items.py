@@ -12,7 +12,9 @@
   in one reflection keeps the item's ID instead of minting a second one;
 * priority: the highest one written on the item across its sources (the parser maps
   HIGH/MEDIUM/LOW, P0-P3 and priority headings), else that of the session's
-  recommendation whose title it matches; done when every source is ticked (``[x]``).
+  recommendation whose title it matches; done as its newest dated source says (an item
+  ticked in a later reflection was done then; one listed open again later was
+  reopened), or, with no dates, when every source is ticked (``[x]``).
 
 Pure: sessions in, records out.
 """
@@ -81,7 +83,7 @@ class BacklogItem:
     """The wording shown: the earliest source's."""
     priority: Priority | None
     done: bool
-    """Every source is ticked."""
+    """Its newest dated source is ticked (no dates: every source is)."""
     sources: tuple[Source, ...]
     """Sorted by date, path and line."""
     rank: int = 0
@@ -240,6 +242,14 @@ def rank_items(items: Iterable[BacklogItem]) -> tuple[BacklogItem, ...]:
     )
 
 
+def _done(srcs: tuple[Source, ...]) -> bool:
+    """Ticked in the newest dated reflection that lists it; undated: ticked in all."""
+    dated = [s for s in srcs if s.date]
+    if dated:
+        return max(dated, key=lambda s: s.date).done  # max keeps the first of a tie
+    return all(s.done for s in srcs)
+
+
 def gather_items(
     sessions: Iterable[Session],
     *,
@@ -264,7 +274,7 @@ def gather_items(
                 iid,
                 srcs[0].text,
                 _priority_of(members),
-                all(s.done for s in srcs),
+                _done(srcs),
                 srcs,
             )
         )
