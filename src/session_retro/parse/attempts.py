@@ -31,7 +31,7 @@ _TRAILING_STATUS = re.compile(
 )
 _PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 _MARKS = re.compile(
-    "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\U0001f50d\U0001f6a8]+"
+    "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]+"
 )
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"

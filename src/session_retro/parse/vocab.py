@@ -336,6 +336,8 @@ MARK_OUTCOME = {
     "\U0001f7e1": "partial",  # 🟡
     "\U0001f7e2": "succeeded",  # 🟢
     "\U0001f534": "failed",  # 🔴
+    "\u23f8": "abandoned",  # ⏸ paused: stopped before finishing
+    "\u23f9": "abandoned",  # ⏹
 }
 
 RESULT_WORDS: tuple[tuple[str, str], ...] = (
