@@ -15,7 +15,8 @@ from . import vocab
 from .blocks import Block
 from .dates import leading_time
 from .durations import Duration, clock_minutes, find_duration
-from .fields import fields_of, is_field
+from .fields import _LABEL as _FIELD_LINE
+from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
 from .sections import Section, kinds_of, label_of
 
@@ -114,6 +115,25 @@ def _body_text(blocks: list[Block]) -> str:
     return "\n".join(parts)
 
 
+def _field_text(block: Block, f: Field) -> str:
+    """A field's value with the lines that go on with it.
+
+    "**Root cause**: local runtime version differed from the one CI and" wraps onto
+    the next lines of its paragraph; the cause is the whole sentence, up to the next
+    field or the paragraph's end, not its first line.
+    """
+    inl = block.inline
+    if inl is None or f.line not in inl.line_nos:
+        return f.value
+    parts = [f.value]
+    for text in inl.lines[inl.line_nos.index(f.line) + 1 :]:
+        m = _FIELD_LINE.match(text)
+        if not text or (m and not m.group("label").strip(" *_`")[:1].isdigit()):
+            break
+        parts.append(text)
+    return " ".join(parts)
+
+
 def _judge_body(
     blocks: list[Block], heading_text: str
 ) -> tuple[str, Duration | None, str | None, str | None]:
@@ -162,9 +182,9 @@ def _judge_body(
                     if d is not None and (duration is None or rank < duration_rank):
                         duration, duration_rank = d, rank
                 if root is None and is_field(f.label, "root_cause") and f.value:
-                    root = f.value
+                    root = _field_text(x, f)
                 if should is None and is_field(f.label, "should_have") and f.value:
-                    should = f.value
+                    should = _field_text(x, f)
         if pending_label and lab is None and b.kind == "code" and b.text.strip():
             # "**Why it failed**:" then the error itself, in a fence: its first line.
             if why is None and is_field(pending_label, "root_cause"):
