@@ -65,3 +65,23 @@ def test_mixed_marks_are_partial():
 )
 def test_value_outcome_scores_and_marks(value, expected):
     assert value_outcome(value) == expected
+
+
+@pytest.mark.parametrize(
+    "line, project",
+    [
+        pytest.param("**Project**: billing-api (Stripe)", "billing-api", id="aside-dropped"),
+        pytest.param("**Repository**: `acme/web`", "acme/web", id="repo-label"),
+        pytest.param("**Project**: Payments — Q3 push", "Payments", id="dash-aside"),
+        # A sentence is no project name: the folder stays the project.
+        pytest.param(
+            "**Project**: we were asked to rebuild the payments module", "folder", id="sentence"
+        ),
+        pytest.param("**Date**: 2026-01-02", "folder", id="no-field"),
+    ],
+)
+def test_project_field_in_the_header(line, project):
+    from session_retro.parse import parse_session
+
+    text = f"# Fix CI\n\n**Date**: 2026-01-01\n{line}\n\n### Attempt 1: Retry (5 min) ❌\n"
+    assert parse_session(text, "folder/x.md", project="folder").project == project

@@ -301,10 +301,25 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
             meta.result, meta.result_line = pick[0], pick[1].line
             meta.result_by_mark = not worded
 
-    meta.project = front.get("project") or None
+    meta.project = front.get("project") or _project_field(fields)
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+_PROJECT_TAIL = re.compile(r"\s+(?:\(|[-–—]\s).*$")
+
+
+def _project_field(fields) -> str | None:
+    """A header's ``**Project**: billing-api`` (or Repo/Projet): the name, without a
+    trailing aside; None when the value reads as a sentence rather than a name."""
+    for f in fields:
+        if is_field(f.label, "project") and f.value:
+            name = _PROJECT_TAIL.sub("", f.value).strip(" `*_[]")
+            if name and len(name) <= 60 and len(name.split()) <= 4:
+                return name
+            return None
+    return None
 
 
 def _texts(sec: Section):
