@@ -134,6 +134,15 @@ def _field_text(block: Block, f: Field) -> str:
     return " ".join(parts)
 
 
+_EXPLICIT_CAUSE = re.compile(r"root cause|cause racine|根本原因", re.I)
+
+
+def _cause_rank(label: str) -> int:
+    """0 for a label that says "root cause", 1 for "Why it failed", "Cause", "Blocker":
+    an attempt that has both is explained by its root cause, wherever it is written."""
+    return 0 if _EXPLICIT_CAUSE.search(label) else 1
+
+
 def _judge_body(
     blocks: list[Block], heading_text: str
 ) -> tuple[str, Duration | None, str | None, str | None]:
@@ -145,6 +154,7 @@ def _judge_body(
     status_worded = False
     why = None  # the error shown under "Why it failed", if no root cause is written
     root = None
+    root_rank = 2  # _cause_rank of the label root came from; lower is more explicit
     should = None
     pending_label: str | None = None
     status_line = None
@@ -181,8 +191,8 @@ def _judge_body(
                     d = find_duration(f.value, clock=False)
                     if d is not None and (duration is None or rank < duration_rank):
                         duration, duration_rank = d, rank
-                if root is None and is_field(f.label, "root_cause") and f.value:
-                    root = _field_text(x, f)
+                if is_field(f.label, "root_cause") and f.value and _cause_rank(f.label) < root_rank:
+                    root, root_rank = _field_text(x, f), _cause_rank(f.label)
                 if should is None and is_field(f.label, "should_have") and f.value:
                     should = _field_text(x, f)
         if pending_label and lab is None and b.kind == "code" and b.text.strip():
@@ -191,8 +201,8 @@ def _judge_body(
                 why = b.text.strip().splitlines()[0].strip()
             pending_label = None
         elif pending_label and lab is None and b.inline is not None:
-            if root is None and is_field(pending_label, "root_cause"):
-                root = b.inline.text
+            if is_field(pending_label, "root_cause") and _cause_rank(pending_label) < root_rank:
+                root, root_rank = b.inline.text, _cause_rank(pending_label)
             elif should is None and is_field(pending_label, "should_have"):
                 should = b.inline.text
             pending_label = None
