@@ -186,10 +186,12 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
 # number long enough to exceed MAX_MINUTES. "10-15 min" is a range, not "-15". This
 # runs on every document, so each pattern opens with a literal or an ASCII digit run,
 # which the regex engine scans far faster than an alternation behind a look-behind.
+# `[0-9][0-9]{3,}` rather than `[0-9]{4,}`: a pattern opening with a repeat gets no
+# first-character prefix, and scans twice as slowly.
 _UNIT_AFTER = rf"\s*(?P<unit>(?i:{_UNIT_RE}))(?![a-zA-Z])"
 _NEGATIVE = re.compile(rf"-(?P<n>{_NUM}){_UNIT_AFTER}")
 _NOT_A_NUMBER = re.compile(rf"(?P<n>nan|inf(?:inity)?){_UNIT_AFTER}", re.IGNORECASE)
-_HUGE = re.compile(rf"(?P<n>[0-9]{{4,}}(?:[.,][0-9]+)?){_UNIT_AFTER}")
+_HUGE = re.compile(rf"(?P<n>[0-9][0-9]{{3,}}(?:[.,][0-9]+)?){_UNIT_AFTER}")
 # Where "nan"/"inf" can start: found with str.find, far cheaper than a case-blind scan.
 _NOT_A_NUMBER_STARTS = ("nan", "NaN", "NAN", "Nan", "inf", "Inf", "INF")
 
