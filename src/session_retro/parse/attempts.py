@@ -477,6 +477,15 @@ def _in_numbered_attempt(sec: Section) -> bool:
     return any(_is_attempt_heading(s) for s in (sec, *sec.ancestors()))
 
 
+_NUMBER_CELL = re.compile(r"^\W*(#?\d+[a-z]?|[a-z]?\d+|\d+(st|nd|rd|th))\W*$", re.I)
+
+
+def _numbers_column(rows: list[tuple[int, list[str]]], col: int) -> bool:
+    """Do most filled cells of column `col` hold numbers ("1", "#2", "A3", "3rd")?"""
+    cells = [c[col] for _, c in rows if col < len(c) and c[col].strip()]
+    return not cells or sum(bool(_NUMBER_CELL.match(c)) for c in cells) * 2 >= len(cells)
+
+
 def from_tables(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
@@ -496,6 +505,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 ),
                 None,
             )
+            if num_col is not None and not _numbers_column(b.rows[1:], num_col):
+                # "| Attempt | Duration |" over "| Pin the cache | 5 min |": the column
+                # named Attempt holds the approaches, not their numbers.
+                num_col = None
             has_attempt_word = any(
                 re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header
             )
