@@ -624,7 +624,25 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     )
     if inl.struck:
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
-    return RawAttempt(approach, item.line, dur, outcome)
+    root, should = _item_fields(item)
+    return RawAttempt(approach, item.line, dur, outcome, root, should)
+
+
+def _item_fields(item: Block) -> tuple[str | None, str | None]:
+    """Root cause and should-have written as fields under a list attempt
+    ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
+    root, root_rank, should = None, 2, None
+    for x in item.walk():
+        if x is item or x.kind not in ("paragraph", "item"):
+            continue
+        for f in fields_of(x):
+            if not f.value:
+                continue
+            if is_field(f.label, "root_cause") and _cause_rank(f.label) < root_rank:
+                root, root_rank = _field_text(x, f), _cause_rank(f.label)
+            elif should is None and is_field(f.label, "should_have"):
+                should = _field_text(x, f)
+    return root, should
 
 
 _ATTEMPT_LEAD = re.compile(
