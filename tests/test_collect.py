@@ -92,3 +92,14 @@ def test_no_cache_path_writes_nothing(corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     collect_sessions([str(corpus)], jobs=1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_pool_available_falls_back_to_serial(corpus, monkeypatch):
+    # some sandboxes have no semaphores for multiprocessing: the run still completes
+    def refuse(*args, **kw):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(collect, "ProcessPoolExecutor", refuse)
+    assert collect_sessions([str(corpus)], jobs=2, pool_threshold=0) == collect_sessions(
+        [str(corpus)], jobs=1
+    )

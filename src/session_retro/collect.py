@@ -211,8 +211,15 @@ def _parse_all(
     # Chunks big enough to amortise the pickling round trip, small enough that both
     # workers stay busy to the end and results stream back steadily.
     chunksize = max(1, min(32, len(paths) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_parse_one, paths, [max_bytes] * len(paths), chunksize=chunksize)
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        results = pool.map(_parse_one, paths, [max_bytes] * len(paths), chunksize=chunksize)
+    except (OSError, ImportError, NotImplementedError):
+        # no process pool here (a sandbox without semaphores or fork): parse in-process
+        yield from (_parse_one(p, max_bytes) for p in paths)
+        return
+    with pool:
+        yield from results
 
 
 def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
