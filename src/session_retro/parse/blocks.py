@@ -50,7 +50,7 @@ class Inline:
         self.lines[-1] += s
         if self._strong_buf is not None:
             self._strong_buf.append(s)
-        if self._strike_depth == 0 and s.strip():
+        if not self._plain_outside_strike and self._strike_depth == 0 and s.strip():
             self._plain_outside_strike = True
 
     def brk(self, line: int) -> None:
@@ -58,11 +58,13 @@ class Inline:
         self.line_nos.append(line)
 
     def empty(self) -> bool:
-        return not any(x.strip() for x in self.lines)
+        # One join beats a generator over the pieces: this runs on every bold span.
+        return not "".join(self.lines).strip()
 
     def finish(self) -> None:
-        self.lines = [ln.strip() for ln in self.lines]
-        self.text = " ".join(ln for ln in self.lines if ln).strip()
+        self.lines = lines = [ln.strip() for ln in self.lines]
+        # Stripped non-empty pieces joined by single spaces need no outer strip.
+        self.text = " ".join(filter(None, lines))
         self.struck = self._struck_start and not self._plain_outside_strike
 
 

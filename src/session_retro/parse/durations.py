@@ -48,6 +48,8 @@ _CLOCK_RANGE = re.compile(
     re.IGNORECASE,
 )
 
+_DIGIT = re.compile(r"\d")
+
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
 
@@ -106,6 +108,7 @@ def _valid(x: float) -> bool:
     return math.isfinite(x) and 0 <= x <= MAX_MINUTES
 
 
+@lru_cache(maxsize=4096)  # readers ask about the same title or cell several times
 def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     """The first duration written in `text`, or None.
 
@@ -113,6 +116,10 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     "< 1 min") gives its number. Negative, absurd and non-numeric figures are
     not durations.
     """
+    # Every form needs a digit; half the texts asked about have none, and the
+    # patterns below cannot skip ahead (they open with optional words or a look-behind).
+    if _DIGIT.search(text) is None:
+        return None
     found: list[Duration] = []
     m = _COMPOUND.search(text)
     if m:
