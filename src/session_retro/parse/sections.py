@@ -69,6 +69,9 @@ class Section:
     children: list[Section] = field(default_factory=list)
     parent: Section | None = None
     kinds: frozenset[str] = frozenset()
+    _flat: list[Section] | None = field(default=None, repr=False, compare=False)
+    """`walk`'s order, computed on first use: readers walk the finished tree dozens of
+    times per document, and a recursive generator costs a call per level per section."""
 
     def ancestors(self):
         s = self.parent
@@ -77,9 +80,17 @@ class Section:
             s = s.parent
 
     def walk(self):
-        yield self
-        for c in self.children:
-            yield from c.walk()
+        """This section and every subsection, in document order (the tree must be
+        complete: `build_sections` builds it before anyone walks it)."""
+        if self._flat is None:
+            flat: list[Section] = []
+            stack = [self]
+            while stack:
+                sec = stack.pop()
+                flat.append(sec)
+                stack.extend(reversed(sec.children))
+            self._flat = flat
+        return iter(self._flat)
 
     def all_blocks(self):
         """Blocks of this section and its subsections, in document order."""
