@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import vocab
 from .blocks import Block
@@ -461,9 +462,16 @@ _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因",
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
 
+@lru_cache(maxsize=16384)
+def _numbered_title(title: str) -> bool:
+    """Does a heading read as a numbered attempt? Cached: readers ask it of every
+    section and each of its ancestors."""
+    return _NUMBERED.match(heading_words_keep(title)) is not None
+
+
 def _is_attempt_heading(sec: Section) -> bool:
     """A numbered attempt heading ("### Attempt 3: ..."), not the document's title."""
-    if sec.heading is None or not _NUMBERED.match(heading_words_keep(sec.title)):
+    if sec.heading is None or not _numbered_title(sec.title):
         return False
     return not (
         sec.level == 1
