@@ -32,6 +32,14 @@ _DONE_WORDS = re.compile(
 )
 
 
+# Precompiled: these run on every item, and re.sub(str, ...) pays a cache lookup each call.
+_P_LEVEL = re.compile(r"p[0-9]")
+_TRAIL_SEP = re.compile(r"\s*[-–—:,]\s*$")
+_LEAD_SEP = re.compile(r"^\s*[-–—:,]\s*")
+_PARENS = re.compile(r"\([^)]*\)")
+_LITERAL_BOX = re.compile(r"^\s*\[[ xX]\]\s*")
+
+
 @dataclass(slots=True)
 class RawAction:
     text: str
@@ -42,7 +50,7 @@ class RawAction:
 
 def priority_of_word(word: str) -> str | None:
     w = word.lower()
-    if re.fullmatch(r"p[0-9]", w):
+    if _P_LEVEL.fullmatch(w):
         n = int(w[1])
         return "high" if n <= 1 else "medium" if n == 2 else "low"
     for p, rx in _PRIO_COMPILED:
@@ -59,15 +67,15 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     word = next(g for g in m.groups() if g)
     prio = priority_of_word(word)
     stripped = (text[: m.start()] + text[m.end() :]).strip()
-    stripped = re.sub(r"\s*[-–—:,]\s*$", "", stripped)
-    stripped = re.sub(r"^\s*[-–—:,]\s*", "", stripped)
+    stripped = _TRAIL_SEP.sub("", stripped)
+    stripped = _LEAD_SEP.sub("", stripped)
     return prio, stripped or text
 
 
 @lru_cache(maxsize=16384)
 def heading_priority(title: str) -> str | None:
     """Priority named by a heading ("### 🟥 HIGH priority", "### CRITICAL (Immediate - 2h)")."""
-    bare = re.sub(r"\([^)]*\)", " ", title)
+    bare = _PARENS.sub(" ", title)
     m = vocab.PRIORITY_HEADING.match(heading_words(bare))
     if not m:
         m = vocab.PRIORITY_HEADING.match(bare.strip())
@@ -80,7 +88,7 @@ def heading_priority(title: str) -> str | None:
 def clean_item_text(text: str) -> str:
     """The item without bullet marks, a literal box or a "TODO:" label."""
     t = _BULLET_MARKS.sub("", text)
-    t = re.sub(r"^\s*\[[ xX]\]\s*", "", t)
+    t = _LITERAL_BOX.sub("", t)
     t = _TODO_LABEL.sub("", t)
     return t.strip()
 

@@ -74,6 +74,9 @@ def _make(y: int, m: int, d: int) -> str:
     return date(y, m, d).isoformat()
 
 
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th|er)\b")
+
+
 def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
     if pat_index in (0, 1):
         iso = _make(int(m.group("y")), int(m.group("m")), int(m.group("d")))
@@ -90,7 +93,7 @@ def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
             if fr in low:
                 low = low.replace(fr, en)
                 break
-        low = re.sub(r"(\d)(st|nd|rd|th|er)\b", r"\1", low)
+        low = _ORDINAL.sub(r"\1", low)
         dt = _du.parse(low, default=datetime(2000, 1, 1))
         return FoundDate(dt.date().isoformat(), m.start())
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
@@ -162,11 +165,14 @@ def find_time(text: str) -> tuple[int, int] | None:
     return None if h is None else (h, int(m.group("m")))
 
 
+_LEADING_TIME = re.compile(
+    r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", re.I
+)
+
+
 def leading_time(text: str) -> tuple[tuple[int, int], int] | None:
     """A clock stamp that opens a log entry ("21:05 tried X", "[14:02]", "**09:10** -")."""
-    m = re.match(
-        r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", text, re.I
-    )
+    m = _LEADING_TIME.match(text)
     if not m:
         return None
     h = _hour24(int(m.group(1)), m.group(3))
