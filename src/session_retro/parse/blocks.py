@@ -44,10 +44,12 @@ class Inline:
     _struck_start: bool = False
 
     def add(self, s: str, line: int) -> None:
-        if not self.lines:
-            self.lines.append("")
+        lines = self.lines
+        if lines:
+            lines[-1] += s
+        else:
+            lines.append(s)
             self.line_nos.append(line)
-        self.lines[-1] += s
         if self._strong_buf is not None:
             self._strong_buf.append(s)
         if not self._plain_outside_strike and self._strike_depth == 0 and s.strip():
@@ -207,12 +209,12 @@ def parse_blocks(text: str) -> list[Block]:
                     # A loose item's first paragraph is the item's own text.
                     para_reused.append(True)
                 else:
-                    b = Block("paragraph", line, end_line, inline=Inline())
+                    b = Block("paragraph", line, end_line, Inline())
                     parent.children.append(b)
                     inls.append(b.inline)
                     para_reused.append(False)
             elif tag == "Item":
-                b = Block("item", line, end_line, inline=Inline())
+                b = Block("item", line, end_line, Inline())
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
