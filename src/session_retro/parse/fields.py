@@ -27,17 +27,23 @@ class Field:
     line: int
 
 
+def _has_separator(text: str) -> bool:
+    """Can `_LABEL` match anywhere in `text`? (A block's text joins its lines, so a
+    block without any separator has no field on any line.)"""
+    return ":" in text or "：" in text or "—" in text or "–" in text
+
+
 def fields_of(block: Block) -> list[Field]:
     """Fields written in a paragraph's or item's lines (computed once per block)."""
     if block.fields is not None:
         return block.fields
     out: list[Field] = []
     inl = block.inline
-    if inl is not None:
+    if inl is not None and _has_separator(inl.text):
         for text, line in zip(inl.lines, inl.line_nos, strict=False):
             # Most lines hold no separator at all: skip them before the regex, whose
             # lazy label scan costs ~2 µs on a long line that cannot match.
-            if not (":" in text or "：" in text or "—" in text or "–" in text):
+            if not _has_separator(text):
                 continue
             m = _LABEL.match(text)
             if m:
