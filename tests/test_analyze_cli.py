@@ -65,7 +65,8 @@ def test_history_never_overwritten_and_user_files_left_alone(work, cli_invoke):
     (out / "history" / "2026-03-01.json").write_text("earlier run")
     (out / "notes.txt").write_text("mine")
     cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
-    cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    # --force: an unchanged re-run would otherwise write nothing (tests/test_rerun.py)
+    cli_invoke("analyze", "sessions", "--out", "out", "--force", env=ENV)
     assert (out / "history" / "2026-03-01.json").read_text() == "earlier run"
     assert sorted(p.name for p in (out / "history").iterdir()) == [
         "2026-03-01-2.json",

@@ -27,12 +27,13 @@ from .cli_impact import (
     window_option,
 )
 from .collect import collect_sessions
-from .discover import SUFFIXES
+from .discover import SUFFIXES, iter_reflections
 from .export.tables import history_name, output_files, parse_formats, write_outputs
 from .recommend import DEFAULT_THRESHOLD, protocol_patch
 from .render.html import html_files
 from .render.impact_chart import impact_files
 from .render.markdown import render_markdown
+from .rerun import input_keys, load_run, save_run, settings_fingerprint, unchanged_run
 from .safeio import UnsafePath
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -77,6 +78,24 @@ def _unmake_out(out_dir: str, made: bool) -> None:
         remove_cache(os.path.join(out_dir, CACHE_NAME))
         with suppress(OSError):
             os.rmdir(out_dir)  # only when empty: nothing but our cache was in it
+
+
+def _fingerprint(given: list[str], opts: dict) -> str:
+    """What decides the output besides the reflections: options and the files they name."""
+    from .protocol_history import default_changes_files, read_git_log
+
+    keep = ("since", "until", "project", "exports", "taxonomy", "protocol", "top")
+    keep += ("merge_threshold", "templates", "changed", "changes_file", "window")
+    options = {k: opts[k] for k in keep}
+    options.update(paths=given, cwd=os.getcwd(), epoch=os.environ.get("SOURCE_DATE_EPOCH"))
+    named = [opts[k] for k in ("taxonomy", "protocol", "changes_file") if opts[k]]
+    protocol = opts["protocol"]
+    return settings_fingerprint(
+        options,
+        files=named + [str(f) for f in default_changes_files(given)],
+        folders=[opts["templates"]] if opts["templates"] else [],
+        extra=[repr(read_git_log(protocol))] if protocol else [],
+    )
 
 
 @click.command("analyze")
@@ -153,6 +172,11 @@ def _unmake_out(out_dir: str, made: bool) -> None:
     type=click.IntRange(min=1),
     help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Analyse and write again even when nothing changed since the last run.",
+)
 @changed_option  # --changed, --changes, --window: the "Did it work?" section (issue 10)
 @changes_option
 @window_option
@@ -172,6 +196,7 @@ def analyze_cmd(
     cache_path: str | None,
     no_cache: bool,
     jobs: int | None,
+    force: bool,
     changed: tuple,
     changes_file: str | None,
     window: int,
@@ -179,7 +204,9 @@ def analyze_cmd(
     """Where the time went across reflections, why, and what to change in the startup protocol.
 
     Reads every reflection under PATHS (default: sessions/) and writes report.md,
-    analysis.json and history/YYYY-MM-DD.json into --out.
+    analysis.json and history/YYYY-MM-DD.json into --out. When no reflection, option
+    or output file changed since the last run, it says so and writes nothing (--force
+    to run anyway).
 
     Example: retro analyze sessions/ --since 2026-01-01 --export csv,parquet --protocol CLAUDE.md
     """
@@ -193,6 +220,20 @@ def analyze_cmd(
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
+
+    # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
+    found = list(iter_reflections(given))
+    fingerprint = _fingerprint(given, locals())
+    previous = load_run(out_dir)
+    if not force and (last := unchanged_run(out_dir, fingerprint, found, previous)):
+        for line in last.messages:
+            click.echo(line, err=True)
+        if not quiet:
+            click.echo(
+                f"nothing changed since the last run ({last.finished}); report is up to date"
+            )
+        sys.exit(last.exit_code)
+    keys = input_keys(found, previous)  # before parsing: an edit made meanwhile reruns next time
 
     with _progress(sys.stderr.isatty() and not quiet) as bar:
         task = bar.add_task("read", total=None) if bar else None
@@ -208,9 +249,9 @@ def analyze_cmd(
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)
 
-    for s in sessions:
-        if s.error:
-            click.echo(f"{s.source}: error: {s.error}", err=True)
+    messages = [f"{s.source}: error: {s.error}" for s in sessions if s.error]
+    for line in messages:
+        click.echo(line, err=True)
     if not any(not s.error for s in sessions):
         kinds = ", ".join(f"*{x}" for x in SUFFIXES)
         click.echo(
@@ -271,4 +312,14 @@ def analyze_cmd(
             )
     for p in impact_problems:
         click.echo(p, err=True)
-    sys.exit(EXIT_INPUT if a.errors or impact_problems else EXIT_OK)
+    code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK
+    save_run(
+        out_dir,
+        fingerprint=fingerprint,
+        inputs=keys,
+        outputs=files,
+        finished=now.strftime("%Y-%m-%d %H:%M UTC"),
+        exit_code=code,
+        messages=messages + list(impact_problems),
+    )
+    sys.exit(code)

@@ -1,0 +1,245 @@
+"""Skip a `retro analyze` whose inputs, options and outputs are all as the last run left them.
+
+After a full run, `save_run` writes ``OUT/.retro-run.json``: a fingerprint of what
+decides the output besides the reflections (the options, the taxonomy, template,
+protocol and changes files, the protocol's git history, the package's code and the
+parser fingerprint from `cache.parser_version`), each reflection's size, mtime and
+content hash, and a hash of every file the run wrote (history/ excluded: it is a log
+of runs). The next run calls `unchanged_run` first: when the fingerprint matches,
+every reflection has the same size and mtime (or, when only its mtime moved, the same
+content hash) and every output still hashes as written, nothing would change, so the
+command says so and writes nothing (no new history entry). This reads stats and the
+outputs' bytes only: no cached session is unpickled, no report rendered.
+
+Like the parse cache, a file written within `_RACY_NS` of the run has its mtime
+stored as 0, so the next run compares its content hash instead of trusting an mtime
+that may not have ticked since.
+
+Example:
+    >>> state = unchanged_run("reports", fingerprint, found)  # doctest: +SKIP
+    >>> state.finished if state else "run it"  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+from .cache import file_hash, parser_version
+from .safeio import atomic_write, inside
+
+RUN_NAME = ".retro-run.json"
+"""The run record, inside the output folder (hidden: not an output, not an input)."""
+
+RUN_VERSION = 1
+"""Bump when the record's layout changes; another version is never trusted."""
+
+_RACY_NS = 2_000_000_000
+
+# Package files whose content decides the output: code, the default taxonomy, templates.
+_CODE_PATTERNS = ("*.py", "*/*.py", "*.toml", "schema/*.json")
+
+
+@dataclass(frozen=True, slots=True)
+class InputKey:
+    """One reflection as the run saw it."""
+
+    path: str
+    """As discovered (the same string the report shows)."""
+    problem: str | None
+    """Why discovery could not read it, else None."""
+    size: int
+    """-1 when it could not be stat'ed."""
+    mtime_ns: int
+    """0 when too fresh to trust (compare the hash instead)."""
+    digest: str
+    """blake2b of the content (hex), "" when unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """What `.retro-run.json` holds."""
+
+    fingerprint: str
+    inputs: tuple[InputKey, ...]
+    outputs: tuple[tuple[str, str], ...]
+    """(name inside the output folder, blake2b hex) of every file written, sorted."""
+    finished: str
+    """When the run finished (``YYYY-MM-DD HH:MM UTC``), for the "up to date" message."""
+    exit_code: int
+    messages: tuple[str, ...]
+    """The input problems the run printed (file: error), repeated by a skipped run."""
+
+
+def _hex(data: bytes) -> str:
+    return file_hash(data).hex()
+
+
+@cache
+def code_fingerprint() -> str:
+    """The package version, the parser fingerprint and a hash of the package's files."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}|{parser_version()}|{sys.version_info[:2]}".encode())
+    package = Path(__file__).parent
+    for pattern in _CODE_PATTERNS:
+        for f in sorted(package.glob(pattern)):
+            h.update(f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes())
+    from .render.templates import template_dirs  # the packaged templates (no user dir)
+
+    for d in template_dirs(None):
+        _hash_folder(h, d)
+    return h.hexdigest()
+
+
+def _hash_folder(h, folder: Path) -> None:
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+
+
+def settings_fingerprint(
+    options: Mapping[str, object],
+    files: Iterable[str | Path] = (),
+    folders: Iterable[str | Path] = (),
+    extra: Iterable[str] = (),
+) -> str:
+    """A hash of the options, of the named files' and folders' contents, and of `extra`."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(code_fingerprint().encode())
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for f in files:
+        h.update(b"\1" + str(f).encode() + b"\0")
+        try:
+            h.update(Path(f).read_bytes())
+        except OSError as exc:
+            h.update(f"unreadable: {exc.strerror}".encode())
+    for d in folders:
+        h.update(b"\2" + str(d).encode() + b"\0")
+        _hash_folder(h, Path(d))
+    for text in extra:
+        h.update(b"\3" + text.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _digest(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return _hex(fh.read())
+    except OSError:
+        return ""
+
+
+def input_keys(
+    found: Iterable[tuple[str, str | None]], previous: RunState | None = None
+) -> tuple[InputKey, ...]:
+    """A key per discovered reflection; a file whose size and mtime match `previous`
+    reuses its hash, any other is read and hashed."""
+    known = {k.path: k for k in previous.inputs} if previous else {}
+    now = time.time_ns()
+    keys = []
+    for path, problem in found:
+        st = None if problem else _stat(path)
+        if st is None:
+            keys.append(InputKey(path, problem, -1, -1, ""))
+            continue
+        old = known.get(path)
+        if old and old.mtime_ns and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            digest = old.digest
+        else:
+            digest = _digest(path)
+        mtime = 0 if now - st.st_mtime_ns < _RACY_NS else st.st_mtime_ns
+        keys.append(InputKey(path, problem, st.st_size, mtime, digest))
+    return tuple(keys)
+
+
+def _same_input(key: InputKey, path: str, problem: str | None) -> bool:
+    if (key.path, key.problem) != (path, problem):
+        return False
+    if problem:
+        return True
+    st = _stat(path)
+    if st is None:
+        return key.size == -1
+    if st.st_size != key.size:
+        return False
+    if key.mtime_ns and st.st_mtime_ns == key.mtime_ns:
+        return True
+    return _digest(path) == key.digest  # touched, or too fresh last time: the bytes decide
+
+
+def load_run(out_dir: str | Path) -> RunState | None:
+    """The last run's record in `out_dir`, or None (missing, unreadable, other version)."""
+    try:
+        raw = json.loads(inside(out_dir, RUN_NAME).read_bytes())
+        if raw.get("version") != RUN_VERSION:
+            return None
+        return RunState(
+            fingerprint=raw["fingerprint"],
+            inputs=tuple(InputKey(*k) for k in raw["inputs"]),
+            outputs=tuple((n, d) for n, d in raw["outputs"]),
+            finished=raw["finished"],
+            exit_code=int(raw["exit_code"]),
+            messages=tuple(raw["messages"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def unchanged_run(
+    out_dir: str | Path,
+    fingerprint: str,
+    found: list[tuple[str, str | None]],
+    state: RunState | None = None,
+) -> RunState | None:
+    """The last run's record when a new run would write the very same files, else None."""
+    state = state if state is not None else load_run(out_dir)
+    if state is None or state.fingerprint != fingerprint or len(state.inputs) != len(found):
+        return None
+    if not all(_same_input(k, p, why) for k, (p, why) in zip(state.inputs, found, strict=True)):
+        return None
+    for name, digest in state.outputs:
+        try:
+            if _hex(inside(out_dir, name).read_bytes()) != digest:
+                return None
+        except (OSError, ValueError):
+            return None
+    return state
+
+
+def save_run(
+    out_dir: str | Path,
+    *,
+    fingerprint: str,
+    inputs: tuple[InputKey, ...],
+    outputs: Mapping[str, bytes],
+    finished: str,
+    exit_code: int,
+    messages: Iterable[str] = (),
+) -> None:
+    """Write the record of a finished run (history/ files are not outputs to compare)."""
+    record = {
+        "version": RUN_VERSION,
+        "fingerprint": fingerprint,
+        "finished": finished,
+        "exit_code": exit_code,
+        "messages": list(messages),
+        "outputs": sorted(
+            [name, _hex(data)] for name, data in outputs.items() if not name.startswith("history/")
+        ),
+        "inputs": [[k.path, k.problem, k.size, k.mtime_ns, k.digest] for k in inputs],
+    }
+    atomic_write(inside(out_dir, RUN_NAME), json.dumps(record, ensure_ascii=False) + "\n")
