@@ -220,6 +220,7 @@ class RuleMatcher:
         self._cats = taxonomy.categories
         self._filters = [_union(c.rules) for c in self._cats]
         self._memo: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {}
+        self._active: dict[str, tuple[tuple[int, tuple[tuple[str, str], ...]], ...]] = {}
 
     def hits(self, text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
         """Per category (taxonomy order): (rule id, matched text) of each matching rule."""
@@ -235,6 +236,16 @@ class RuleMatcher:
             if len(self._memo) >= self._MAX_MEMO:
                 self._memo.clear()
             self._memo[text] = found
+        return found
+
+    def active(self, text: str) -> tuple[tuple[int, tuple[tuple[str, str], ...]], ...]:
+        """(category number, its `hits`) of the categories with a matching rule only."""
+        found = self._active.get(text)
+        if found is None:
+            found = tuple((order, f) for order, f in enumerate(self.hits(text)) if f)
+            if len(self._active) >= self._MAX_MEMO:
+                self._active.clear()
+            self._active[text] = found
         return found
 
 
@@ -299,18 +310,26 @@ def classify_attempt(
 ) -> Classification:
     """The category of one attempt, with the matches that decided it."""
     weights = dict(taxonomy.weights)
-    texts = _texts(attempt, session)
     matcher = matcher or RuleMatcher(taxonomy)
-    # only categories with a rule matching some text can score above zero
-    hit = [matcher.hits(text) for _, text, _ in texts]
-    active = sorted({order for per_cat in hit for order, found in enumerate(per_cat) if found})
+    # One pass over the texts: per category (only those with a matching rule can score),
+    # its matches in text order, each rule counted once per field (as `_score` does).
+    per_cat: dict[int, list[Match]] = {}
+    counted: set[tuple[int, str, str]] = set()
+    for field, text, line in _texts(attempt, session):
+        for order, found in matcher.active(text):
+            for rule_id, matched in found:
+                if (order, rule_id, field) in counted:
+                    continue
+                counted.add((order, rule_id, field))
+                per_cat.setdefault(order, []).append(
+                    Match(rule_id, field, text, matched, line, weights.get(field, 0.0))
+                )
     scored = []
-    for order in active:
-        cat = taxonomy.categories[order]
-        matches = _score(texts, order, weights, matcher)
+    for order in sorted(per_cat):
+        matches = per_cat[order]
         total = sum(m.weight for m in matches)
         if total > 0:
-            scored.append((-total, order, cat.id, matches))
+            scored.append((-total, order, taxonomy.categories[order].id, matches))
     scored.sort(key=lambda t: (t[0], t[1]))
     if not scored:
         return Classification(

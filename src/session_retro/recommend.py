@@ -164,9 +164,12 @@ def gather_candidates(
 
     out: list[Candidate] = []
     matcher = RuleMatcher(taxonomy)
+    category: dict[str, str] = {}  # the same lesson recurs across sessions: match it once
 
     def session_line(s: Session, text: str, kind: str, line: int) -> None:
-        cat = match_text(text, taxonomy, "should_have", matcher)
+        cat = category.get(text)
+        if cat is None:
+            cat = category[text] = match_text(text, taxonomy, "should_have", matcher)
         addresses = by_session_cat.get((s.source, cat), set()) if cat != UNCLASSIFIED else set()
         out.append(Candidate(text, kind, s.source, line, cat, frozenset(addresses)))
 
