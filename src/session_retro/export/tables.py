@@ -61,8 +61,17 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     raise ValueError(fmt)
 
 
+COMPACT_ABOVE = 1000
+"""Above this many sessions `analysis.json` is written on one line: indenting forces
+json's pure-Python encoder, 5x slower than the C one on the 60 MB of 10,000 sessions."""
+
+
 def analysis_json(a: Analysis) -> bytes:
-    return (json.dumps(analysis_to_dict(a), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """`analysis.json`: indented for a readable diff, compact (same content) when large."""
+    data = analysis_to_dict(a)
+    if a.figures.headline.sessions > COMPACT_ABOVE:
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def output_files(
