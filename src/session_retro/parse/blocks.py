@@ -86,12 +86,14 @@ class Block:
     """Ordered list start number."""
     task: bool | None = None
     """Item with a task box: True ticked, False empty, None no box."""
-    children: list[Block] = field(default_factory=list)
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    """Table: (line, cells) with the header row first."""
+    children: list[Block] | tuple[()] = field(default_factory=list)
+    """Nested blocks; a paragraph, which never holds any, shares `_LEAF` (fewer
+    containers per document means fewer garbage-collector passes)."""
+    rows: list[tuple[int, list[str]]] | tuple[()] = ()
+    """Table: (line, cells) with the header row first; other kinds: ()."""
     text: str = ""
     """Code block or front matter body, verbatim."""
-    fields: list | None = None
+    fields: list | tuple | None = None
     """Key-value fields of this block's lines, computed once (see `fields.fields_of`)."""
     info: str = ""
     """Code fence info string."""
@@ -112,6 +114,7 @@ def _line_starts(data: bytes) -> list[int]:
 
 
 _VERBATIM = {"code", "front_matter", "html"}
+_LEAF: tuple[()] = ()
 _INLINE_TAGS = frozenset(
     {
         "Strong",
@@ -209,7 +212,7 @@ def parse_blocks(text: str) -> list[Block]:
                     # A loose item's first paragraph is the item's own text.
                     para_reused.append(True)
                 else:
-                    b = Block("paragraph", line, end_line, Inline())
+                    b = Block("paragraph", line, end_line, Inline(), children=_LEAF)
                     parent.children.append(b)
                     inls.append(b.inline)
                     para_reused.append(False)
@@ -234,6 +237,8 @@ def parse_blocks(text: str) -> list[Block]:
                 stack.append(b)
             elif tag in _BLOCK_KINDS:
                 b = Block(_BLOCK_KINDS[tag], line, end_line)
+                if tag == "Table":
+                    b.rows = []
                 if tag == "CodeBlock":
                     tval = None if isinstance(val, str) else val[tag]
                     if isinstance(tval, dict) and "Fenced" in tval:

@@ -33,8 +33,9 @@ def _has_separator(text: str) -> bool:
     return ":" in text or "：" in text or "—" in text or "–" in text
 
 
-def fields_of(block: Block) -> list[Field]:
-    """Fields written in a paragraph's or item's lines (computed once per block)."""
+def fields_of(block: Block) -> list[Field] | tuple[()]:
+    """Fields written in a paragraph's or item's lines (computed once per block;
+    most blocks have none and share one empty tuple rather than a list each)."""
     if block.fields is not None:
         return block.fields
     out: list[Field] = []
@@ -50,8 +51,8 @@ def fields_of(block: Block) -> list[Field]:
                 label = m.group("label").strip(" *_`")
                 if label and not label[0].isdigit():
                     out.append(Field(label, m.group("value").strip(), line))
-    block.fields = out
-    return out
+    block.fields = out or ()
+    return block.fields
 
 
 @cache
