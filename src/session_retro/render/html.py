@@ -15,7 +15,7 @@ of this page, never from URLs found in the reflections.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
-from .charts import Chart, chart_files, draw_charts
+from .charts import TIMELINE_MAX_SESSIONS, Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
 from .templates import environment
 
@@ -76,6 +76,18 @@ class ActionRow:
 ACTIONS_SHOWN = 30
 """Open action items listed on the page (highest priority first); the rest are counted."""
 
+# Caps that keep a page of 10,000 sessions readable (and quick to write, issue 8); what
+# is left out is counted on the page and is in analysis.json or the --export tables.
+SESSIONS_SHOWN = 500
+"""Rows of the session index: the sessions with the most wasted minutes, by date."""
+EVIDENCE_SHOWN = 20
+"""Evidence lines under each recommendation."""
+REFS_SHOWN = 20
+"""Source links under each recurring root cause or lesson."""
+WARNINGS_SHOWN = 200
+"""Parse warnings (unreadable files are always all listed)."""
+SHOWN = {"evidence": EVIDENCE_SHOWN, "refs": REFS_SHOWN, "warnings": WARNINGS_SHOWN}
+
 
 @dataclass(frozen=True, slots=True)
 class HtmlPage:
@@ -86,9 +98,14 @@ class HtmlPage:
     filters: str
     charts: tuple[ChartView, ...]
     sessions: tuple[SessionRow, ...]
-    """Every analysed session, by date then source."""
+    """The sessions listed (at most `SESSIONS_SHOWN`: the most wasted), by date then source."""
     anchors: dict[str, str]
-    """Session source -> element id of its row, for evidence links."""
+    """Source -> element id of its row, for listed sessions only: evidence of a session not
+    listed shows as ``file:line`` text, never as a link to nowhere."""
+    sessions_total: int = 0
+    """All analysed sessions (the page may list fewer)."""
+    shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
+    """How many items a long list shows: ``evidence``, ``refs``, ``warnings``."""
     actions: tuple[ActionRow, ...] = ()
     """Open action items, high priority first, at most `ACTIONS_SHOWN`."""
     actions_total: int = 0
@@ -124,8 +141,17 @@ def _opt(value) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def session_rows(a: Analysis) -> tuple[tuple[SessionRow, ...], dict[str, str]]:
-    df = a.sessions.assign(_d=a.sessions["date"].fillna(pd.Timestamp.max))
+def session_rows(
+    a: Analysis, limit: int | None = None
+) -> tuple[tuple[SessionRow, ...], dict[str, str]]:
+    """Rows of the session index by date then source; with `limit`, only that many of
+    the sessions with the most wasted minutes (then by source) are listed."""
+    df = a.sessions
+    if limit is not None and len(df) > limit:
+        df = df.assign(_w=df["wasted_minutes"].fillna(-1.0))
+        df = df.sort_values(["_w", "source"], ascending=[False, True], kind="stable")
+        df = df.head(limit).drop(columns="_w")
+    df = df.assign(_d=df["date"].fillna(pd.Timestamp.max))
     df = df.sort_values(["_d", "source"])
     anchors = anchor_ids(list(df["source"]))
     rows = tuple(
@@ -172,10 +198,17 @@ def analysis_charts(
     a: Analysis, trend: tuple[SessionGroup, ...] | None = None
 ) -> tuple[Chart, ...]:
     """The page's charts; `trend` replaces the analysis' own months (monthly report)."""
+    attempts = a.attempts
+    if len(a.sessions) > TIMELINE_MAX_SESSIONS:
+        # the timeline draws the most recent sessions only: hand it only their attempts,
+        # so its cost does not grow with the corpus (issue 8)
+        recent = a.sessions.assign(_d=a.sessions["date"].fillna(pd.Timestamp.max))
+        recent = recent.sort_values(["_d", "source"]).tail(TIMELINE_MAX_SESSIONS)
+        attempts = attempts[attempts["source"].isin(recent["source"])]
     return draw_charts(
         a.figures.by_category,
         a.sessions,
-        a.attempts,
+        attempts,
         a.figures.by_month if trend is None else trend,
     )
 
@@ -189,7 +222,7 @@ def html_page(
     impact=None,
 ) -> HtmlPage:
     """The view model of one page; `month` and `impact` are optional extra sections."""
-    rows, anchors = session_rows(a)
+    rows, anchors = session_rows(a, SESSIONS_SHOWN)
     actions = open_actions(a)
     return HtmlPage(
         title=title,
@@ -208,6 +241,7 @@ def html_page(
         ),
         sessions=rows,
         anchors=anchors,
+        sessions_total=len(a.sessions),
         actions=actions[:ACTIONS_SHOWN],
         actions_total=len(actions),
         month=month,

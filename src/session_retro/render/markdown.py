@@ -15,6 +15,11 @@ from .templates import environment
 
 TEMPLATE = "report.md.j2"
 
+REFS_SHOWN = 20
+"""Source references after each recurring root cause or lesson; the rest are counted."""
+WARNINGS_SHOWN = 200
+"""Parse warnings listed (unreadable files are always all listed); all are in analysis.json."""
+
 
 def minutes(value: float | None) -> str:
     """``12``, ``7.5``, or ``—`` for a value the authors did not state."""
@@ -60,4 +65,6 @@ def render_markdown(analysis: Analysis, templates: str | Path | None = None, imp
         f=analysis.figures,
         filters=filters_text(analysis),
         impact=impact,
+        refs_shown=REFS_SHOWN,
+        warnings_shown=WARNINGS_SHOWN,
     )
