@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Diagnostic
 
@@ -124,6 +125,23 @@ def decode(data: bytes) -> tuple[str, str, list[Diagnostic]]:
     return data.decode("cp1252", errors="replace"), "cp1252", diags
 
 
+@lru_cache(maxsize=1)
+def _ftfy_config():
+    """Only the encoding repair, built once: keyword arguments would rebuild the
+    config on every flagged line."""
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        normalization=None,
+        explain=False,
+    )
+
+
 def repair_mojibake(text: str) -> tuple[str, bool]:
     """Fix UTF-8-read-as-cp1252 text, only when a cheap scan suspects it."""
     if not _MOJIBAKE_HINT.search(text):
@@ -138,15 +156,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
             continue
         for bad, good in _LOST_BYTE_REPAIRS.items():
             line = line.replace(bad, good)
-        lines[i] = ftfy.fix_text(
-            line,
-            unescape_html=False,
-            fix_latin_ligatures=False,
-            fix_character_width=False,
-            uncurl_quotes=False,
-            fix_line_breaks=False,
-            normalization=None,
-        )
+        lines[i] = ftfy.fix_text(line, _ftfy_config())
     fixed = "\n".join(lines)
     return fixed, fixed != text
 
