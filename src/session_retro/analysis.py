@@ -146,28 +146,38 @@ def analyze(
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({str, int, bool, type(None)})
+"""Types `_plain` returns as they are (exact types: a str Enum is no leaf)."""
+
+
+def _fields_plain(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for n in names:
+        v = getattr(value, n)
+        out[n] = v if type(v) in _LEAVES else _plain(v)  # no call for a leaf (issue 8)
+    return out
 
 
 def _plain(value: Any) -> Any:
     # exact types first: most values are leaves, and analysis.json of 10,000 sessions
     # holds millions of them (issue 8); subclasses (str Enums) take the full path below
     kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
+    if kind in _LEAVES:
         return value
     if kind is float:
         return round(value, 4)
     names = _FIELD_NAMES.get(kind)
     if names is not None:
-        return {n: _plain(getattr(value, n)) for n in names}
+        return _fields_plain(value, names)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
         names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
-        return {n: _plain(getattr(value, n)) for n in names}
+        return _fields_plain(value, names)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):

@@ -127,8 +127,11 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     # A text seen before resumes its scan at the heads added since (issue 8: the same
     # lesson recurs across thousands of sessions); same groups as a full scan each time.
     seen: dict[str, tuple[int | None, float, int]] = {}
+    normal: dict[str, str] = {}  # and is normalized once
     for i, t in enumerate(texts):
-        n = normalize(t)
+        n = normal.get(t)
+        if n is None:
+            n = normal[t] = normalize(t)
         if not n:
             continue
         best, best_score, start = seen.get(n, (None, -1.0, 0))

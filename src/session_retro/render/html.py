@@ -178,20 +178,28 @@ def session_rows(
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-def open_actions(a: Analysis) -> tuple[ActionRow, ...]:
-    """Every action item not yet done: high, medium, low, unprioritised; then file and line."""
-    df = a.actions[~a.actions["done"].fillna(False).astype(bool)]
-    rows = [
-        ActionRow(
-            source=str(r.source),
-            line=None if pd.isna(r.line) else int(r.line),
-            text=str(r.text),
-            priority=None if pd.isna(r.priority) else str(r.priority),
-        )
-        for r in df.itertuples(index=False)
-    ]
-    rows.sort(key=lambda r: (_PRIORITY_ORDER.get(r.priority or "", 3), r.source, r.line or 0))
-    return tuple(rows)
+def _open(a: Analysis) -> pd.DataFrame:
+    return a.actions[~a.actions["done"].fillna(False).astype(bool)]
+
+
+def open_actions(a: Analysis, limit: int | None = None) -> tuple[ActionRow, ...]:
+    """Action items not yet done: high, medium, low, unprioritised; then file and line.
+
+    With `limit`, only the first that many are built (10,000 sessions hold ~100,000).
+    """
+    df = _open(a)
+    sources = [str(v) for v in df["source"].tolist()]
+    texts = df["text"].tolist()
+    lines = [None if pd.isna(v) else int(v) for v in df["line"].tolist()]
+    prios = [None if pd.isna(v) else str(v) for v in df["priority"].tolist()]
+    order = sorted(
+        range(len(sources)),
+        key=lambda i: (_PRIORITY_ORDER.get(prios[i] or "", 3), sources[i], lines[i] or 0),
+    )
+    return tuple(
+        ActionRow(source=sources[i], line=lines[i], text=str(texts[i]), priority=prios[i])
+        for i in order[:limit]
+    )
 
 
 def analysis_charts(
@@ -223,7 +231,7 @@ def html_page(
 ) -> HtmlPage:
     """The view model of one page; `month` and `impact` are optional extra sections."""
     rows, anchors = session_rows(a, SESSIONS_SHOWN)
-    actions = open_actions(a)
+    actions = open_actions(a, ACTIONS_SHOWN)
     return HtmlPage(
         title=title,
         a=a,
@@ -242,8 +250,8 @@ def html_page(
         sessions=rows,
         anchors=anchors,
         sessions_total=len(a.sessions),
-        actions=actions[:ACTIONS_SHOWN],
-        actions_total=len(actions),
+        actions=actions,
+        actions_total=len(_open(a)),
         month=month,
         impact=impact,
     )
