@@ -158,7 +158,8 @@ def parse_blocks(text: str) -> list[Block]:
 
     for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
         if event.__class__ is dict:
-            ((name, val),) = event.items()
+            (name,) = event  # one key; cheaper than unpacking .items()
+            val = event[name]
         else:
             name, val = event, None
 
