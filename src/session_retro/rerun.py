@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -46,6 +47,9 @@ _RACY_NS = 2_000_000_000
 
 # Package files whose content decides the output: code, the default taxonomy, templates.
 _CODE_PATTERNS = ("*.py", "*/*.py", "*.toml", "schema/*.json")
+# Libraries whose upgrade can change the bytes written (chart SVG, parsing, CSV, merging).
+_LIBRARIES = ("pyromark", "ftfy", "python-dateutil", "pandas", "pyarrow", "matplotlib")
+_LIBRARIES += ("jinja2", "rapidfuzz", "markupsafe", "numpy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +89,15 @@ def _hex(data: bytes) -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """The package version, the parser fingerprint and a hash of the package's files."""
+    """The package version, the parser fingerprint, a hash of the package's files and
+    the versions of Python and of the libraries that shape the output."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}|{parser_version()}|{sys.version_info[:2]}".encode())
+    h.update(f"{__version__}|{parser_version()}|{sys.version}".encode())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"|{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"|{name}=-".encode())
     package = Path(__file__).parent
     for pattern in _CODE_PATTERNS:
         for f in sorted(package.glob(pattern)):
