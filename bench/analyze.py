@@ -9,9 +9,12 @@ real CLI runs in a subprocess (`python -m session_retro analyze DIR --out OUT
 file are in the figure:
 
 - cold: no cache, empty output folder;
-- warm: the same again, nothing changed (every file a cache hit);
-- touched: one file's mtime moved, bytes unchanged (a hit by content hash);
-- changed: one file's text edited (one parse);
+- warm: the same again, nothing changed: the run record (OUT/.retro-run.json) matches,
+  so the run only checks stats and output hashes and writes nothing;
+- forced: the same with --force: every file a cache hit, the whole analysis and every
+  report file redone (what any change to one file or option costs beyond its parse);
+- touched: one file's mtime moved, bytes unchanged (its content hash decides: a skip);
+- changed: one file's text edited (one parse, then the whole analysis);
 - peak: the largest resident set of any one process of a run (the CLI or a worker),
   from wait4's rusage;
 - floor: reading every file and splitting it into lines in this process, the least
@@ -66,18 +69,20 @@ class Row:
     floor: float
     cold: Run
     warm: Run
+    forced: Run
     touched: Run
     changed: Run
 
     @property
     def peak_mib(self) -> float:
-        return max(r.peak_mib for r in (self.cold, self.warm, self.touched, self.changed))
+        runs = (self.cold, self.warm, self.forced, self.touched, self.changed)
+        return max(r.peak_mib for r in runs)
 
 
-def analyze(corpus: Path, out: Path, jobs: int | None) -> Run:
+def analyze(corpus: Path, out: Path, jobs: int | None, *extra: str) -> Run:
     """One `retro analyze` in a subprocess: wall seconds and the peak RSS of its tree."""
     cmd = [sys.executable, "-m", "session_retro", "analyze", str(corpus), "--out", str(out)]
-    cmd += ["--quiet"] + (["--jobs", str(jobs)] if jobs else [])
+    cmd += ["--quiet", *extra] + (["--jobs", str(jobs)] if jobs else [])
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # wait4's rusage covers the child and the workers it waited for; ru_maxrss is the
@@ -106,13 +111,18 @@ def floor(files: list[Path]) -> float:
 def measure(n: int, root: Path, seed: int, jobs: int | None) -> Row:
     corpus, out = root / f"corpus-{n}", root / f"out-{n}"
     print(f"generating {n} reflections ...", file=sys.stderr, flush=True)
+    shutil.rmtree(corpus, ignore_errors=True)  # --keep of an earlier run: start afresh
     _make_corpus().generate(n, corpus, seed=seed)
     files = sorted(p for p in corpus.rglob("*") if p.is_file())
     megabytes = sum(p.stat().st_size for p in files) / 1e6
     floor_s = min(floor(files) for _ in range(3))
-    print(f"  cold / warm / touched / changed runs of {n} ...", file=sys.stderr, flush=True)
+    print(
+        f"  cold / warm / forced / touched / changed runs of {n} ...", file=sys.stderr, flush=True
+    )
+    shutil.rmtree(out, ignore_errors=True)  # --keep: a cold run starts from nothing
     cold = analyze(corpus, out, jobs)
     warm = analyze(corpus, out, jobs)
+    forced = analyze(corpus, out, jobs, "--force")
     one = files[len(files) // 2]
     st = one.stat()
     os.utime(one, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touch, same bytes
@@ -120,7 +130,7 @@ def measure(n: int, root: Path, seed: int, jobs: int | None) -> Row:
     with one.open("ab") as fh:  # a real edit: one more lesson at the end
         fh.write(b"\n- Read the logs before retrying anything.\n")
     changed = analyze(corpus, out, jobs)
-    return Row(n, megabytes, floor_s, cold, warm, touched, changed)
+    return Row(n, megabytes, floor_s, cold, warm, forced, touched, changed)
 
 
 def verdict(ok: bool) -> str:
@@ -133,13 +143,14 @@ def report(rows: list[Row], jobs: int | None) -> None:
         f"jobs={jobs or 'default'}, python {platform.python_version()}"
     )
     print(
-        f"{'sessions':>8} {'MB':>6} {'floor s':>8} {'cold s':>7} {'warm s':>7} "
+        f"{'sessions':>8} {'MB':>6} {'floor s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} "
         f"{'touched s':>9} {'changed s':>9} {'peak MiB':>8} {'cold x floor':>12}"
     )
     for r in rows:
         print(
             f"{r.n:>8} {r.megabytes:>6.1f} {r.floor:>8.3f} {r.cold.seconds:>7.2f} "
-            f"{r.warm.seconds:>7.2f} {r.touched.seconds:>9.2f} {r.changed.seconds:>9.2f} "
+            f"{r.warm.seconds:>7.2f} {r.forced.seconds:>8.2f} "
+            f"{r.touched.seconds:>9.2f} {r.changed.seconds:>9.2f} "
             f"{r.peak_mib:>8.0f} {r.cold.seconds / r.floor:>12.0f}"
         )
     big, small = rows[-1], rows[0]
