@@ -183,7 +183,13 @@ def clean_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CleanText:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text, repaired = repair_mojibake(text)
+    # Mojibake opens with a character U+00C2-U+00F4, which UTF-8 writes as a C3 byte:
+    # a UTF-8 file without that byte has none, and a byte search is ~100x cheaper
+    # than the text scan in repair_mojibake.
+    if encoding in ("utf-8", "utf-8-sig") and b"\xc3" not in data:
+        repaired = False
+    else:
+        text, repaired = repair_mojibake(text)
     if repaired:
         diags.append(Diagnostic(None, "mojibake", "repaired mojibake (text was re-encoded once)"))
     return CleanText(text, encoding, tuple(diags), repaired)
