@@ -39,7 +39,7 @@ def read_session(
         return Session(source=path, error=f"cannot read: {exc.strerror or exc}")
     except IngestError as exc:
         return Session(source=path, error=str(exc))
-    if not clean.text.strip():
+    if not clean.text or clean.text.isspace():  # no copy of the text, unlike strip()
         return Session(source=path, error="empty file (nothing to parse)")
     session = parse_session(clean.text, path, project=project or project_of(path, []))
     if clean.diagnostics:
