@@ -167,3 +167,12 @@ def test_fresh_files_are_compared_by_content(tmp_path):
     assert rerun._same_input(key, str(f), None)
     f.write_text("y")
     assert not rerun._same_input(key, str(f), None)
+
+
+def test_a_new_changes_file_beside_the_sessions_runs_again(work, cli_invoke):
+    # protocol-changes.toml is read from the folders given: it is an input too
+    first_run(cli_invoke)
+    (work / "sessions" / "protocol-changes.toml").write_text("# no changes yet\n")
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV, expect=None)
+    assert "nothing changed" not in r.output
+    assert (work / "out" / "index.html").stat().st_mtime_ns != OLD_NS

@@ -80,7 +80,7 @@ def _unmake_out(out_dir: str, made: bool) -> None:
             os.rmdir(out_dir)  # only when empty: nothing but our cache was in it
 
 
-def _fingerprint(given: list[str], opts: dict) -> str:
+def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     """What decides the output besides the reflections: options and the files they name."""
     from .protocol_history import default_changes_files, read_git_log
 
@@ -223,7 +223,7 @@ def analyze_cmd(
 
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
     found = list(iter_reflections(given))
-    fingerprint = _fingerprint(given, locals())
+    fingerprint = _fingerprint(given, click.get_current_context().params)
     previous = load_run(out_dir)
     if not force and (last := unchanged_run(out_dir, fingerprint, found, previous)):
         for line in last.messages:
