@@ -64,9 +64,13 @@ class Inline:
         return not "".join(self.lines).strip()
 
     def finish(self) -> None:
-        self.lines = lines = [ln.strip() for ln in self.lines]
-        # Stripped non-empty pieces joined by single spaces need no outer strip.
-        self.text = " ".join(filter(None, lines))
+        lines = self.lines
+        if len(lines) == 1:  # most paragraphs, items and cells: one line, no join
+            lines[0] = self.text = lines[0].strip()
+        else:
+            lines[:] = [ln.strip() for ln in lines]
+            # Stripped non-empty pieces joined by single spaces need no outer strip.
+            self.text = " ".join(filter(None, lines))
         self.struck = self._struck_start and not self._plain_outside_strike
 
 
