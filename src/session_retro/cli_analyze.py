@@ -18,7 +18,6 @@ import click
 from .aggregate import Filters
 from .analysis import analyze
 from .cache import CACHE_NAME, remove_cache
-from .classify import TaxonomyError, load_taxonomy
 from .cli_impact import (
     analysis_impact,
     changed_option,
@@ -26,10 +25,18 @@ from .cli_impact import (
     check_changed,
     window_option,
 )
+from .cli_options import (
+    merge_threshold_option,
+    project_option,
+    taxonomy_from,
+    taxonomy_option,
+    templates_option,
+    top_option,
+)
 from .collect import collect_sessions
 from .discover import SUFFIXES, iter_reflections
 from .export.tables import history_name, output_files, parse_formats, write_outputs
-from .recommend import DEFAULT_THRESHOLD, protocol_patch
+from .recommend import protocol_patch
 from .render.html import html_files
 from .render.impact_chart import impact_files
 from .render.markdown import render_markdown
@@ -118,42 +125,22 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Only sessions dated on or before this day (YYYY-MM-DD).",
 )
-@click.option("--project", help="Only sessions of this project (case-insensitive).")
+@project_option
 @click.option(
     "--export",
     "exports",
     callback=_exports,
     help="Also write the tables: any of csv,json,parquet (comma-separated).",
 )
-@click.option(
-    "--taxonomy",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Waste taxonomy TOML replacing the default.",
-)
+@taxonomy_option
 @click.option(
     "--protocol",
     type=click.Path(exists=True, dir_okay=False),
     help="CLAUDE.md / AGENTS.md: write protocol.patch adding the top recommendations (the file itself is not touched).",
 )
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many recommendations to show.",
-)
-@click.option(
-    "--merge-threshold",
-    type=click.FloatRange(0, 100),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="rapidfuzz token_set_ratio at which two recommendations are merged.",
-)
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of templates overriding the packaged ones (e.g. report.md.j2).",
-)
+@top_option
+@merge_threshold_option
+@templates_option("report.md.j2, index.html.j2")
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors are still shown."
 )
@@ -214,10 +201,7 @@ def analyze_cmd(
         raise click.BadParameter(
             f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since"
         )
-    try:
-        tax = load_taxonomy(taxonomy)
-    except TaxonomyError as exc:
-        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
 

@@ -21,7 +21,8 @@ from rich.table import Table
 
 from .aggregate import Filters
 from .analysis import Analysis, analyze
-from .classify import Taxonomy, TaxonomyError, load_taxonomy
+from .classify import Taxonomy
+from .cli_options import taxonomy_from, taxonomy_option
 from .collect import collect_sessions
 from .impact import (
     CSV_COLUMNS,
@@ -238,11 +239,7 @@ def month_impact(
     default="table",
     show_default=True,
 )
-@click.option(
-    "--taxonomy",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Waste taxonomy TOML replacing the default.",
-)
+@taxonomy_option
 def impact_cmd(
     paths: tuple[str, ...],
     protocol: str | None,
@@ -263,10 +260,7 @@ def impact_cmd(
 
     Example: retro impact sessions/ --changed skipped-discovery=2026-10-01 --window 30
     """
-    try:
-        tax = load_taxonomy(taxonomy)
-    except TaxonomyError as exc:
-        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
     sessions = collect_sessions(given)

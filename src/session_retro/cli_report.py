@@ -17,14 +17,20 @@ from pathlib import Path
 
 import click
 
-from .classify import TaxonomyError, load_taxonomy
 from .cli_analyze import _now
 from .cli_impact import changed_option, changes_option, check_changed, month_impact, window_option
+from .cli_options import (
+    merge_threshold_option,
+    project_option,
+    taxonomy_from,
+    taxonomy_option,
+    templates_option,
+    top_option,
+)
 from .collect import collect_sessions
 from .discover import SUFFIXES
 from .export.tables import write_outputs
 from .monthly import month_report, parse_month
-from .recommend import DEFAULT_THRESHOLD
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
@@ -69,31 +75,11 @@ def _months_with_sessions(sessions, project: str | None) -> str:
     show_default=True,
     help="Output folder; the report goes into its YYYY-MM/ subfolder.",
 )
-@click.option("--project", help="Only sessions of this project (case-insensitive).")
-@click.option(
-    "--taxonomy",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Waste taxonomy TOML replacing the default.",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many recommendations to show.",
-)
-@click.option(
-    "--merge-threshold",
-    type=click.FloatRange(0, 100),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="rapidfuzz token_set_ratio at which two recommendations are merged.",
-)
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of templates overriding the packaged ones (monthly.md.j2, report.md.j2, index.html.j2).",
-)
+@project_option
+@taxonomy_option
+@top_option
+@merge_threshold_option
+@templates_option("monthly.md.j2, report.md.j2, index.html.j2")
 @click.option("--quiet", "-q", is_flag=True, help="No summary; errors are still shown.")
 @changed_option  # --changed, --changes, --window: the "Did it work?" section (issue 10)
 @changes_option
@@ -122,10 +108,7 @@ def report_cmd(
 
     Example: retro report --month 2026-02 sessions/ --out reports
     """
-    try:
-        tax = load_taxonomy(taxonomy)
-    except TaxonomyError as exc:
-        raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+    tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
     sessions = collect_sessions(given)
