@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 
 import pyromark
 
@@ -114,7 +115,10 @@ class Block:
 
 def _line_starts(data: bytes) -> list[int]:
     """Byte offset of every line's start; `bisect_right(starts, offset)` is the 1-based line."""
-    return [0, *accumulate(len(x) + 1 for x in data.split(b"\n")[:-1])]
+    # Line k+1 starts after the first k lines and their k newlines. Lengths summed by
+    # accumulate and the newlines added by map(add, ..., count(1)) stay in C, where a
+    # generator expression paid a Python step per line.
+    return [0, *map(add, accumulate(map(len, data.split(b"\n")[:-1])), count(1))]
 
 
 _VERBATIM = {"code", "front_matter", "html"}
@@ -158,7 +162,12 @@ def parse_blocks(text: str) -> list[Block]:
     para_reused: list[bool] = []  # per open Paragraph: did it reuse its item's collector?
     cells: list[str] | None = None
     row_line = 0
-    cell: Inline | None = None
+    # A table cell keeps only its text (whitespace runs collapsed), never a bold lead
+    # or strikethrough, so its text runs are gathered in a plain list, not an Inline.
+    cell: list[str] | None = None
+    # The open code block, front matter or HTML block: no other block can open inside
+    # one, so it stays the innermost block until its End.
+    verbatim: Block | None = None
 
     for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
         if event.__class__ is dict:
@@ -168,17 +177,18 @@ def parse_blocks(text: str) -> list[Block]:
             name, val = event, None
 
         if name in _TEXT_EVENTS:
-            top = stack[-1]
             s = val if isinstance(val, str) else str(val)
-            if top.kind in _VERBATIM:
-                top.text += s
+            if verbatim is not None:
+                verbatim.text += s
                 continue
             if name == "Html" or name == "InlineHtml":
                 continue  # comments and <br> carry no reflection content
             if name == "Code":
                 s = f"`{s}`"
-            cur = cell if cell is not None else (inls[-1] if inls else None)
-            if cur is not None:
+            if cell is not None:
+                cell.append(s)
+            elif inls:
+                cur = inls[-1]
                 # Only the first piece of a line needs its line number.
                 cur.add(s, 0 if cur.lines else bisect_right(starts, rng["start"]))
             continue
@@ -187,19 +197,19 @@ def parse_blocks(text: str) -> list[Block]:
             tag = val if isinstance(val, str) else next(iter(val))
             if tag in _INLINE_TAGS:
                 if tag == "TableCell":
-                    cell = Inline()
-                elif tag == "Strong":
-                    cur = cell or (inls[-1] if inls else None)
-                    if cur is not None:
-                        if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
-                            cur._strong_buf = []
-                        cur._strong_depth += 1
-                elif tag == "Strikethrough":
-                    cur = cell or (inls[-1] if inls else None)
-                    if cur is not None:
-                        if cur.empty():
-                            cur._struck_start = True
-                        cur._strike_depth += 1
+                    cell = []
+                elif cell is not None:
+                    pass  # bold and strikethrough in a cell do not change its text
+                elif tag == "Strong" and inls:
+                    cur = inls[-1]
+                    if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
+                        cur._strong_buf = []
+                    cur._strong_depth += 1
+                elif tag == "Strikethrough" and inls:
+                    cur = inls[-1]
+                    if cur.empty():
+                        cur._struck_start = True
+                    cur._strike_depth += 1
                 # Emphasis, Link, Image, footnotes: transparent.
                 continue
             start = rng["start"]
@@ -248,6 +258,8 @@ def parse_blocks(text: str) -> list[Block]:
                     tval = None if isinstance(val, str) else val[tag]
                     if isinstance(tval, dict) and "Fenced" in tval:
                         b.info = tval["Fenced"] or ""
+                if b.kind in _VERBATIM:
+                    verbatim = b
                 parent.children.append(b)
                 stack.append(b)
             continue
@@ -259,22 +271,22 @@ def parse_blocks(text: str) -> list[Block]:
                     inls.pop().finish()
             elif tag == "TableCell":
                 if cells is not None and cell is not None:
-                    cell.finish()
-                    cells.append(" ".join(cell.text.split()))
+                    cells.append(" ".join("".join(cell).split()))
                 cell = None
             elif tag == "Heading" or tag == "Item":
                 inls.pop().finish()
                 stack.pop()
             elif tag in _POPS:
                 stack.pop()
+                verbatim = None
             elif tag == "TableHead" or tag == "TableRow":
                 if stack[-1].kind == "table" and cells is not None:
                     stack[-1].rows.append((row_line, cells))
                 cells = None
             elif tag == "Strong" or tag == "Strikethrough":
-                cur = cell or (inls[-1] if inls else None)
-                if cur is None:
+                if cell is not None or not inls:
                     continue
+                cur = inls[-1]
                 if tag == "Strikethrough":
                     cur._strike_depth -= 1
                     continue
@@ -287,7 +299,7 @@ def parse_blocks(text: str) -> list[Block]:
 
         if name == "SoftBreak" or name == "HardBreak":
             if cell is not None:
-                cell.add(" ", 0)
+                cell.append(" ")
             elif inls:
                 inls[-1].brk(bisect_right(starts, rng["end"]))
         elif name == "TaskListMarker":
