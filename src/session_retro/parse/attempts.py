@@ -56,19 +56,33 @@ class RawAttempt:
 # --- helpers ----------------------------------------------------------------------
 
 
+# Compiled once: these run per table header cell, row and approach, where a
+# module-level re.search(str, ...) pays a pattern-cache lookup on every call.
+_LIST_LEAD = re.compile(r"^\s*(#?\d+[.):]?|[-*•])\s+")
+_STATUS_ASIDE = re.compile(r"[A-Z]{3,}|landed|in progress|pending")
+_WORD_HASH_COL = re.compile(r"^\W*\w+\s*#\W*$")
+_ATTEMPT_WORD_COL = re.compile(r"attempt|tried|try\b|試行|tentative", re.I)
+_WASTE_COL = re.compile(r"time (lost|wasted)|wasted|temps perdu", re.I)
+_APPROACH_WORD_COL = re.compile(r"approach|tried|fix|hypothes|idea|change", re.I)
+_NOT_ATTEMPT_COL = re.compile(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", re.I)
+_TOTAL_CELL = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
+_NOTHING_CELL = re.compile(r"^\W*(none|n/?a|-)?\W*$", re.I)
+_NONE_CELL = re.compile(r"^\W*(none|n/?a)\W*$", re.I)
+_FAILURE_HEADER = re.compile(r"fail|error|issue|mistake", re.I)
+_SUCCESS_WORD = re.compile(r"\bsuccess\b", re.I)
+_NO_WORDS = re.compile(r"^\W*$")
+
+
 def clean_approach(text: str) -> str:
     # A mark separates the approach from its verdict ("X (25 min) ❌ failed").
     t = _MARKS.sub(" — ", text).strip(" —")
     t = _NUMBERED.sub("", t, count=1)
-    t = re.sub(r"^\s*(#?\d+[.):]?|[-*•])\s+", "", t)
+    t = _LIST_LEAD.sub("", t)
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
         before = t
         m = _PAREN_ASIDE.search(t)
-        if m and (
-            find_duration(m.group(0))
-            or re.search(r"[A-Z]{3,}|landed|in progress|pending", m.group(0))
-        ):
+        if m and (find_duration(m.group(0)) or _STATUS_ASIDE.search(m.group(0))):
             t = t[: m.start()]
         t = _TRAILING_STATUS.sub("", t)
         d = find_duration(t)
@@ -507,37 +521,24 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 continue
             header = [h.strip() for h in b.rows[0][1]]
             num_col = next(
-                (
-                    i
-                    for i, h in enumerate(header)
-                    if _NUM_COLS.match(h) or re.match(r"^\W*\w+\s*#\W*$", h)
-                ),
+                (i for i, h in enumerate(header) if _NUM_COLS.match(h) or _WORD_HASH_COL.match(h)),
                 None,
             )
             if num_col is not None and not _numbers_column(b.rows[1:], num_col):
                 # "| Attempt | Duration |" over "| Pin the cache | 5 min |": the column
                 # named Attempt holds the approaches, not their numbers.
                 num_col = None
-            has_attempt_word = any(
-                re.search(r"attempt|tried|try\b|試行|tentative", h, re.I) for h in header
-            )
+            has_attempt_word = any(_ATTEMPT_WORD_COL.search(h) for h in header)
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
-            waste_table = num_col is not None and any(
-                re.search(r"time (lost|wasted)|wasted|temps perdu", h, re.I) for h in header
-            )
-            approach_col = any(
-                re.search(r"approach|tried|fix|hypothes|idea|change", h, re.I) for h in header
-            )
+            waste_table = num_col is not None and any(_WASTE_COL.search(h) for h in header)
+            approach_col = any(_APPROACH_WORD_COL.search(h) for h in header)
             if not (in_attempts or has_attempt_word or waste_table):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
             # approaches tried: under a weak heading the columns must say attempts.
             if not sec.has("attempts") and not (has_attempt_word or approach_col or waste_table):
                 continue
-            if any(
-                re.search(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", h, re.I)
-                for h in header
-            ):
+            if any(_NOT_ATTEMPT_COL.search(h) for h in header):
                 continue
             appr = next(
                 (
@@ -577,7 +578,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
             for line, cells in b.rows[1:]:
                 if appr >= len(cells):
                     continue
-                if any(re.match(r"^\W*(total|sum|合計|totale?)\b", c, re.I) for c in cells):
+                if any(_TOTAL_CELL.match(c) for c in cells):
                     continue
                 text = cells[appr]
                 dur = (
@@ -591,19 +592,17 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 elif not waste_table:
                     outcome = mark_outcome(" ".join(cells)) or (
                         "failed"
-                        if not re.search(r"^\W*(none|n/?a|-)?\W*$", text, re.I)
-                        and re.search(r"fail|error|issue|mistake", " ".join(header), re.I)
+                        if not _NOTHING_CELL.search(text)
+                        and _FAILURE_HEADER.search(" ".join(header))
                         else "unknown"
                     )
-                    if re.search(r"^\W*(none|n/?a)\W*$", text, re.I) or re.search(
-                        r"\bsuccess\b", " ".join(cells), re.I
-                    ):
+                    if _NONE_CELL.search(text) or _SUCCESS_WORD.search(" ".join(cells)):
                         outcome = "succeeded"
                 cause = (
                     cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
                 )
                 approach = clean_approach(text) or text
-                if re.match(r"^\W*$", approach):
+                if _NO_WORDS.match(approach):
                     continue
                 out.append(RawAttempt(approach, line, dur, outcome, cause or None))
     return out

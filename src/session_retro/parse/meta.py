@@ -111,6 +111,11 @@ _NO_FAILURES = re.compile(
 _SCORE = re.compile(r"(?<![\d/])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\d/])")
 
 
+_TESTING = re.compile(r"\b(testing|pending)\b")
+# Compiled once: classify_result runs on every status value and field.
+_RESULT_WORDS = tuple((cls, re.compile(pattern)) for cls, pattern in vocab.RESULT_WORDS)
+
+
 def classify_result(text: str) -> str | None:
     """success / partial / failure / unknown from a status value; None if it says nothing.
 
@@ -118,12 +123,12 @@ def classify_result(text: str) -> str | None:
     """
     low = _NO_FAILURES.sub(" ", text.lower())
     m = _SCORE.search(low)
-    if m and not re.search(r"\b(testing|pending)\b", low):
+    if m and not _TESTING.search(low):
         got, of = int(m.group(1)), int(m.group(2))
         if of > 0 and got <= of:
             return "success" if got == of else "failure" if got == 0 else "partial"
-    for word_class, pattern in vocab.RESULT_WORDS:
-        if re.search(pattern, low):
+    for word_class, pattern in _RESULT_WORDS:
+        if pattern.search(low):
             return word_class
     for mark, cls in vocab.MARK_RESULT.items():
         if mark in text:

@@ -18,6 +18,13 @@ _PHASE_COL = re.compile(
 )
 _TIME_COL = re.compile(r"duration|time|minutes|mins?|spent|durée|temps|時間", re.I)
 
+# Compiled once: these run per table header cell, row and field label.
+_PHASE_WORD = re.compile(r"phase", re.I)
+_PERCENT_COL = re.compile(r"percent|share|ratio", re.I)
+_EMPHASIS_MARKS = re.compile(r"[*_`]")
+_TOTAL_ROW = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
+_TAKEAWAY_LABEL = re.compile(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", re.I)
+
 
 def extract_time_analysis(root: Section) -> list[TimeRow]:
     out: list[TimeRow] = []
@@ -33,28 +40,24 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
             if (
                 phase is None
                 or tcol is None
-                or not (sec.within("time_analysis") or re.search(r"phase", header[phase], re.I))
+                or not (sec.within("time_analysis") or _PHASE_WORD.search(header[phase]))
             ):
                 continue
             pcol = next(
-                (
-                    i
-                    for i, h in enumerate(header)
-                    if "%" in h or re.search(r"percent|share|ratio", h, re.I)
-                ),
+                (i for i, h in enumerate(header) if "%" in h or _PERCENT_COL.search(h)),
                 None,
             )
             for line, cells in b.rows[1:]:
                 if max(phase, tcol) >= len(cells):
                     continue
-                name = re.sub(r"[*_`]", "", cells[phase]).strip()
+                name = _EMPHASIS_MARKS.sub("", cells[phase]).strip()
                 d = find_duration(cells[tcol], clock=False)
                 pct = None
                 if pcol is not None and pcol < len(cells):
                     m = _PCT.search(cells[pcol])
                     if m:
                         pct = float(m.group(1).replace(",", "."))
-                is_total = bool(re.match(r"^\W*(total|sum|合計|totale?)\b", name, re.I))
+                is_total = bool(_TOTAL_ROW.match(name))
                 out.append(TimeRow(name, d.minutes if d else None, pct, line, is_total))
     return out
 
@@ -175,10 +178,7 @@ def extract_key_takeaway(root: Section, blocks_all: list[Block]) -> str | None:
     for sec in root.walk():
         for b in sec.blocks:
             for f in fields_of(b):
-                if (
-                    re.match(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", f.label, re.I)
-                    and f.value
-                ):
+                if _TAKEAWAY_LABEL.match(f.label) and f.value:
                     return f.value.strip('*" ')
         if sec.has("key_takeaway") and sec.blocks:
             first = next((b for b in sec.blocks if b.inline), None)
