@@ -30,8 +30,20 @@ def cli() -> None:
 
 @cli.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "table"]), default="json", show_default=True)
-@click.option("--max-size", type=click.IntRange(min=1), default=20, show_default=True, help="Largest file to read, in MiB.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "table"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Largest file to read, in MiB.",
+)
 def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
     """Parse reflections into structured records.
 
