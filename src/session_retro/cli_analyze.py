@@ -38,7 +38,7 @@ from .discover import SUFFIXES, iter_reflections
 from .export.tables import history_name, output_files, parse_formats, write_outputs
 from .recommend import protocol_patch
 from .render.html import html_files
-from .render.impact_chart import impact_files
+from .render.impact_chart import impact_files, impact_json
 from .render.markdown import render_markdown
 from .rerun import input_keys, load_run, save_run, settings_fingerprint, unchanged_run
 from .safeio import UnsafePath
@@ -264,10 +264,12 @@ def analyze_cmd(
     impact, impact_problems = analysis_impact(
         a, given, protocol=protocol, changed=changed, changes_file=changes_file, window=window
     )
-    files = output_files(a, exports, render_markdown(a, templates, impact=impact))
+    files = output_files(
+        a, exports, render_markdown(a, templates, impact=impact), extra=impact_json(impact)
+    )
     files.update(html_files(a, templates, impact=impact))  # index.html + charts/*.svg|png (issue 6)
     if impact is not None:
-        files.update(impact_files(impact, files["analysis.json"]))  # charts, analysis.json "impact"
+        files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
     if protocol:
         raw = Path(protocol).read_bytes()
         # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies

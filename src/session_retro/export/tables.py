@@ -67,22 +67,30 @@ COMPACT_ABOVE = 1000
 json's pure-Python encoder, 5x slower than the C one on the 60 MB of 10,000 sessions."""
 
 
-def analysis_json(a: Analysis) -> bytes:
-    """`analysis.json`: indented for a readable diff, compact (same content) when large."""
+def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
+    """`analysis.json`: indented for a readable diff, compact (same content) when large.
+
+    `extra` adds top-level sections computed beside the analysis (``impact``), so the
+    file is encoded once and keeps one layout.
+    """
     data = analysis_to_dict(a)
+    data.update(extra or {})
     if a.figures.headline.sessions > COMPACT_ABOVE:
         return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def output_files(
-    a: Analysis, formats: tuple[str, ...], report_md: str | None = None
+    a: Analysis,
+    formats: tuple[str, ...],
+    report_md: str | None = None,
+    extra: dict | None = None,
 ) -> dict[str, bytes]:
     """Every file of one run, by name relative to the output folder (history excluded)."""
     files: dict[str, bytes] = {}
     if report_md is not None:
         files["report.md"] = report_md.encode("utf-8")
-    files["analysis.json"] = analysis_json(a)
+    files["analysis.json"] = analysis_json(a, extra)
     for fmt in formats:
         for name, df in _tables(a).items():
             files[f"{name}.{fmt}"] = table_bytes(df, fmt)

@@ -10,7 +10,6 @@ backend, `Figure` objects, the Okabe-Ito palette and byte-stable SVG+PNG, kept a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import matplotlib
@@ -127,10 +126,11 @@ def impact_section(report: ImpactReport) -> ImpactSection:
     return ImpactSection(report, rows, report_notes(report), charts)
 
 
-def impact_files(section: ImpactSection, analysis_json: bytes) -> dict[str, bytes]:
-    """The charts, and `analysis.json` with an ``impact`` key added (same layout)."""
-    data = json.loads(analysis_json)
-    data["impact"] = impact_to_dict(section.report)
-    files = chart_files(section.charts)
-    files["analysis.json"] = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    return files
+def impact_files(section: ImpactSection) -> dict[str, bytes]:
+    """The before/after charts as files (``charts/impact-*.png|svg``)."""
+    return chart_files(section.charts)
+
+
+def impact_json(section: ImpactSection | None) -> dict:
+    """The ``impact`` section of `analysis.json`, or nothing when there is none."""
+    return {} if section is None else {"impact": impact_to_dict(section.report)}
