@@ -9,6 +9,7 @@ handles one form; `extract_attempts` takes the strongest form the document uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -158,6 +159,30 @@ def _cause_rank(label: str) -> int:
     return 0 if _EXPLICIT_CAUSE.search(label) else 1
 
 
+@dataclass(slots=True)
+class _Explanation:
+    """An attempt's root cause and should-have, as its labelled lines give them.
+
+    The most explicit root-cause label wins (`_cause_rank`: "Root cause" over "Why it
+    failed"), else the first; the first should-have wins. A label names at most one
+    of the two (field labels are matched whole).
+    """
+
+    root: str | None = None
+    should: str | None = None
+    rank: int = 2
+    """`_cause_rank` of the label `root` came from; 2 while there is none."""
+
+    def offer(self, label: str, text: Callable[[], str]) -> None:
+        """Keep `text()` (computed only when kept) if `label` improves on what is held."""
+        if is_field(label, "root_cause"):
+            rank = _cause_rank(label)
+            if rank < self.rank:
+                self.root, self.rank = text(), rank
+        elif self.should is None and is_field(label, "should_have"):
+            self.should = text()
+
+
 def _judge_body(
     blocks: list[Block], heading_text: str
 ) -> tuple[str, Duration | None, str | None, str | None]:
@@ -168,9 +193,7 @@ def _judge_body(
     duration_rank = 99
     status_worded = False
     why = None  # the error shown under "Why it failed", if no root cause is written
-    root = None
-    root_rank = 2  # _cause_rank of the label root came from; lower is more explicit
-    should = None
+    why_not = _Explanation()
     pending_label: str | None = None
     status_line = None
     for b in blocks:
@@ -206,22 +229,18 @@ def _judge_body(
                     d = find_duration(f.value, clock=False)
                     if d is not None and (duration is None or rank < duration_rank):
                         duration, duration_rank = d, rank
-                if is_field(f.label, "root_cause") and f.value and _cause_rank(f.label) < root_rank:
-                    root, root_rank = _field_text(x, f), _cause_rank(f.label)
-                if should is None and is_field(f.label, "should_have") and f.value:
-                    should = _field_text(x, f)
+                if f.value:
+                    why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
         if pending_label and lab is None and b.kind == "code" and b.text.strip():
             # "**Why it failed**:" then the error itself, in a fence: its first line.
             if why is None and is_field(pending_label, "root_cause"):
                 why = b.text.strip().splitlines()[0].strip()
             pending_label = None
         elif pending_label and lab is None and b.inline is not None:
-            if is_field(pending_label, "root_cause") and _cause_rank(pending_label) < root_rank:
-                root, root_rank = b.inline.text, _cause_rank(pending_label)
-            elif should is None and is_field(pending_label, "should_have"):
-                should = b.inline.text
+            why_not.offer(pending_label, lambda b=b: b.inline.text)
             pending_label = None
-    root = root or why
+    root = why_not.root or why
+    should = why_not.should
     head_mark = mark_outcome(heading_text)
     if label_cls in ("abandoned", "partial"):
         outcome = label_cls
@@ -639,18 +658,14 @@ def _item_attempt(item: Block) -> RawAttempt | None:
 def _item_fields(item: Block) -> tuple[str | None, str | None]:
     """Root cause and should-have written as fields under a list attempt
     ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
-    root, root_rank, should = None, 2, None
+    why_not = _Explanation()
     for x in item.walk():
         if x is item or x.kind not in ("paragraph", "item"):
             continue
         for f in fields_of(x):
-            if not f.value:
-                continue
-            if is_field(f.label, "root_cause") and _cause_rank(f.label) < root_rank:
-                root, root_rank = _field_text(x, f), _cause_rank(f.label)
-            elif should is None and is_field(f.label, "should_have"):
-                should = _field_text(x, f)
-    return root, should
+            if f.value:
+                why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
+    return why_not.root, why_not.should
 
 
 _ATTEMPT_LEAD = re.compile(
