@@ -32,16 +32,16 @@ from .cli_options import (
     taxonomy_option,
     templates_option,
     top_option,
+    write_report,
 )
 from .collect import collect_sessions
 from .discover import SUFFIXES, iter_reflections
-from .export.tables import history_name, output_files, parse_formats, write_outputs
+from .export.tables import history_name, output_files, parse_formats
 from .recommend import protocol_patch
 from .render.html import html_files
 from .render.impact_chart import impact_files, impact_json
 from .render.markdown import render_markdown
 from .rerun import input_keys, load_run, save_run, settings_fingerprint, unchanged_run
-from .safeio import UnsafePath
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -278,11 +278,7 @@ def analyze_cmd(
         )
         files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-    inputs = [s.source for s in sessions] + [p for p in (protocol, changes_file) if p]
-    try:
-        write_outputs(out_dir, files, protect=inputs)
-    except UnsafePath as exc:
-        raise click.BadParameter(str(exc), param_hint="--out") from None
+    write_report(out_dir, files, [s.source for s in sessions] + [protocol, changes_file])
 
     if not quiet:
         h = a.figures.headline

@@ -13,7 +13,9 @@ from __future__ import annotations
 import click
 
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
+from .export.tables import write_outputs
 from .recommend import DEFAULT_THRESHOLD
+from .safeio import UnsafePath
 
 project_option = click.option("--project", help="Only sessions of this project (case-insensitive).")
 
@@ -55,3 +57,13 @@ def taxonomy_from(path: str | None) -> Taxonomy:
         return load_taxonomy(path)
     except TaxonomyError as exc:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
+
+
+def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]) -> None:
+    """`write_outputs`, with the run's own inputs protected: an output that would
+    overwrite one of them (a reflection or --protocol inside --out) is a usage error
+    and nothing is written."""
+    try:
+        write_outputs(out_dir, files, protect=[p for p in inputs if p])
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None

@@ -26,15 +26,14 @@ from .cli_options import (
     taxonomy_option,
     templates_option,
     top_option,
+    write_report,
 )
 from .collect import collect_sessions
 from .discover import SUFFIXES
-from .export.tables import write_outputs
 from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
-from .safeio import UnsafePath
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -156,11 +155,7 @@ def report_cmd(
     files = {
         f"{month}/{name}": data for name, data in month_files(report, templates, impact).items()
     }
-    inputs = [s.source for s in sessions] + ([changes_file] if changes_file else [])
-    try:
-        write_outputs(out_dir, files, protect=inputs)
-    except UnsafePath as exc:
-        raise click.BadParameter(str(exc), param_hint="--out") from None
+    write_report(out_dir, files, [s.source for s in sessions] + [changes_file])
 
     if not quiet:
         h = report.current.figures.headline
