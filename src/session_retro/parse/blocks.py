@@ -39,22 +39,21 @@ class Inline:
     line_nos: list[int] = field(default_factory=list)
     # Collector state, only meaningful while the block is open.
     _strong_depth: int = 0
-    _strong_buf: list[str] | None = None
+    _strong_from: tuple[int, int] | None = None
+    """(line index, offset) where the opening bold span began, while it is open."""
     _strike_depth: int = 0
     _plain_outside_strike: bool = False
+    """Text outside strikethrough came after `_struck_start` (before it, no text but
+    blank space can come: a struck start needs an empty collector)."""
     _struck_start: bool = False
 
-    def add(self, s: str, line: int) -> None:
+    def since(self, at: tuple[int, int]) -> str:
+        """The text added since `at` (breaks add nothing), as a bold span collects it."""
+        i, offset = at
         lines = self.lines
-        if lines:
-            lines[-1] += s
-        else:
-            lines.append(s)
-            self.line_nos.append(line)
-        if self._strong_buf is not None:
-            self._strong_buf.append(s)
-        if not self._plain_outside_strike and self._strike_depth == 0 and s.strip():
-            self._plain_outside_strike = True
+        if i == len(lines) - 1:
+            return lines[i][offset:]
+        return "".join(lines[i:])[offset:]
 
     def brk(self, line: int) -> None:
         self.lines.append("")
@@ -170,31 +169,17 @@ def parse_blocks(text: str) -> list[Block]:
     verbatim: Block | None = None
 
     for event, rng in pyromark.events_with_range(text, options=_OPTIONS):
-        if event.__class__ is dict:
-            (name,) = event  # one key; cheaper than unpacking .items()
-            val = event[name]
-        else:
-            name, val = event, None
-
-        if name in _TEXT_EVENTS:
-            s = val if isinstance(val, str) else str(val)
+        # Membership tests on the event itself: a one-key dict ({"Text": ...}) or a
+        # bare name ("SoftBreak", "HardBreak", "Rule", none of which holds these
+        # words), most frequent first.
+        if "Text" in event:
+            s = event["Text"]
             if verbatim is not None:
                 verbatim.text += s
                 continue
-            if name == "Html" or name == "InlineHtml":
-                continue  # comments and <br> carry no reflection content
-            if name == "Code":
-                s = f"`{s}`"
-            if cell is not None:
-                cell.append(s)
-            elif inls:
-                cur = inls[-1]
-                # Only the first piece of a line needs its line number.
-                cur.add(s, 0 if cur.lines else bisect_right(starts, rng["start"]))
-            continue
-
-        if name == "Start":
-            tag = val if isinstance(val, str) else next(iter(val))
+        elif "Start" in event:
+            val = event["Start"]
+            tag = val if val.__class__ is str else next(iter(val))
             if tag in _INLINE_TAGS:
                 if tag == "TableCell":
                     cell = []
@@ -203,7 +188,8 @@ def parse_blocks(text: str) -> list[Block]:
                 elif tag == "Strong" and inls:
                     cur = inls[-1]
                     if cur._strong_depth == 0 and cur.empty() and cur.lead_strong is None:
-                        cur._strong_buf = []
+                        lines = cur.lines
+                        cur._strong_from = (len(lines) - 1, len(lines[-1])) if lines else (0, 0)
                     cur._strong_depth += 1
                 elif tag == "Strikethrough" and inls:
                     cur = inls[-1]
@@ -246,7 +232,7 @@ def parse_blocks(text: str) -> list[Block]:
                 cells = []
                 row_line = line
             elif tag == "List":
-                number = None if isinstance(val, str) else val[tag]
+                number = None if val.__class__ is str else val[tag]
                 b = Block("list", line, end_line, ordered=number is not None, number=number)
                 parent.children.append(b)
                 stack.append(b)
@@ -255,7 +241,7 @@ def parse_blocks(text: str) -> list[Block]:
                 if tag == "Table":
                     b.rows = []
                 if tag == "CodeBlock":
-                    tval = None if isinstance(val, str) else val[tag]
+                    tval = None if val.__class__ is str else val[tag]
                     if isinstance(tval, dict) and "Fenced" in tval:
                         b.info = tval["Fenced"] or ""
                 if b.kind in _VERBATIM:
@@ -263,9 +249,9 @@ def parse_blocks(text: str) -> list[Block]:
                 parent.children.append(b)
                 stack.append(b)
             continue
-
-        if name == "End":
-            tag = val if isinstance(val, str) else next(iter(val))
+        elif "End" in event:
+            val = event["End"]
+            tag = val if val.__class__ is str else next(iter(val))
             if tag == "Paragraph":
                 if not para_reused.pop():
                     inls.pop().finish()
@@ -291,25 +277,54 @@ def parse_blocks(text: str) -> list[Block]:
                     cur._strike_depth -= 1
                     continue
                 cur._strong_depth -= 1
-                if cur._strong_depth == 0 and cur._strong_buf is not None:
+                if cur._strong_depth == 0 and cur._strong_from is not None:
                     if cur.lead_strong is None:
-                        cur.lead_strong = "".join(cur._strong_buf).strip()
-                    cur._strong_buf = None
+                        cur.lead_strong = cur.since(cur._strong_from).strip()
+                    cur._strong_from = None
             continue
-
-        if name == "SoftBreak" or name == "HardBreak":
-            if cell is not None:
-                cell.append(" ")
-            elif inls:
-                inls[-1].brk(bisect_right(starts, rng["end"]))
-        elif name == "TaskListMarker":
-            for b in reversed(stack):
-                if b.kind == "item":
-                    b.task = bool(val)
-                    break
-        elif name == "Rule":
-            line = bisect_right(starts, rng["start"])
-            stack[-1].children.append(Block("rule", line, line))
+        else:
+            if event.__class__ is dict:
+                (name,) = event
+                val = event[name]
+            else:
+                name, val = event, None
+            if name in _TEXT_EVENTS:
+                s = val if isinstance(val, str) else str(val)
+                if verbatim is not None:
+                    verbatim.text += s
+                    continue
+                if name == "Html" or name == "InlineHtml":
+                    continue  # comments and <br> carry no reflection content
+                if name == "Code":
+                    s = f"`{s}`"
+            else:
+                if name == "SoftBreak" or name == "HardBreak":
+                    if cell is not None:
+                        cell.append(" ")
+                    elif inls:
+                        inls[-1].brk(bisect_right(starts, rng["end"]))
+                elif name == "TaskListMarker":
+                    for b in reversed(stack):
+                        if b.kind == "item":
+                            b.task = bool(val)
+                            break
+                elif name == "Rule":
+                    line = bisect_right(starts, rng["start"])
+                    stack[-1].children.append(Block("rule", line, line))
+                continue
+        # A run of text (Text, Code, math) for the open cell or inline collector.
+        if cell is not None:
+            cell.append(s)
+        elif inls:
+            cur = inls[-1]
+            lines = cur.lines
+            if lines:
+                lines[-1] += s
+            else:  # only the first piece of a line needs its line number
+                lines.append(s)
+                cur.line_nos.append(bisect_right(starts, rng["start"]))
+            if cur._struck_start and not cur._strike_depth and s.strip():
+                cur._plain_outside_strike = True
     return root.children
 
 
