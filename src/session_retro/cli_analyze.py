@@ -7,6 +7,7 @@ was nothing to analyse, 2 usage).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from contextlib import nullcontext, suppress
@@ -232,6 +233,10 @@ def analyze_cmd(
         )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)
+    # Everything alive now (imports, the sessions) lives to the end of the run: out of
+    # the cycle collector's sight, its passes over what the analysis makes stay short
+    # (10,000 sessions: 7.3 -> 5.8 s for a run on a warm cache, issue 8).
+    gc.freeze()
 
     messages = [f"{s.source}: error: {s.error}" for s in sessions if s.error]
     for line in messages:
