@@ -203,13 +203,16 @@ def _table_items(table: Block, prio: str | None) -> list[RawAction]:
 
 def _todo_state(sec: Section) -> tuple[bool, bool]:
     """(is a to-do section, is a done/checked section), nearest heading first."""
-    for s in (sec, *sec.ancestors()):
-        if s.has("done_list") and not s.has("actions"):
-            return False, True
-        if s.has("actions"):
+    s: Section | None = sec
+    while s is not None:  # runs for every section: kinds read directly, no tuple of ancestors
+        kinds = s.kinds
+        if "actions" in kinds:
             return True, False
-        if s.has("recommendations") or s.has("lessons") or s.has("went_right"):
+        if "done_list" in kinds:
+            return False, True
+        if "recommendations" in kinds or "lessons" in kinds or "went_right" in kinds:
             return False, False
+        s = s.parent
     return False, False
 
 

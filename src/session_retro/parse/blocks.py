@@ -99,6 +99,8 @@ class Block:
     """Code block or front matter body, verbatim."""
     fields: list | tuple | None = None
     """Key-value fields of this block's lines, computed once (see `fields.fields_of`)."""
+    label: str | tuple[()] | None = None
+    """What `sections.label_of` found, computed once: () when no label, None unread."""
     info: str = ""
     """Code fence info string."""
 

@@ -84,7 +84,16 @@ def find_field(blocks, kind: str) -> Field | None:
 
 def iter_fields(blocks) -> Iterator[Field]:
     for b in blocks:
-        if b.kind in ("paragraph", "item"):
+        kind = b.kind
+        if kind == "paragraph":
+            # Most paragraphs hold no field: the cached answer, without a call.
+            found = b.fields
+            if found is None:
+                found = fields_of(b)
+            if found:
+                yield from found
+        elif kind == "item":
             yield from fields_of(b)
-        if b.kind in ("list", "quote", "item"):
+            yield from iter_fields(b.children)
+        elif kind == "list" or kind == "quote":
             yield from iter_fields(b.children)

@@ -130,21 +130,31 @@ def build_sections(blocks: list[Block]) -> Section:
 
 
 def label_of(block: Block) -> str | None:
-    """The label of a paragraph that only labels what follows ("**Next Steps:**")."""
-    if block.kind != "paragraph" or block.inline is None:
-        return None
+    """The label of a paragraph that only labels what follows ("**Next Steps:**").
+
+    Computed once per block: the readers ask it of every block, several times over.
+    """
+    lab = block.label
+    if lab is None:
+        lab = block.label = _label_of(block) if block.kind == "paragraph" else ()
+    return None if lab == () else lab
+
+
+def _label_of(block: Block) -> str | tuple[()]:
+    if block.inline is None:
+        return ()
     text = block.inline.text.strip()
     lines = block.inline.lines
     if len(lines) > 1 and text.endswith((":", "：")):
         # Field lines, then the label on the last line ("**Time**: 1 min" / "**Action**:").
         text = lines[-1].strip()
         if re.search(r"[:：]\s", text):
-            return None  # a field whose value ends in a colon, not a label
+            return ()  # a field whose value ends in a colon, not a label
     if not text or len(text) > 80:
-        return None
+        return ()
     lead = block.inline.lead_strong
     if text.endswith((":", "：")):
         return text.rstrip(":： ")
     if lead and heading_words(lead) == heading_words(text) and len(text) < 60:
         return text
-    return None
+    return ()
