@@ -164,34 +164,38 @@ def gather_candidates(
         cat_of[key] = c.category
         by_cat.setdefault(c.category, set()).add(key)
         by_session_cat.setdefault((c.source, c.category), set()).add(key)
+    # Every line of a session in one category addresses the same attempts: one frozenset
+    # each, shared by those lines (issue 8: 50,000 lines at 10,000 sessions). A line in
+    # no category addresses nothing.
+    addresses = {k: frozenset(keys) for k, keys in by_session_cat.items() if k[1] != UNCLASSIFIED}
+    nothing: frozenset[tuple[str, int]] = frozenset()
 
     out: list[Candidate] = []
     matcher = RuleMatcher(taxonomy)
     category: dict[str, str] = {}  # the same lesson recurs across sessions: match it once
 
-    def session_line(s: Session, text: str, kind: str, line: int) -> None:
+    def session_line(source: str, text: str, kind: str, line: int) -> Candidate:
         cat = category.get(text)
         if cat is None:
             cat = category[text] = match_text(text, taxonomy, "should_have", matcher)
-        addresses = by_session_cat.get((s.source, cat), set()) if cat != UNCLASSIFIED else set()
-        out.append(Candidate(text, kind, s.source, line, cat, frozenset(addresses)))
+        return Candidate(text, kind, source, line, cat, addresses.get((source, cat), nothing))
 
     for s in readable(sessions):
-        for r in s.recommendations:
-            session_line(s, r.title, "recommendation", r.line)
-        for n in s.lessons:
-            session_line(s, n.text, "lesson", n.line)
+        source = s.source
+        out += [session_line(source, r.title, "recommendation", r.line) for r in s.recommendations]
+        out += [session_line(source, n.text, "lesson", n.line) for n in s.lessons]
         for a in s.attempts:
             if not a.should_have:
                 continue
-            key = (s.source, a.index)
+            key = (source, a.index)
             if key in cat_of:
-                cat = cat_of[key]
                 out.append(
-                    Candidate(a.should_have, "should_have", s.source, a.line, cat, frozenset({key}))
+                    Candidate(
+                        a.should_have, "should_have", source, a.line, cat_of[key], frozenset({key})
+                    )
                 )
             else:
-                session_line(s, a.should_have, "should_have", a.line)
+                out.append(session_line(source, a.should_have, "should_have", a.line))
     for cat in taxonomy.categories:
         if cat.protocol_change and by_cat.get(cat.id):
             out.append(
@@ -237,14 +241,10 @@ def rank_recommendations(
     merged = []
     for members in folded.values():
         addressed: set[tuple[str, int]] = set().union(*(m.addresses for m in members))
-        evidence = {
-            Evidence(m.source, m.line, m.kind, m.text) for m in members if m.kind != "protocol"
-        }
+        evidence = {(m.source, m.line, m.kind, m.text) for m in members if m.kind != "protocol"}
         if members[0].kind == "protocol":
             # the taxonomy's line is also backed by the attempts it addresses
-            evidence |= {
-                Evidence(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed
-            }
+            evidence |= {(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed}
         stated = [minutes[k] for k in addressed if minutes.get(k) is not None]
         cats = sorted(
             {m.category for m in members if m.category != UNCLASSIFIED}, key=order.__getitem__
@@ -257,8 +257,8 @@ def rank_recommendations(
                 wasted_minutes=float(sum(stated)),
                 wasted_attempts=len(addressed),
                 attempts_without_minutes=len(addressed) - len(stated),
-                sessions=len({e.source for e in evidence}),
-                evidence=tuple(sorted(evidence, key=lambda e: (e.source, e.line, e.kind, e.text))),
+                sessions=len({e[0] for e in evidence}),
+                evidence=_sorted_evidence(evidence),
             )
         )
     merged.sort(
@@ -273,6 +273,22 @@ def rank_recommendations(
     return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
 
 
+def _sorted_evidence(rows: set[tuple[str, int, str, str]]) -> tuple[Evidence, ...]:
+    """Evidence records of (source, line, kind, text) rows, sorted by those fields.
+
+    Sorted file by file: the same order as sorting the rows, but tens of thousands of
+    rows (issue 8: the attempts a protocol change addresses) share a few thousand
+    sources, and tuples comparing equal sources first are slow to sort.
+    """
+    by_source: dict[str, list[tuple[str, int, str, str]]] = {}
+    for row in rows:
+        by_source.setdefault(row[0], []).append(row)
+    out = []
+    for source in sorted(by_source):
+        out += [Evidence(*row) for row in sorted(by_source[source])]
+    return tuple(out)
+
+
 def recurring_notes(
     sessions: Iterable[Session], kind: str, *, threshold: float = DEFAULT_THRESHOLD, top: int = 10
 ) -> tuple[RecurringNote, ...]:
@@ -280,22 +296,30 @@ def recurring_notes(
 
     Root causes include each attempt's own root cause as well as the session's list.
     """
-    items: list[Evidence] = []
+    # (source, line, text), sorted as such; only the top notes become records.
+    items: list[tuple[str, int, str]] = []
     for s in readable(sessions):
+        source = s.source
         if kind == "root_cause":
-            items += [Evidence(s.source, n.line, kind, n.text) for n in s.root_causes]
-            items += [
-                Evidence(s.source, a.line, kind, a.root_cause) for a in s.attempts if a.root_cause
-            ]
+            items += [(source, n.line, n.text) for n in s.root_causes]
+            items += [(source, a.line, a.root_cause) for a in s.attempts if a.root_cause]
         else:
-            items += [Evidence(s.source, n.line, kind, n.text) for n in s.lessons]
-    items.sort(key=lambda e: (e.source, e.line, e.text))
-    notes = []
-    for group in cluster([e.text for e in items], threshold):
-        ev = tuple(items[i] for i in group)
-        notes.append(RecurringNote(ev[0].text, len({e.source for e in ev}), ev))
-    notes.sort(key=lambda n: (-n.sessions, -len(n.evidence), n.text))
-    return tuple(notes[:top])
+            items += [(source, n.line, n.text) for n in s.lessons]
+    items.sort()
+    groups = cluster([e[2] for e in items], threshold)
+    sessions_of = [len({items[i][0] for i in group}) for group in groups]
+    ranked = sorted(
+        range(len(groups)),
+        key=lambda g: (-sessions_of[g], -len(groups[g]), items[groups[g][0]][2]),
+    )
+    return tuple(
+        RecurringNote(
+            items[groups[g][0]][2],
+            sessions_of[g],
+            tuple(Evidence(items[i][0], items[i][1], kind, items[i][2]) for i in groups[g]),
+        )
+        for g in ranked[:top]
+    )
 
 
 # ---- the protocol patch -------------------------------------------------------------------
