@@ -28,14 +28,34 @@ _NUMBERED = re.compile(
     r"iteration|option|試行|トライ|tentative|essai|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
     re.I,
 )
+# A status word or an aside closing a text. Each pattern opens with a character set,
+# which the regex engine scans for at C speed; a leading `\s*` would make it try a
+# match at every position. The blank space before a match is taken by `_cut_end`.
 _TRAILING_STATUS = re.compile(
-    r"\s*[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
+    r"[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
 )
-_PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-_MARKS = re.compile(
-    "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]+"
+_PAREN_ASIDE = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
+_MARK_SET = (
+    "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2"
+    "\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]"
 )
+_MARKS = re.compile(f"{_MARK_SET}{_MARK_SET}*")  # not `[...]+`: a repeat gets no fast scan
+
+
+def _unmark(text: str, repl: str) -> str:
+    """Marks replaced by `repl`; every mark is non-ASCII, so an ASCII text holds none."""
+    return text if text.isascii() else _MARKS.sub(repl, text)
+
+
+def _cut_end(text: str, m: re.Match[str]) -> tuple[int, int]:
+    """(start, end) of a match of a closing pattern, with the blank space before it."""
+    start = m.start()
+    while start and text[start - 1].isspace():
+        start -= 1
+    return start, m.end()
+
+
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
@@ -76,16 +96,22 @@ _NO_WORDS = re.compile(r"^\W*$")
 
 def clean_approach(text: str) -> str:
     # A mark separates the approach from its verdict ("X (25 min) ❌ failed").
-    t = _MARKS.sub(" — ", text).strip(" —")
+    t = _unmark(text, " — ").strip(" —")
     t = _NUMBERED.sub("", t, count=1)
     t = _LIST_LEAD.sub("", t)
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
         before = t
         m = _PAREN_ASIDE.search(t)
-        if m and (find_duration(m.group(0)) or _STATUS_ASIDE.search(m.group(0))):
-            t = t[: m.start()]
-        t = _TRAILING_STATUS.sub("", t)
+        if m:
+            start, end = _cut_end(t, m)
+            aside = t[start:end]
+            if find_duration(aside) or _STATUS_ASIDE.search(aside):
+                t = t[:start]
+        m = _TRAILING_STATUS.search(t)
+        if m:
+            start, end = _cut_end(t, m)
+            t = t[:start] + t[end:]
         d = find_duration(t)
         if d is not None and t.rstrip().endswith(d.text) and t.strip() != d.text:
             head = t[: t.rstrip().rfind(d.text)]
@@ -217,7 +243,7 @@ def _judge_body(
                 if is_field(f.label, "attempt_status") and f.value:
                     # The last status line that says it in words is the attempt's
                     # final word; a bare mark counts only when none does.
-                    worded = value_outcome(_MARKS.sub(" ", f.value))
+                    worded = value_outcome(_unmark(f.value, " "))
                     if worded:
                         status_cls = worded
                         status_worded = True
@@ -403,10 +429,10 @@ def _is_problem_section(sec: Section) -> bool:
         return False
     if not (mark_outcome(sec.title) or _TRAILING_STATUS.search(sec.title)):
         return False  # not judged
-    bare = _MARKS.sub(" ", sec.title)
+    bare = _unmark(sec.title, " ")
     if _PHASE_TITLE.match(bare) or _NUMBERED.match(bare):
         return False  # a phase, or an attempt heading of its own
-    if any(_PROBLEM_PART.match(_MARKS.sub(" ", c.title)) for c in sec.children):
+    if any(_PROBLEM_PART.match(_unmark(c.title, " ")) for c in sec.children):
         return True
     # A field that describes the problem or fix, not a ticket reference ("Issue: #123").
     return any(
@@ -442,14 +468,14 @@ def from_problem_sections(root: Section) -> list[RawAttempt]:
 
 
 def heading_words_keep(title: str) -> str:
-    return _MARKS.sub(" ", title).strip()
+    return _unmark(title, " ").strip()
 
 
 def _heading_attempt(sec: Section) -> RawAttempt:
     title = sec.title
     body = _section_body(sec)
     outcome, dur, root, should = _judge_body(body, title)
-    head_dur = own_duration(_MARKS.sub(" ", title))
+    head_dur = own_duration(_unmark(title, " "))
     return RawAttempt(
         approach=clean_approach(title),
         line=sec.line,
@@ -635,7 +661,7 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     approach = (
         inl.lead_strong
         if inl.lead_strong and len(inl.lead_strong) > 3
-        else first_clause(_MARKS.sub(" — ", text))
+        else first_clause(_unmark(text, " — "))
     )
     approach = clean_approach(approach)
     if not approach:
@@ -643,7 +669,7 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     details = " ".join(x.plain for x in item.walk() if x is not item)
     dur = own_duration(text)
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
-    own_words = words_outcome(_MARKS.sub(" ", text))
+    own_words = words_outcome(_unmark(text, " "))
     outcome = (
         own_words
         if own_words in ("abandoned", "partial")
@@ -801,7 +827,7 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
                     gap, None, None, f"{stamp[0]:02d}:{stamp[1]:02d}-{nxt[0]:02d}:{nxt[1]:02d}"
                 )
         outcome = mark_outcome(text) or words_outcome(text) or "unknown"
-        approach = clean_approach(first_clause(_MARKS.sub(" — ", text)))
+        approach = clean_approach(first_clause(_unmark(text, " — ")))
         out.append(RawAttempt(approach, line, own, outcome))
     return out
 
