@@ -202,7 +202,8 @@ def parse_blocks(text: str) -> list[Block]:
                 continue
             start = rng["start"]
             line = bisect_right(starts, start)
-            end_line = bisect_right(starts, max(rng["end"] - 1, start))
+            last = rng["end"] - 1  # the block's last byte (an empty block: its start)
+            end_line = bisect_right(starts, last) if last > start else line
             parent = stack[-1]
             if tag == "Paragraph":
                 if (

@@ -182,6 +182,8 @@ _LEADING_TIME = re.compile(
 
 def leading_time(text: str) -> tuple[tuple[int, int], int] | None:
     """A clock stamp that opens a log entry ("21:05 tried X", "[14:02]", "**09:10** -")."""
+    if ":" not in text:  # asked of every item and line; most hold no clock at all
+        return None
     m = _LEADING_TIME.match(text)
     if not m:
         return None

@@ -177,7 +177,8 @@ def extract_recommendations(root: Section) -> list[Recommendation]:
 def extract_key_takeaway(root: Section, blocks_all: list[Block]) -> str | None:
     for sec in root.walk():
         for b in sec.blocks:
-            for f in fields_of(b):
+            # Most blocks hold no field: their cached answer, without a call.
+            for f in b.fields if b.fields is not None else fields_of(b):
                 if _TAKEAWAY_LABEL.match(f.label) and f.value:
                     return f.value.strip('*" ')
         if sec.has("key_takeaway") and sec.blocks:

@@ -40,8 +40,14 @@ def words_outcome(text: str) -> str | None:
     return None
 
 
+# Every mark is non-ASCII, so an ASCII text holds none (unless one is added that is).
+_ASCII_HAS_NO_MARK = not any(mark.isascii() for mark in vocab.MARK_OUTCOME)
+
+
 def mark_outcome(text: str) -> str | None:
     """Outcome from the marks in a heading or cell; mixed marks mean partial."""
+    if _ASCII_HAS_NO_MARK and text.isascii():
+        return None
     found = {cls for mark, cls in vocab.MARK_OUTCOME.items() if mark in text}
     if not found:
         return None
