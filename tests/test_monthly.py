@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from goldtest import compare_gold
 
+from session_retro import collect
+from session_retro.cache import CACHE_NAME
 from session_retro.collect import collect_sessions
 from session_retro.monthly import month_report, parse_month, previous_month
 
@@ -280,3 +282,20 @@ def test_no_reflections_is_an_input_problem(tmp_path, cli_invoke):
 def test_help_has_an_example(cli_invoke):
     r = cli_invoke("report", "--help")
     assert "Example: retro report --month 2026-02" in r.output
+
+
+def test_report_parses_nothing_that_analyze_cached(work, cli_invoke, monkeypatch):
+    cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+
+    def parse_again(path, **kw):
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(collect, "read_session", parse_again)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", env=ENV)
+    assert (work / "out" / "2026-02" / "report.md").is_file()
+
+
+def test_report_no_cache_leaves_no_cache_file(work, cli_invoke):
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", "--no-cache", env=ENV)
+    assert (work / "out" / "2026-02" / "report.md").is_file()
+    assert not (work / "out" / CACHE_NAME).exists()

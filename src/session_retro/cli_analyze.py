@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,6 @@ import click
 
 from .aggregate import Filters
 from .analysis import analyze
-from .cache import CACHE_NAME, remove_cache
 from .cli_impact import (
     analysis_impact,
     changed_option,
@@ -27,12 +26,15 @@ from .cli_impact import (
     window_option,
 )
 from .cli_options import (
+    cache_file,
+    cache_options,
     merge_threshold_option,
     project_option,
     taxonomy_from,
     taxonomy_option,
     templates_option,
     top_option,
+    unmake_out,
     write_report,
 )
 from .collect import collect_sessions
@@ -78,14 +80,6 @@ def _progress(enabled: bool):
         console=Console(stderr=True),
         transient=True,
     )
-
-
-def _unmake_out(out_dir: str, made: bool) -> None:
-    """A run that writes nothing leaves no folder behind, not even the cache it started."""
-    if made:
-        remove_cache(os.path.join(out_dir, CACHE_NAME))
-        with suppress(OSError):
-            os.rmdir(out_dir)  # only when empty: nothing but our cache was in it
 
 
 def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
@@ -145,21 +139,7 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors are still shown."
 )
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(dir_okay=False),
-    help="SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: OUT/.retro-cache.sqlite]",
-)
-@click.option(
-    "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
-)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
-)
+@cache_options
 @click.option(
     "--force",
     is_flag=True,
@@ -228,7 +208,7 @@ def analyze_cmd(
             given,
             progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None,
             jobs=jobs,
-            cache_path=None if no_cache else cache_path or os.path.join(out_dir, CACHE_NAME),
+            cache_path=cache_file(out_dir, cache_path, no_cache),
             warnings=cache_warnings,
         )
     for w in cache_warnings:
@@ -247,7 +227,7 @@ def analyze_cmd(
             f"error: no reflections to analyse under {', '.join(given)} (looked for {kinds})",
             err=True,
         )
-        _unmake_out(out_dir, out_is_new)
+        unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     now = _now()
@@ -263,7 +243,7 @@ def analyze_cmd(
     if a.figures.headline.sessions == 0:
         extra = f" ({a.undated_excluded} without a date)" if a.undated_excluded else ""
         click.echo(f"error: no session matches the filters{extra}; nothing written", err=True)
-        _unmake_out(out_dir, out_is_new)
+        unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     impact, impact_problems = analysis_impact(

@@ -10,8 +10,12 @@ recommendations the same way; each stacks the decorators it needs:
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
+
 import click
 
+from .cache import CACHE_NAME, remove_cache
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
 from .export.tables import write_outputs
 from .recommend import DEFAULT_THRESHOLD
@@ -49,6 +53,44 @@ def templates_option(names: str):
         type=click.Path(exists=True, file_okay=False),
         help=f"Folder of templates overriding the packaged ones ({names}).",
     )
+
+
+def cache_options(command):
+    """``--cache FILE``, ``--no-cache`` and ``--jobs N``: how reflections are read.
+
+    Commands writing into the same --out share one cache, so `retro report` after
+    `retro analyze` parses nothing again.
+    """
+    command = click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
+    )(command)
+    command = click.option(
+        "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
+    )(command)
+    return click.option(
+        "--cache",
+        "cache_path",
+        type=click.Path(dir_okay=False),
+        help="SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: OUT/.retro-cache.sqlite]",
+    )(command)
+
+
+def cache_file(out_dir: str, cache_path: str | None, no_cache: bool) -> str | None:
+    """The cache to use: --cache, else OUT/.retro-cache.sqlite; None with --no-cache."""
+    if no_cache:
+        return None
+    return cache_path or os.path.join(out_dir, CACHE_NAME)
+
+
+def unmake_out(out_dir: str, made: bool) -> None:
+    """A run that writes nothing leaves no folder behind, not even the cache it started."""
+    if made:
+        remove_cache(os.path.join(out_dir, CACHE_NAME))
+        with suppress(OSError):
+            os.rmdir(out_dir)  # only when empty: nothing but our cache was in it
 
 
 def taxonomy_from(path: str | None) -> Taxonomy:

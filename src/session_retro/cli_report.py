@@ -11,6 +11,7 @@ usage error (exit 2).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,12 +21,15 @@ import click
 from .cli_analyze import _now
 from .cli_impact import changed_option, changes_option, check_changed, month_impact, window_option
 from .cli_options import (
+    cache_file,
+    cache_options,
     merge_threshold_option,
     project_option,
     taxonomy_from,
     taxonomy_option,
     templates_option,
     top_option,
+    unmake_out,
     write_report,
 )
 from .collect import collect_sessions
@@ -80,6 +84,7 @@ def _months_with_sessions(sessions, project: str | None) -> str:
 @merge_threshold_option
 @templates_option("monthly.md.j2, report.md.j2, index.html.j2")
 @click.option("--quiet", "-q", is_flag=True, help="No summary; errors are still shown.")
+@cache_options
 @changed_option  # --changed, --changes, --window: the "Did it work?" section (issue 10)
 @changes_option
 @window_option
@@ -93,6 +98,9 @@ def report_cmd(
     merge_threshold: float,
     templates: str | None,
     quiet: bool,
+    cache_path: str | None,
+    no_cache: bool,
+    jobs: int | None,
     changed: tuple,
     changes_file: str | None,
     window: int,
@@ -110,11 +118,21 @@ def report_cmd(
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
-    sessions = collect_sessions(given)
+    out_is_new = not os.path.lexists(out_dir)
+    cache_warnings: list[str] = []
+    sessions = collect_sessions(
+        given,
+        jobs=jobs,
+        cache_path=cache_file(out_dir, cache_path, no_cache),
+        warnings=cache_warnings,
+    )
+    for w in cache_warnings:
+        click.echo(f"warning: {w}", err=True)
     for s in sessions:
         if s.error:
             click.echo(f"{s.source}: error: {s.error}", err=True)
     if not any(not s.error for s in sessions):
+        unmake_out(out_dir, out_is_new)
         kinds = ", ".join(f"*{x}" for x in SUFFIXES)
         click.echo(
             f"error: no reflections to report on under {', '.join(given)} (looked for {kinds})",
@@ -138,6 +156,7 @@ def report_cmd(
             f"Months with sessions: {_months_with_sessions(sessions, project)}.",
             err=True,
         )
+        unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     impact, impact_problems = month_impact(
