@@ -274,8 +274,8 @@ def by_outcome(attempts: pd.DataFrame) -> tuple[AttemptGroup, ...]:
 
 def _session_groups(sessions: pd.DataFrame, key: pd.Series) -> list[SessionGroup]:
     rows = []
-    for k in sorted(set(key)):
-        part = sessions[key == k]
+    # one grouping pass, not a mask over every row per key (rows keep their order)
+    for k, part in sessions.groupby(key, sort=True):
         rows.append(
             SessionGroup(
                 key=k,
