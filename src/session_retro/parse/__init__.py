@@ -19,7 +19,7 @@ from .actions import extract_actions
 from .attempts import extract_attempts
 from .blocks import parse_blocks
 from .durations import find_duration
-from .fields import is_field, iter_fields
+from .fields import fields_in, is_field
 from .meta import classify_result, extract_meta, find_ideal, parse_front_matter
 from .notes import (
     extract_key_takeaway,
@@ -43,7 +43,7 @@ def _ideal(root, text: str) -> float | None:
     have been 10 minutes")."""
     for sec in root.walk():
         if sec.has("ideal"):
-            for f in iter_fields(list(sec.all_blocks())):
+            for f in fields_in(sec.all_blocks()):
                 if re.match(r"^\W*total", f.label, re.I):
                     d = find_duration(f.value, clock=False)
                     if d:
@@ -81,7 +81,7 @@ def final_status(root) -> str | None:
             for a in sec.ancestors()
         ):
             continue
-        for f in iter_fields(sec.blocks):
+        for f in fields_in(sec.blocks):
             if is_field(f.label, "result") and not re.search(
                 r"test|check|build|ci\b", f.label, re.I
             ):
@@ -118,7 +118,7 @@ def infer_result(root, attempts, text: str = "") -> str | None:
         if sec.heading is None or not _VERDICT_RE.match(heading_words(sec.title)):
             continue
         for b in sec.blocks[:3]:
-            for f in iter_fields([b]):
+            for f in fields_in([b]):
                 if is_field(f.label, "result"):
                     r = classify_result(f.value)
                     if r:

@@ -8,7 +8,6 @@ the text before the first colon; the value is the rest of the line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -82,18 +81,27 @@ def find_field(blocks, kind: str) -> Field | None:
     return None
 
 
-def iter_fields(blocks) -> Iterator[Field]:
+def fields_in(blocks) -> list[Field]:
+    """Fields of `blocks` and of the lists and quotes inside them, in order.
+
+    A plain list, not a generator: readers ask for the fields of every block of the
+    document, and a generator frame per block and nesting level cost more than the
+    fields themselves.
+    """
+    out: list[Field] = []
     for b in blocks:
         kind = b.kind
         if kind == "paragraph":
-            # Most paragraphs hold no field: the cached answer, without a call.
+            # Most paragraphs hold no field: their cached answer, without a call.
             found = b.fields
             if found is None:
                 found = fields_of(b)
             if found:
-                yield from found
+                out += found
         elif kind == "item":
-            yield from fields_of(b)
-            yield from iter_fields(b.children)
+            out += fields_of(b)
+            if b.children:
+                out += fields_in(b.children)
         elif kind == "list" or kind == "quote":
-            yield from iter_fields(b.children)
+            out += fields_in(b.children)
+    return out

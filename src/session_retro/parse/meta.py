@@ -13,7 +13,7 @@ from . import vocab
 from .blocks import Block
 from .dates import find_date, find_dates
 from .durations import Duration, find_duration
-from .fields import Field, is_field, iter_fields
+from .fields import Field, fields_in, is_field
 from .sections import Section
 
 _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
@@ -145,9 +145,9 @@ def header_fields(root: Section) -> list[Field]:
     if top and top[0].level == 1:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
-    found = list(iter_fields(blocks))
+    found = fields_in(blocks)
     if not found and top:
-        found = list(iter_fields(top[0].blocks))
+        found = fields_in(top[0].blocks)
     return found
 
 
@@ -201,7 +201,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         meta.title, meta.title_line = clean_title(first.title), first.line
 
     fields = header_fields(root)
-    all_fields = list(iter_fields(b for s in root.walk() for b in s.blocks))
+    all_fields = fields_in([b for s in root.walk() for b in s.blocks])
     # What it should have taken, as a field ("**Ideal time**: 20 minutes").
     for f in all_fields:
         if is_field(f.label, "ideal"):
