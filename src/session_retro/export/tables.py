@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from ..analysis import Analysis, analysis_to_dict
@@ -63,21 +64,24 @@ def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
 
 
 COMPACT_ABOVE = 1000
-"""Above this many sessions `analysis.json` is written on one line: indenting forces
-json's pure-Python encoder, 5x slower than the C one on the 60 MB of 10,000 sessions."""
+"""Above this many sessions `analysis.json` is written on one line, as earlier runs
+wrote it (43 MB at 10,000 sessions); below, indented for a readable diff."""
 
 
 def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
     """`analysis.json`: indented for a readable diff, compact (same content) when large.
 
     `extra` adds top-level sections computed beside the analysis (``impact``), so the
-    file is encoded once and keeps one layout.
+    file is encoded once and keeps one layout. orjson, not json: at 10,000 sessions it
+    encodes in 0.09 s what json.dumps took 0.45 s for, and writes the records
+    `analysis_to_dict` leaves as they are. Its bytes are json.dumps's with
+    ``ensure_ascii=False`` (and ``indent=2``), except that it spells a float below
+    1e-4 without an exponent; the analysis rounds its floats to 4 places, so it has none.
     """
     data = analysis_to_dict(a)
     data.update(extra or {})
-    if a.figures.headline.sessions > COMPACT_ABOVE:
-        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    option = 0 if a.figures.headline.sessions > COMPACT_ABOVE else orjson.OPT_INDENT_2
+    return orjson.dumps(data, option=option) + b"\n"
 
 
 def output_files(
