@@ -211,24 +211,29 @@ _NOT_A_NUMBER_STARTS = ("nan", "NaN", "NAN", "Nan", "inf", "Inf", "INF")
 # whitespace (\s also takes \x1c-\x1f), the first letter of a unit (lowercased bytes,
 # so d/j/h/g/t/m/p/s), or any non-ASCII byte (Unicode spaces, 時間, 分, and letters
 # such as "ſ" that match an ASCII one case-blind).
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# One C pass folds the UTF-8 bytes for both scans: ASCII letters lowercased (the
+# spellings of "nan"/"inf" and the units are ASCII), digits made "0".
+_FOLD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefghijklmnopqrstuvwxyz000000000"
+)
 _MAY_FOLLOW_HUGE_RUN = frozenset(b".,djhgtmps \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f") | frozenset(
     range(0x80, 0x100)
 )
+# A literal pattern finds these in bytes faster than `in` does.
+_NAN_OR_INF = (re.compile(b"nan"), re.compile(b"inf"))
 
 
-def _may_hold_huge(lowered: bytes) -> bool:
-    """False when `_HUGE` cannot match the text whose lowercased UTF-8 is `lowered`."""
-    digits = lowered.translate(_DIGITS_AS_ZERO)
-    end = len(digits)
-    i = digits.find(b"0000")
+def _may_hold_huge(folded: bytes) -> bool:
+    """False when `_HUGE` cannot match the text whose UTF-8, folded by `_FOLD`, is `folded`."""
+    end = len(folded)
+    i = folded.find(b"0000")
     while i != -1:
         j = i + 4
-        while j < end and digits[j] == 0x30:  # the rest of the run
+        while j < end and folded[j] == 0x30:  # the rest of the run
             j += 1
-        if j < end and digits[j] in _MAY_FOLLOW_HUGE_RUN:
+        if j < end and folded[j] in _MAY_FOLLOW_HUGE_RUN:
             return True
-        i = digits.find(b"0000", j)
+        i = folded.find(b"0000", j)
     return False
 
 
@@ -243,12 +248,12 @@ def invalid_durations(text: str) -> list[tuple[str, int, str]]:
     """
     out = []
     checks = [(_NEGATIVE, "negative", ".)]")]
-    # "nan"/"inf" in any case: one pass over ASCII-lowered bytes rules out most
-    # documents, cheaper than seven searches of the text (the spellings are ASCII).
-    lowered = text.encode("utf-8", "surrogatepass").lower()
-    if b"nan" in lowered or b"inf" in lowered:
+    # "nan"/"inf" in any case: a search of the folded bytes rules out most
+    # documents, cheaper than seven searches of the text.
+    folded = text.encode("utf-8", "surrogatepass").translate(_FOLD)
+    if any(rx.search(folded) for rx in _NAN_OR_INF):
         checks.append((_NOT_A_NUMBER, "not a number", "."))
-    if _may_hold_huge(lowered):
+    if _may_hold_huge(folded):
         checks.append((_HUGE, "more than a year", ".,"))
     for pattern, why, joiners in checks:
         for m in _candidates(pattern, text):

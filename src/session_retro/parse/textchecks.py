@@ -27,18 +27,17 @@ _FENCE_CLOSE = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*$")
 
 
 def _find_fence_mark(text: str, lit: str, start: int = 0) -> int:
-    """`text.find(lit, start)`; "~~~" by single-character finds. A three-character
-    find scans a text holding any non-Latin-1 character (an emoji) ~30x slower than a
-    one-character find, and most documents hold no "~~~": each paid a slow scan.
-    Past a few lone tildes ("~15 min") one plain find takes over, so a text full
-    of them costs no Python step per tilde."""
-    if lit != "~~~":
-        return text.find(lit, start)
-    i = text.find("~", start)
+    """`text.find(lit, start)` for "```" or "~~~", by single-character finds. A
+    three-character find scans a text holding any non-Latin-1 character (an emoji)
+    ~30x slower than a one-character find, and most documents hold few fences, if
+    any. Past a few lone marks (inline `code`, "~15 min") one plain find takes over,
+    so a text full of them costs no Python step per mark."""
+    mark = lit[0]
+    i = text.find(mark, start)
     for _ in range(16):
         if i == -1 or text.startswith(lit, i):
             return i
-        i = text.find("~", i + 1)
+        i = text.find(mark, i + 1)
     return text.find(lit, i) if i != -1 else -1
 
 
