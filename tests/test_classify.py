@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from importlib import resources
 
 import pytest
@@ -9,6 +11,7 @@ from retro_samples import write_samples
 
 from session_retro.classify import (
     UNCLASSIFIED,
+    Match,
     TaxonomyError,
     classify_attempt,
     classify_attempts,
@@ -155,3 +158,93 @@ def test_only_wasted_attempts_are_classified(tmp_path):
 def test_bad_taxonomy_says_what_to_fix(text, problem):
     with pytest.raises(TaxonomyError, match=problem.replace("[", r"\[").replace("(", r"\(")):
         parse_taxonomy(text, "mine.toml")
+
+
+def _reference(attempt, session, tax):
+    """The classification as the module docstring states it, searching every rule in
+    every text: what the shared and remembered work of `classify_attempts` must give."""
+    weights = dict(tax.weights)
+    texts = [("approach", attempt.approach, attempt.line)]
+    texts += [(f, t, attempt.line) for f, t in [("root_cause", attempt.root_cause)] if t]
+    texts += [(f, t, attempt.line) for f, t in [("should_have", attempt.should_have)] if t]
+    texts += [("session_root_causes", n.text, n.line) for n in session.root_causes]
+    texts += [("session_lessons", n.text, n.line) for n in session.lessons]
+    scored = []
+    for order, cat in enumerate(tax.categories):
+        matches, counted = [], set()
+        for field, text, line in texts:
+            clean = re.sub(r"[*`_]+", " ", text.replace("\u2019", "'")).strip()
+            for rule in cat.rules:
+                m = rule.pattern.search(clean)
+                if m and (rule.id, field) not in counted:
+                    counted.add((rule.id, field))
+                    matches.append(Match(rule.id, field, text, m.group(0), line, weights[field]))
+        total = sum(m.weight for m in matches)
+        if total > 0:
+            scored.append((-total, order, cat.id, sorted(matches, key=lambda m: -m.weight)))
+    if not scored:
+        return (UNCLASSIFIED, None, 0.0, (), ())
+    scored.sort(key=lambda t: t[:2])
+    neg, _, cid, matches = scored[0]
+    return (cid, matches[0].rule, -neg, tuple(matches), tuple((c, -s) for s, _, c, _ in scored[1:]))
+
+
+def test_shared_work_classifies_as_searching_every_rule_in_every_text():
+    # Issue 8: texts are scored once and decisions remembered across attempts and
+    # sessions. Texts recombined at random, a keyword listed twice and weights whose
+    # float sums depend on their order must all give the reference's answer.
+    tax = parse_taxonomy(
+        """
+        [fields]
+        root_cause = 0.3
+        should_have = 0.1
+        approach = 0.2
+        session_root_causes = 0.7
+        session_lessons = 0.1
+        [[category]]
+        id = "stale"
+        keywords = ["stale", "cache", "stale"]
+        [[category]]
+        id = "docker"
+        keywords = ["docker", "image"]
+        regexes = ["re-?ran"]
+        [[category]]
+        id = "asking"
+        keywords = ["ask", "cache"]
+        """
+    )
+    pool = [
+        "Docker image was stale",
+        "re-ran the stale cache",
+        "should ask first",
+        "nothing here",
+        "Cache *everything*",
+        "rerun docker",
+        "",
+    ]
+    rng = random.Random(8)
+    sessions = []
+    for n in range(60):
+        notes = [Note(rng.choice(pool) or "x", 100 + i) for i in range(rng.randrange(4))]
+        attempts = tuple(
+            _attempt(
+                approach=rng.choice(pool),
+                root_cause=rng.choice(pool) or None,
+                should_have=rng.choice(pool) or None,
+                index=i,
+            )
+            for i in range(1, rng.randrange(2, 5))
+        )
+        cut = rng.randrange(len(notes) + 1)
+        sessions.append(
+            Session(
+                source=f"s{n}",
+                attempts=attempts,
+                root_causes=tuple(notes[:cut]),
+                lessons=tuple(notes[cut:]),
+            )
+        )
+    got = classify_attempts(sessions, tax)
+    want = [_reference(a, s, tax) for s in sessions for a in s.attempts]
+    assert [(c.category, c.rule, c.score, c.matches, c.runners_up) for c in got] == want
+    assert len({c.category for c in got}) == 4  # every category and unclassified occur

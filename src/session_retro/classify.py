@@ -321,20 +321,18 @@ def classify_attempts(
     return tuple(out)
 
 
-_Spec = tuple[str, str, str, str, float, int]
-"""A Match without its line: (rule, field, text, matched, weight, note). `note` is the
-position of the text among the session's notes of that field, or -1 for the attempt's
-own texts, whose line is the attempt's."""
+_Spec = tuple[str, str, str, str, float]
+"""A Match of an attempt's own text, without the line: (rule, field, text, matched,
+weight). The line is the attempt's, so one spec serves every attempt with those texts."""
 
-_Specs = tuple[dict[int, list[_Spec]], int]
-"""Per category number with a matching rule, its matches in text order (each rule once
-per field); and the number of their shape: the same weights per category, the same
-decision."""
+_Shape = dict[int, tuple[float, ...]]
+"""Per category number with a matching rule, the weights of its matches in text order:
+all that a decision depends on."""
 
 _Decision = tuple[int, float, tuple[tuple[str, float], ...], tuple[int, ...]] | None
-"""(category number, score, runners_up, where each match comes from, heaviest first),
-or None for unclassified. The matches of the winning category are its attempt's, then
-its session's; a decision says which of them, in which order, make the evidence."""
+"""(category number, score, runners_up, picks), or None for unclassified. The winning
+category's matches are the attempt's own, then its session's notes'; `picks` numbers
+them in that order and lists them heaviest first."""
 
 
 class _Classifier:
@@ -343,32 +341,36 @@ class _Classifier:
     An attempt's category is read from its approach, root cause and should-have and
     from its session's root causes and lessons, each rule counted once per field. Which
     category wins, and the order of its matches, depend only on the weights matched
-    per category; and those repeat even where the texts do not (issue 8: at 10,000
-    generated sessions, 30,000 wasted attempts and 8,000 distinct lists of notes make
-    about 1,000 distinct decisions). So the decision is made once per distinct shape,
-    an attempt's own texts are scored once per distinct triple, and only the records,
-    which carry this attempt's source and lines, are made per attempt.
+    per category, and those repeat even where the texts do not (issue 8: at 10,000
+    generated sessions, 30,000 wasted attempts and 8,000 distinct sets of notes make
+    about 1,000 distinct decisions). So an attempt's own texts are scored once per
+    distinct triple, a field's notes once per distinct list, a decision once per
+    distinct pair of shapes. Per session, its notes' Match records are made once and
+    shared by its attempts; per attempt, only its own Match records and Classification.
     """
 
     def __init__(self, taxonomy: Taxonomy, matcher: RuleMatcher) -> None:
         self._ids = [c.id for c in taxonomy.categories]
         self._weights = dict(taxonomy.weights)
         self._matcher = matcher
-        self._shapes: dict[tuple[tuple[int, tuple[float, ...]], ...], int] = {}
-        self._own: dict[tuple[str, str | None, str | None], _Specs] = {}
+        self._shape_ids: dict[tuple[tuple[int, tuple[float, ...]], ...], int] = {}
+        self._shapes: list[_Shape] = []
+        self._own: dict[tuple[str, str | None, str | None], tuple[dict[int, list[_Spec]], int]] = {}
+        self._note_memo: dict[tuple[str, ...], list[tuple[int, str, int, str]]] = {}
         self._decisions: dict[tuple[int, int], _Decision] = {}
 
-    def classify(self, attempt: Attempt, session: Session, notes: _Specs) -> Classification:
+    def classify(
+        self, attempt: Attempt, session: Session, notes: tuple[dict[int, list[Match]], int]
+    ) -> Classification:
         """The Classification of `attempt`; `notes` is `self.notes(session)`."""
         key = (attempt.approach, attempt.root_cause, attempt.should_have)
         own = self._own.get(key)
         if own is None:
             own = self._own[key] = self._score_own(attempt)
         shapes = (own[1], notes[1])
-        if shapes in self._decisions:
-            decision = self._decisions[shapes]
-        else:
-            decision = self._decisions[shapes] = self._decide(own[0], notes[0])
+        decision = self._decisions.get(shapes, False)
+        if decision is False:
+            decision = self._decisions[shapes] = self._decide(*shapes)
         if decision is None:
             return Classification(
                 session.source,
@@ -382,52 +384,63 @@ class _Classifier:
                 (),
             )
         order, score, runners_up, picks = decision
-        specs = own[0].get(order, []) + notes[0].get(order, [])
-        matches = []
-        for pick in picks:
-            rule, field, text, matched, weight, note = specs[pick]
-            if note < 0:
-                line = attempt.line
-            elif field == "session_root_causes":
-                line = session.root_causes[note].line
-            else:
-                line = session.lessons[note].line
-            matches.append(Match(rule, field, text, matched, line, weight))
+        specs = own[0].get(order, ())
+        shared = notes[0].get(order, ())
+        mine = len(specs)
+        line = attempt.line
+        matches = tuple(
+            Match(*specs[p][:4], line, specs[p][4]) if p < mine else shared[p - mine] for p in picks
+        )
         return Classification(
-            source=session.source,
-            index=attempt.index,
-            line=attempt.line,
-            minutes=attempt.minutes,
-            category=self._ids[order],
-            rule=matches[0].rule,
-            score=score,
-            matches=tuple(matches),
-            runners_up=runners_up,
+            session.source,
+            attempt.index,
+            line,
+            attempt.minutes,
+            self._ids[order],
+            matches[0].rule,
+            score,
+            matches,
+            runners_up,
         )
 
-    def notes(self, session: Session) -> _Specs:
-        """The matches in a session's root causes and lessons (five lessons saying
-        "Docker" are one signal)."""
-        per_cat: dict[int, list[_Spec]] = {}
-        counted: set[tuple[int, str, str]] = set()
+    def notes(self, session: Session) -> tuple[dict[int, list[Match]], int]:
+        """Per category with a matching rule, the matches in a session's root causes and
+        lessons in text order; and the number of their shape."""
+        per_cat: dict[int, list[Match]] = {}
         for field, notes in (
             ("session_root_causes", session.root_causes),
             ("session_lessons", session.lessons),
         ):
             weight = self._weights.get(field, 0.0)
-            for n, note in enumerate(notes):
-                for order, found in self._matcher.active(note.text):
-                    for rule, matched in found:
-                        if (order, rule, field) in counted:
-                            continue
-                        counted.add((order, rule, field))
-                        per_cat.setdefault(order, []).append(
-                            (rule, field, note.text, matched, weight, n)
-                        )
-        return per_cat, self._shape(per_cat)
+            for order, rule, n, matched in self._note_hits(tuple(note.text for note in notes)):
+                note = notes[n]
+                per_cat.setdefault(order, []).append(
+                    Match(rule, field, note.text, matched, note.line, weight)
+                )
+        return per_cat, self._shape({o: tuple(m.weight for m in ms) for o, ms in per_cat.items()})
 
-    def _score_own(self, attempt: Attempt) -> _Specs:
-        """The matches in an attempt's approach, root cause and should-have, in that order.
+    def _note_hits(self, texts: tuple[str, ...]) -> list[tuple[int, str, int, str]]:
+        """(category number, rule, text number, matched) of the notes of one field, each
+        rule once (five lessons saying "Docker" are one signal), in text order.
+
+        Found once per distinct list of notes: the lists of one field recur across
+        sessions far more than a session's lists together do.
+        """
+        found = self._note_memo.get(texts)
+        if found is None:
+            found = self._note_memo[texts] = []
+            counted: set[tuple[int, str]] = set()
+            for n, text in enumerate(texts):
+                for order, hits in self._matcher.active(text):
+                    for rule, matched in hits:
+                        if (order, rule) not in counted:
+                            counted.add((order, rule))
+                            found.append((order, rule, n, matched))
+        return found
+
+    def _score_own(self, attempt: Attempt) -> tuple[dict[int, list[_Spec]], int]:
+        """The matches in an attempt's approach, root cause and should-have, in that
+        order; and the number of their shape.
 
         Each is the one text of its field, and `active` lists a rule once, so none
         repeats a rule.
@@ -443,19 +456,24 @@ class _Classifier:
             weight = self._weights.get(field, 0.0)
             for order, found in self._matcher.active(text):
                 per_cat.setdefault(order, []).extend(
-                    (rule, field, text, matched, weight, -1) for rule, matched in found
+                    (rule, field, text, matched, weight) for rule, matched in found
                 )
-        return per_cat, self._shape(per_cat)
+        return per_cat, self._shape({o: tuple(s[4] for s in ss) for o, ss in per_cat.items()})
 
-    def _shape(self, per_cat: dict[int, list[_Spec]]) -> int:
-        shape = tuple((order, tuple(s[4] for s in specs)) for order, specs in per_cat.items())
-        return self._shapes.setdefault(shape, len(self._shapes))
+    def _shape(self, shape: _Shape) -> int:
+        key = tuple(shape.items())
+        number = self._shape_ids.get(key)
+        if number is None:
+            number = self._shape_ids[key] = len(self._shapes)
+            self._shapes.append(shape)
+        return number
 
-    def _decide(self, own: dict[int, list[_Spec]], notes: dict[int, list[_Spec]]) -> _Decision:
+    def _decide(self, own: int, notes: int) -> _Decision:
         """The highest-scoring category; the earlier one in the taxonomy on a tie."""
+        mine, theirs = self._shapes[own], self._shapes[notes]
         scored = []
-        for order in sorted(own.keys() | notes.keys()):
-            weights = [s[4] for s in own.get(order, []) + notes.get(order, [])]
+        for order in sorted(mine.keys() | theirs.keys()):
+            weights = mine.get(order, ()) + theirs.get(order, ())
             total = sum(weights)  # in text order, as the matches are listed
             if total > 0:
                 scored.append((-total, order, weights))

@@ -23,6 +23,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -45,6 +46,9 @@ _KIND_ORDER = {
 }
 
 
+_Row = TypeVar("_Row", bound=tuple)
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A line in a reflection (or the taxonomy) that supports a recommendation or note."""
@@ -57,8 +61,14 @@ class Evidence:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A line that could become a recommendation; it lives only inside the ranking.
+
+    A named tuple rather than a frozen dataclass: there is one per recommendation,
+    lesson and should-have line (64,000 at 10,000 sessions), and a tuple is made in a
+    third of the time (issue 8).
+    """
+
     text: str
     kind: str
     source: str
@@ -134,7 +144,11 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
             n = normal[t] = normalize(t)
         if not n:
             continue
-        best, best_score, start = seen.get(n, (None, -1.0, 0))
+        state = seen.get(n)
+        if state is not None and state[2] == len(heads):
+            groups[state[0]].append(i)  # no head added since it was placed
+            continue
+        best, best_score, start = state or (None, -1.0, 0)
         for g in range(start, len(heads)):
             head = heads[g]
             if same(n, head, threshold):
@@ -258,7 +272,7 @@ def rank_recommendations(
                 wasted_attempts=len(addressed),
                 attempts_without_minutes=len(addressed) - len(stated),
                 sessions=len({e[0] for e in evidence}),
-                evidence=_sorted_evidence(evidence),
+                evidence=tuple(Evidence(*e) for e in _sorted_rows(evidence)),
             )
         )
     merged.sort(
@@ -273,20 +287,20 @@ def rank_recommendations(
     return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
 
 
-def _sorted_evidence(rows: set[tuple[str, int, str, str]]) -> tuple[Evidence, ...]:
-    """Evidence records of (source, line, kind, text) rows, sorted by those fields.
+def _sorted_rows(rows: Iterable[_Row]) -> list[_Row]:
+    """`sorted(rows)`, sorted file by file (each row starts with its source).
 
-    Sorted file by file: the same order as sorting the rows, but tens of thousands of
-    rows (issue 8: the attempts a protocol change addresses) share a few thousand
-    sources, and tuples comparing equal sources first are slow to sort.
+    Tens of thousands of rows (the attempts a protocol change addresses, a corpus's
+    root causes) share a few thousand sources, and tuples whose first items are equal
+    strings are slow to compare (issue 8).
     """
-    by_source: dict[str, list[tuple[str, int, str, str]]] = {}
+    by_source: dict[str, list[_Row]] = {}
     for row in rows:
         by_source.setdefault(row[0], []).append(row)
-    out = []
+    out: list[_Row] = []
     for source in sorted(by_source):
-        out += [Evidence(*row) for row in sorted(by_source[source])]
-    return tuple(out)
+        out += sorted(by_source[source])
+    return out
 
 
 def recurring_notes(
@@ -305,7 +319,7 @@ def recurring_notes(
             items += [(source, a.line, a.root_cause) for a in s.attempts if a.root_cause]
         else:
             items += [(source, n.line, n.text) for n in s.lessons]
-    items.sort()
+    items = _sorted_rows(items)
     groups = cluster([e[2] for e in items], threshold)
     sessions_of = [len({items[i][0] for i in group}) for group in groups]
     ranked = sorted(
