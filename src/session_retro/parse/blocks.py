@@ -80,8 +80,6 @@ class Block:
     """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
     line: int
     """1-based source line of the block's first character."""
-    end_line: int = 0
-    """1-based line of its last character (code fences: where a fence was left open)."""
     inline: Inline | None = None
     level: int = 0
     """Heading level 1-6."""
@@ -157,7 +155,7 @@ def parse_blocks(text: str) -> list[Block]:
     line of text needs one.
     """
     starts = _line_starts(text.encode("utf-8", errors="surrogatepass"))
-    root = Block("root", 1, 1)
+    root = Block("root", 1)
     stack: list[Block] = [root]
     inls: list[Inline] = []  # open inline collectors, innermost last
     para_reused: list[bool] = []  # per open Paragraph: did it reuse its item's collector?
@@ -200,10 +198,7 @@ def parse_blocks(text: str) -> list[Block]:
                     cur._strike_depth += 1
                 # Emphasis, Link, Image, footnotes: transparent.
                 continue
-            start = rng["start"]
-            line = bisect_right(starts, start)
-            last = rng["end"] - 1  # the block's last byte (an empty block: its start)
-            end_line = bisect_right(starts, last) if last > start else line
+            line = bisect_right(starts, rng["start"])
             parent = stack[-1]
             if tag == "Paragraph":
                 if (
@@ -216,18 +211,18 @@ def parse_blocks(text: str) -> list[Block]:
                     # A loose item's first paragraph is the item's own text.
                     para_reused.append(True)
                 else:
-                    b = Block("paragraph", line, end_line, Inline(), children=_LEAF)
+                    b = Block("paragraph", line, Inline(), children=_LEAF)
                     parent.children.append(b)
                     inls.append(b.inline)
                     para_reused.append(False)
             elif tag == "Item":
-                b = Block("item", line, end_line, Inline())
+                b = Block("item", line, Inline())
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
             elif tag == "Heading":
                 level = int(val[tag]["level"][1:])
-                b = Block("heading", line, end_line, inline=Inline(), level=level)
+                b = Block("heading", line, Inline(), level=level)
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
@@ -236,11 +231,11 @@ def parse_blocks(text: str) -> list[Block]:
                 row_line = line
             elif tag == "List":
                 number = None if val.__class__ is str else val[tag]
-                b = Block("list", line, end_line, ordered=number is not None, number=number)
+                b = Block("list", line, ordered=number is not None, number=number)
                 parent.children.append(b)
                 stack.append(b)
             elif tag in _BLOCK_KINDS:
-                b = Block(_BLOCK_KINDS[tag], line, end_line)
+                b = Block(_BLOCK_KINDS[tag], line)
                 if tag == "Table":
                     b.rows = []
                 if tag == "CodeBlock":
@@ -313,7 +308,7 @@ def parse_blocks(text: str) -> list[Block]:
                             break
                 elif name == "Rule":
                     line = bisect_right(starts, rng["start"])
-                    stack[-1].children.append(Block("rule", line, line))
+                    stack[-1].children.append(Block("rule", line))
                 continue
         # A run of text (Text, Code, math) for the open cell or inline collector.
         if cell is not None:
