@@ -8,7 +8,10 @@ Choices, and why:
 
 * the Agg backend, selected before anything imports pyplot, and `Figure` objects
   rather than pyplot's global state: no display is needed and nothing leaks between
-  charts;
+  charts; matplotlib is imported only when a chart is drawn;
+* one constrained layout per chart, computed at the PNG's resolution and shared by
+  both files (so the SVG's text may sit a fraction of a point from where its own
+  unhinted font metrics would put it);
 * the Okabe-Ito palette, which stays distinguishable under the common forms of colour
   blindness and in greyscale print;
 * byte-stable output, so reports diff cleanly: a fixed ``svg.hashsalt`` (clip-path
@@ -25,20 +28,18 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # before any pyplot import anywhere: no display, deterministic
+from ..aggregate import AttemptGroup, SessionGroup
+from ..classify import UNCLASSIFIED
+from ..safeio import atomic_write, inside
 
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.markers import TICKDOWN  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
 
-from ..aggregate import AttemptGroup, SessionGroup  # noqa: E402
-from ..classify import UNCLASSIFIED  # noqa: E402
-from ..safeio import atomic_write, inside  # noqa: E402
+    from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -76,6 +77,10 @@ _RC = {
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
+    # A fixed title height: matplotlib otherwise measures every tick label of the axes
+    # and its twin at each draw to lift the title above any at the top, and none is
+    # there (issue 8).
+    "axes.titley": 1.0,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": "#444444",
@@ -116,16 +121,47 @@ class Chart:
         return text
 
 
+def _style() -> AbstractContextManager:
+    """The charts' matplotlib settings, for the drawing of one chart.
+
+    matplotlib is imported here, on the first chart drawn, not with this module: the
+    import costs ~0.3 s, which a run that draws nothing (a warm re-run) must not pay
+    (issue 8).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # before any pyplot import anywhere: no display, deterministic
+    return matplotlib.rc_context(_RC)
+
+
 def _outputs(fig: Figure) -> tuple[str, bytes]:
+    """The figure as SVG text and PNG bytes, laid out once for both.
+
+    With a layout engine on the figure, every `savefig` first draws the whole figure
+    without output to lay it out, then draws it again: four draws for two files. The
+    constrained layout runs once instead, with the PNG's own renderer (whose text
+    measurements the PNG's draw then reuses), and is frozen for both files (issue 8).
+    """
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    png = io.BytesIO()
+    # zlib level 3, not PIL's 6: a third less time, files within a few per cent
+    fig.savefig(
+        png, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3}
+    )
     svg = io.StringIO()
     fig.savefig(svg, format="svg", metadata={"Date": None})
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
     return svg.getvalue(), png.getvalue()
 
 
 def _figure(height_in: float) -> Figure:
-    return Figure(figsize=(WIDTH_IN, height_in), layout="constrained", facecolor="white")
+    """A figure drawn by Agg at the PNG's resolution, with a constrained layout."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained", facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _no_data(fig: Figure, title: str, why: str) -> None:
@@ -141,6 +177,8 @@ def _short(text: str, n: int = 42) -> str:
 
 
 def _minutes_axis(axis) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
@@ -149,7 +187,10 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
     """Wasted minutes by category (bars, most first) with the cumulative share (line)."""
     title = "Where the wasted minutes went"
     rows = [r for r in by_category if r.minutes.sum > 0]
-    with matplotlib.rc_context(_RC):
+    with _style():
+        from matplotlib.markers import TICKDOWN
+        from matplotlib.ticker import PercentFormatter
+
         # more than PARETO_STAGGER bars: labels alternate between two rows, so each has
         # two bars' width to wrap in and neighbours never overlap
         stagger = len(rows) > PARETO_STAGGER
@@ -228,6 +269,13 @@ def _runs(mine: pd.DataFrame) -> list[tuple[str, float]]:
     return runs
 
 
+def _box(x: float, length: float, y: int) -> list[tuple[float, float]]:
+    """The corners of one timeline bar: `length` long from `x`, centred on row `y`."""
+    bottom = y - 0.31
+    top = bottom + 0.62
+    return [(x, bottom), (x, top), (x + length, top), (x + length, bottom)]
+
+
 def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
     """Each session as a row; its attempts as bars end to end, coloured by outcome.
 
@@ -236,7 +284,10 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
     counted in a note under the chart rather than drawn at a made-up length.
     """
     title = "Session timelines: attempts by outcome"
-    with matplotlib.rc_context(_RC):
+    with _style():
+        from matplotlib.collections import PolyCollection
+        from matplotlib.patches import Patch
+
         timed = attempts[attempts["minutes"].notna()]
         if sessions.empty or timed.empty:
             fig = _figure(2.0)
@@ -250,30 +301,27 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
         ax = fig.add_subplot()
         labels, used = [], set()
         merged = 0
+        boxes, colours = [], []
         by_source = {src: grp for src, grp in timed.groupby("source", sort=False)}
         for y, row in enumerate(order.itertuples(index=False)):
             mine = by_source.get(row.source)
             runs = [] if mine is None else _runs(mine.sort_values("index"))
             if mine is not None and len(runs) < len(mine):
                 merged += 1
-            starts = [0.0]
-            for _, length in runs[:-1]:
-                starts.append(starts[-1] + length)
-            if runs:
-                # One collection a row: a patch per attempt took 30 s to draw for a
-                # session of 10,000 attempts (issue 9).
-                ax.broken_barh(
-                    [(x, length) for x, (_, length) in zip(starts, runs, strict=True)],
-                    (y - 0.31, 0.62),
-                    facecolors=[OUTCOME_COLOURS.get(o, OKABE_ITO["grey"]) for o, _ in runs],
-                    edgecolor="white",
-                    linewidth=0.8,
-                    zorder=2,
-                )
-                used.update(o for o, _ in runs)
+            x = 0.0
+            for outcome, length in runs:
+                boxes.append(_box(x, length, y))
+                colours.append(OUTCOME_COLOURS.get(outcome, OKABE_ITO["grey"]))
+                used.add(outcome)
+                x += length
             date = "" if pd.isna(row.date) else f"{row.date:%Y-%m-%d} "
             name = row.title if isinstance(row.title, str) and row.title else row.source
             labels.append(date + _short(name, 30))
+        # One collection for every bar: a patch per attempt took 30 s to draw for a
+        # session of 10,000 attempts (issue 9), and one collection a row cost 40
+        # collections' set-up and autoscaling at every timeline (issue 8).
+        bars = PolyCollection(boxes, facecolors=colours, edgecolor="white", linewidth=0.8, zorder=2)
+        ax.add_collection(bars)
         ax.set_yticks(range(n), labels, fontsize=8)
         for t in ax.get_yticklabels():
             t.set_parse_math(False)
@@ -302,8 +350,8 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
                 f"in {merged} session(s) of over {TIMELINE_MAX_BARS} attempts, "
                 "consecutive attempts with the same outcome are drawn as one bar"
             )
-        if notes:
-            xlabel += "\n" + "; ".join(notes) + "."
+        # a note a line: two side by side were wider than the figure and cut off
+        xlabel += "".join(f"\n{note[0].upper()}{note[1:]}." for note in notes)
         ax.set_xlabel(xlabel)
         return Chart("timeline", title, *_outputs(fig))
 
@@ -312,7 +360,9 @@ def trend_chart(by_month: tuple[SessionGroup, ...]) -> Chart:
     """Wasted minutes per month (bars) and the month's waste share (line)."""
     title = "Monthly trend: wasted minutes and waste share"
     rows = [r for r in by_month if r.key != "undated"]
-    with matplotlib.rc_context(_RC):
+    with _style():
+        from matplotlib.ticker import PercentFormatter
+
         if not rows:
             fig = _figure(2.0)
             _no_data(fig, title, "no session states a date")

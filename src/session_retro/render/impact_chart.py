@@ -5,18 +5,18 @@ templates show: one row per change with its figures as text, and one chart per c
 (each session a dot at its wasted minutes in the category, the median as a bar, p90 as
 a dashed line, before and after side by side). Charts follow `render.charts`: the Agg
 backend, `Figure` objects, the Okabe-Ito palette and byte-stable SVG+PNG, kept as
-``charts/impact-<category>-<YYYY-MM-DD>.svg|png``.
+``charts/impact-<category>-<YYYY-MM-DD>.svg|png``; matplotlib is imported only when a
+chart is drawn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 from markupsafe import Markup
 
 from ..impact import Impact, ImpactReport, change_label, impact_to_dict, report_notes
-from .charts import _RC, OKABE_ITO, Chart, _figure, _minutes_axis, _outputs, chart_files
+from .charts import OKABE_ITO, Chart, _figure, _minutes_axis, _outputs, _style, chart_files
 from .markdown import minutes
 
 SIDE_COLOURS = (OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"])
@@ -29,7 +29,7 @@ def chart_name(i: Impact) -> str:
 def impact_chart(i: Impact) -> Chart:
     """Wasted minutes per session in the change's category, before and after it."""
     title = f"{i.label}: wasted minutes per session before and after {i.change.date.isoformat()}"
-    with matplotlib.rc_context(_RC):
+    with _style():
         fig = _figure(3.0)
         ax = fig.add_subplot()
         top = 1.0

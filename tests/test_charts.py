@@ -1,0 +1,43 @@
+"""render.charts: what the speed work of issue 8 must keep true."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+
+def test_cli_start_up_does_not_import_matplotlib():
+    # A warm re-run draws nothing; importing matplotlib costs it ~0.3 s (issue 8). The
+    # charts import it when they draw. A fresh interpreter: this one has it already.
+    code = "import sys, session_retro.cli; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_timeline_notes_each_on_its_own_line():
+    # Side by side, the untimed-attempts note and the most-recent cap ran past the
+    # figure's right edge at 10,000 sessions and were cut off.
+    from session_retro.render.charts import TIMELINE_MAX_SESSIONS, timeline_chart
+
+    n = TIMELINE_MAX_SESSIONS + 1
+    sources = [f"s{i:02d}.md" for i in range(n)]
+    sessions = pd.DataFrame(
+        {
+            "source": sources,
+            "date": pd.date_range("2026-01-01", periods=n),
+            "title": [f"Session {i}" for i in range(n)],
+        }
+    )
+    attempts = pd.DataFrame(
+        {
+            "source": sources + [sources[-1]],
+            "index": [1] * n + [2],
+            "outcome": ["failed"] * (n + 1),
+            "minutes": [5.0] * n + [None],
+        }
+    )
+    svg = timeline_chart(sessions, attempts).svg
+    assert ">1 attempt(s) without stated minutes are not drawn.<" in svg
+    assert f">Showing the {TIMELINE_MAX_SESSIONS} most recent of {n} sessions.<" in svg
