@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 
 import pytest
+from rapidfuzz import fuzz
 from retro_samples import write_samples
 
 from session_retro.analysis import analyze
 from session_retro.collect import collect_sessions
-from session_retro.recommend import SECTION_TITLE, cluster, protocol_patch, recurring_notes
+from session_retro.recommend import (
+    SECTION_TITLE,
+    cluster,
+    normalize,
+    protocol_patch,
+    recurring_notes,
+    same,
+)
 
 
 @pytest.fixture
@@ -103,3 +112,41 @@ def test_protocol_patch_applies_with_git_and_patch_and_changes_nothing_else(
 def test_patch_tools_are_installed():
     # the issue requires the patch to be checked with both tools; fail loudly if missing
     assert shutil.which("git") and shutil.which("patch")
+
+
+def _full_scan_cluster(texts, threshold):
+    """`cluster` without its memory: every text scans every head."""
+    groups, heads = [], []
+    for i, t in enumerate(texts):
+        n = normalize(t)
+        if not n:
+            continue
+        best, best_score = None, -1.0
+        for g, head in enumerate(heads):
+            if same(n, head, threshold) and fuzz.token_set_ratio(n, head) > best_score:
+                best, best_score = g, fuzz.token_set_ratio(n, head)
+        if best is None:
+            groups.append([i])
+            heads.append(n)
+        else:
+            groups[best].append(i)
+    return groups
+
+
+def test_cluster_remembers_texts_yet_groups_as_a_full_scan():
+    # Issue 8: a repeated text resumes at the heads added since, or keeps its group
+    # when none was; a later head that scores higher must still take it.
+    pool = [
+        "search the repo first",
+        "search the repo for scripts first",
+        "Search the repository for existing scripts first.",
+        "search repo scripts",
+        "pin the test order",
+        "pin the test order in CI",
+        "ask first",
+        "**",
+    ]
+    rng = random.Random(8)
+    for _ in range(50):
+        texts = [rng.choice(pool) for _ in range(rng.randrange(1, 30))]
+        assert cluster(texts, 85) == _full_scan_cluster(texts, 85)

@@ -23,6 +23,8 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import starmap
+from operator import attrgetter, itemgetter
 from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
@@ -69,10 +71,11 @@ class Candidate(NamedTuple):
     third of the time (issue 8).
     """
 
-    text: str
-    kind: str
     source: str
     line: int
+    kind: str
+    text: str
+    """The first four fields are an Evidence's, in its order."""
     category: str
     addresses: frozenset[tuple[str, int]]
     """(source, attempt index) of the wasted attempts it addresses."""
@@ -138,17 +141,18 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     # lesson recurs across thousands of sessions); same groups as a full scan each time.
     seen: dict[str, tuple[int | None, float, int]] = {}
     normal: dict[str, str] = {}  # and is normalized once
+    placed: dict[str, tuple[int, int]] = {}  # text -> its group, and the heads then
     for i, t in enumerate(texts):
+        spot = placed.get(t)
+        if spot is not None and spot[1] == len(heads):
+            groups[spot[0]].append(i)  # no head added since: nothing to resume
+            continue
         n = normal.get(t)
         if n is None:
             n = normal[t] = normalize(t)
         if not n:
             continue
-        state = seen.get(n)
-        if state is not None and state[2] == len(heads):
-            groups[state[0]].append(i)  # no head added since it was placed
-            continue
-        best, best_score, start = state or (None, -1.0, 0)
+        best, best_score, start = seen.get(n, (None, -1.0, 0))
         for g in range(start, len(heads)):
             head = heads[g]
             if same(n, head, threshold):
@@ -163,6 +167,7 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         else:
             groups[best].append(i)
         seen[n] = (best, best_score, len(heads))
+        placed[t] = (best, len(heads))
     return groups
 
 
@@ -192,7 +197,7 @@ def gather_candidates(
         cat = category.get(text)
         if cat is None:
             cat = category[text] = match_text(text, taxonomy, "should_have", matcher)
-        return Candidate(text, kind, source, line, cat, addresses.get((source, cat), nothing))
+        return Candidate(source, line, kind, text, cat, addresses.get((source, cat), nothing))
 
     for s in readable(sessions):
         source = s.source
@@ -205,7 +210,7 @@ def gather_candidates(
             if key in cat_of:
                 out.append(
                     Candidate(
-                        a.should_have, "should_have", source, a.line, cat_of[key], frozenset({key})
+                        source, a.line, "should_have", a.should_have, cat_of[key], frozenset({key})
                     )
                 )
             else:
@@ -214,10 +219,10 @@ def gather_candidates(
         if cat.protocol_change and by_cat.get(cat.id):
             out.append(
                 Candidate(
-                    cat.protocol_change,
-                    "protocol",
                     taxonomy.source,
                     0,
+                    "protocol",
+                    cat.protocol_change,
                     cat.id,
                     frozenset(by_cat[cat.id]),
                 )
@@ -254,8 +259,8 @@ def rank_recommendations(
             folded[target] += folded.pop(n)
     merged = []
     for members in folded.values():
-        addressed: set[tuple[str, int]] = set().union(*(m.addresses for m in members))
-        evidence = {(m.source, m.line, m.kind, m.text) for m in members if m.kind != "protocol"}
+        addressed: set[tuple[str, int]] = set().union(*map(attrgetter("addresses"), members))
+        evidence = {m[:4] for m in members if m.kind != "protocol"}
         if members[0].kind == "protocol":
             # the taxonomy's line is also backed by the attempts it addresses
             evidence |= {(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed}
@@ -271,8 +276,8 @@ def rank_recommendations(
                 wasted_minutes=float(sum(stated)),
                 wasted_attempts=len(addressed),
                 attempts_without_minutes=len(addressed) - len(stated),
-                sessions=len({e[0] for e in evidence}),
-                evidence=tuple(Evidence(*e) for e in _sorted_rows(evidence)),
+                sessions=len(set(map(itemgetter(0), evidence))),
+                evidence=tuple(starmap(Evidence, _sorted_rows(evidence))),
             )
         )
     merged.sort(
