@@ -26,32 +26,40 @@ _FENCE_OPEN = re.compile(r"[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(`{3,}|~{3,})(.*)"
 _FENCE_CLOSE = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*$")
 
 
-def _find_fence_mark(text: str, lit: str, start: int = 0) -> int:
-    """`text.find(lit, start)` for "```" or "~~~", by single-character finds. A
-    three-character find scans a text holding any non-Latin-1 character (an emoji)
-    ~30x slower than a one-character find, and most documents hold few fences, if
-    any. Past a few lone marks (inline `code`, "~15 min") one plain find takes over,
-    so a text full of them costs no Python step per mark."""
+def _fence_marks(text: str, lit: str) -> list[int]:
+    """Offsets of the first "```" or "~~~" of each line holding one.
+
+    Found by single-character finds: a three-character find scans a text holding
+    any non-Latin-1 character (an emoji) ~30x slower than a one-character find, and
+    most documents hold few fences, if any. Past 16 lone marks in the document
+    (inline `code`, "~15 min"), plain finds take over, so a text full of them costs
+    no Python step per mark.
+    """
     mark = lit[0]
-    i = text.find(mark, start)
-    for _ in range(16):
-        if i == -1 or text.startswith(lit, i):
-            return i
-        i = text.find(mark, i + 1)
-    return text.find(lit, i) if i != -1 else -1
+    probes = 16
+    found = []
+    i = text.find(mark)
+    while i != -1:
+        if text.startswith(lit, i):
+            found.append(i)
+            end = text.find("\n", i)
+            if end == -1:
+                break
+            i = end
+        elif probes:
+            probes -= 1
+            i += 1
+        else:
+            i = text.find(lit, i)
+            continue
+        i = text.find(mark, i) if probes else text.find(lit, i)
+    return found
 
 
 def _fence_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line, text) of each line holding ``` or ~~~, found with str.find:
     far cheaper than a line loop or a multi-line regex on every document."""
-    starts: set[int] = set()
-    for lit in ("```", "~~~"):
-        i = _find_fence_mark(text, lit)
-        while i != -1:
-            start = text.rfind("\n", 0, i) + 1
-            starts.add(start)
-            end = text.find("\n", i)
-            i = -1 if end == -1 else _find_fence_mark(text, lit, end)
+    starts = {text.rfind("\n", 0, i) + 1 for lit in ("```", "~~~") for i in _fence_marks(text, lit)}
     out, line, pos = [], 1, 0
     for start in sorted(starts):
         line += text.count("\n", pos, start)
