@@ -30,7 +30,7 @@ _NUMBERED = re.compile(
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
 # which the regex engine scans for at C speed; a leading `\s*` would make it try a
-# match at every position. The blank space before a match is taken by `_cut_end`.
+# match at every position. The blank space before a match is `vocab.blank_start`'s.
 _TRAILING_STATUS = re.compile(
     r"[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
@@ -46,14 +46,6 @@ _MARKS = re.compile(f"{_MARK_SET}{_MARK_SET}*")  # not `[...]+`: a repeat gets n
 def _unmark(text: str, repl: str) -> str:
     """Marks replaced by `repl`; every mark is non-ASCII, so an ASCII text holds none."""
     return text if text.isascii() else _MARKS.sub(repl, text)
-
-
-def _cut_end(text: str, m: re.Match[str]) -> tuple[int, int]:
-    """(start, end) of a match of a closing pattern, with the blank space before it."""
-    start = m.start()
-    while start and text[start - 1].isspace():
-        start -= 1
-    return start, m.end()
 
 
 _TRY_VERBS = re.compile(
@@ -104,14 +96,13 @@ def clean_approach(text: str) -> str:
         before = t
         m = _PAREN_ASIDE.search(t)
         if m:
-            start, end = _cut_end(t, m)
-            aside = t[start:end]
+            start = vocab.blank_start(t, m)
+            aside = t[start : m.end()]
             if find_duration(aside) or _STATUS_ASIDE.search(aside):
                 t = t[:start]
         m = _TRAILING_STATUS.search(t)
         if m:
-            start, end = _cut_end(t, m)
-            t = t[:start] + t[end:]
+            t = t[: vocab.blank_start(t, m)] + t[m.end() :]
         d = find_duration(t)
         if d is not None and t.rstrip().endswith(d.text) and t.strip() != d.text:
             head = t[: t.rstrip().rfind(d.text)]

@@ -18,13 +18,17 @@ from .sections import Section
 
 _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
 _LEAD_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)\s*", re.I)
-_TRAIL_LABEL = re.compile(rf"\s*(?:[:：]|\s[-–—])\s*{_LABELS_RE}\s*$", re.I)
+# The closing patterns open with their separator's character set, not with the blank
+# space before it, which `vocab.blank_start` adds (a fast scan instead of a match tried
+# at every position of the title). A dash needs a blank before it, a colon does not.
+_TRAIL_LABEL = re.compile(rf"[-–—:：](?:(?<=[:：])|(?<=\s[-–—]))\s*{_LABELS_RE}\s*$", re.I)
 _LEADING_SYMBOLS = re.compile(r"^[^\w`\"'(\[]+", re.UNICODE)
 _TRAIL_PAREN_DURATION = re.compile(
-    r"\s*[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I
+    r"[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I
 )
+# A separator and optional blank space, or one blank, then the date.
 _TRAIL_DATE = re.compile(
-    r"\s*(?:[-–—:|,]\s*|\s)\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
+    r"[-–—:|,\s](?:(?<=[-–—:|,])\s*)?\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
 )
 _ONLY_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*[:：\-–—]?\s*$", re.I)
 
@@ -43,12 +47,15 @@ def clean_title(raw: str) -> str:
     for _ in range(3):
         before = t
         t = _LEAD_LABEL.sub("", t, count=1)
-        t = _TRAIL_LABEL.sub("", t, count=1)
-        t = _TRAIL_PAREN_DURATION.sub("", t)
+        for closing in (_TRAIL_LABEL, _TRAIL_PAREN_DURATION):  # each ends the title
+            m = closing.search(t)
+            if m:
+                t = t[: vocab.blank_start(t, m)] + t[m.end() :]
         m = _TRAIL_DATE.search(t)
-        if m and m.start() > 0:
-            date_only = t[m.start() :].strip(" -–—:|,()")
-            t = t[: m.start()]
+        start = vocab.blank_start(t, m) if m else 0
+        if start > 0:
+            date_only = t[start:].strip(" -–—:|,()")
+            t = t[:start]
         t = t.strip(" -–—:|")
         if t == before:
             break

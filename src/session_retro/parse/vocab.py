@@ -498,6 +498,19 @@ def words_re(words: tuple[str, ...]) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
+def blank_start(text: str, m: re.Match[str]) -> int:
+    r"""Where a match starts once the blank space before it is added.
+
+    A pattern that opens with `\s*` gets no fast scan (the regex engine tries a
+    match at every position); written without it, the blank space is taken here.
+    The leftmost match is the same: the pattern's next character is no blank.
+    """
+    start = m.start()
+    while start and text[start - 1].isspace():
+        start -= 1
+    return start
+
+
 def compile_section(kind: str) -> re.Pattern[str]:
     # Hyphens bind words: "action-event" is no "action".
     return re.compile(r"(?<![\w-])" + words_re(SECTION_WORDS[kind]) + r"(?![\w-])", re.IGNORECASE)
