@@ -259,14 +259,16 @@ def extract_actions(root: Section) -> list[RawAction]:
     out: list[RawAction] = []
     for sec in root.walk():
         todo, done_sec = _todo_state(sec)
+        if done_sec:
+            continue
+        if not todo and "list" not in sec.block_kinds and "quote" not in sec.block_kinds:
+            continue  # outside to-do sections, only lists and quotes hold items
         prio = None
         for s in (sec, *sec.ancestors()):
             if s.heading is not None:
                 prio = heading_priority(s.title)
                 if prio:
                     break
-        if done_sec:
-            continue
         if todo:
             if any(_is_item_heading(a) for a in (sec, *sec.ancestors()) if a is not sec):
                 continue  # inside an item's own section: details, not items

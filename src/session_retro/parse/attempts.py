@@ -549,7 +549,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
     out = []
     for sec in root.walk():
         # A table inside one attempt's section is that attempt's detail.
-        if _in_numbered_attempt(sec):
+        if "table" not in sec.block_kinds or _in_numbered_attempt(sec):
             continue
         in_attempts = (sec.has("attempts") or sec.has("timeline")) and not sec.has("time_analysis")
         for b in sec.blocks:
@@ -696,6 +696,8 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
     """List items led by "**First attempt**: X" / "**Final scope**: Y", wherever they are."""
     out = []
     for sec in root.walk():
+        if "list" not in sec.block_kinds:
+            continue
         for b in sec.blocks:
             if b.kind != "list":
                 continue
@@ -730,6 +732,8 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
         if sec.has("solution"):
             continue
         in_attempts = sec.has("attempts") and not (sec.has("lessons") or sec.has("recommendations"))
+        if not in_attempts and "list" not in sec.block_kinds:
+            continue  # outside an attempts section, only a labelled list holds attempts
         label_attempts = False
         lab_text = ""
         story: list[tuple[RawAttempt, bool, list[Block]]] = []

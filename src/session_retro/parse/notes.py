@@ -29,6 +29,8 @@ _TAKEAWAY_LABEL = re.compile(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*
 def extract_time_analysis(root: Section) -> list[TimeRow]:
     out: list[TimeRow] = []
     for sec in root.walk():
+        if "table" not in sec.block_kinds:
+            continue
         for b in sec.blocks:
             if b.kind != "table" or len(b.rows) < 2:
                 continue

@@ -66,6 +66,8 @@ class Section:
     heading: Block | None
     blocks: list[Block] = field(default_factory=list)
     """Content blocks directly under the heading, before any sub-heading."""
+    block_kinds: set[str] = field(default_factory=set)
+    """Kinds of `blocks`: a reader after lists or tables skips a section of prose."""
     children: list[Section] = field(default_factory=list)
     parent: Section | None = None
     kinds: frozenset[str] = frozenset()
@@ -125,7 +127,9 @@ def build_sections(blocks: list[Block]) -> Section:
             stack[-1].children.append(sec)
             stack.append(sec)
         else:
-            stack[-1].blocks.append(b)
+            sec = stack[-1]
+            sec.blocks.append(b)
+            sec.block_kinds.add(b.kind)
     return root
 
 
