@@ -192,7 +192,9 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
 
 
 def _parse_session(text: str, source: str, project: str | None) -> Session:
-    blocks = parse_blocks(text)
+    # The UTF-8 bytes, encoded once: block line numbers and the duration scan read them.
+    data = text.encode("utf-8", "surrogatepass")
+    blocks = parse_blocks(text, data)
     front: dict[str, str] = {}
     if blocks and blocks[0].kind == "front_matter":
         front = parse_front_matter(blocks[0].text)
@@ -276,7 +278,7 @@ def _parse_session(text: str, source: str, project: str | None) -> Session:
         warnings.append(
             Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)")
         )
-    refused = text_warnings(text)
+    refused = text_warnings(text, data)
     if refused:
         # "'-5 min' is not a duration" says more than "states no duration" on that line.
         bad_lines = {w.line for w in refused if w.code == "invalid-duration"}

@@ -147,14 +147,16 @@ _TEXT_EVENTS = frozenset({"Text", "Code", "InlineMath", "DisplayMath", "Html", "
 _POPS = frozenset({"List", "BlockQuote", "CodeBlock", "MetadataBlock", "HtmlBlock", "Table"})
 
 
-def parse_blocks(text: str) -> list[Block]:
+def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
     """Top-level blocks of a Markdown document, in order.
 
     The hot loop of the parser: events are dispatched most frequent first (text runs,
     then starts and ends), and a byte offset becomes a line only where a block or a
-    line of text needs one.
+    line of text needs one. `data` is the text's UTF-8 when the caller has it already.
     """
-    starts = _line_starts(text.encode("utf-8", errors="surrogatepass"))
+    if data is None:
+        data = text.encode("utf-8", errors="surrogatepass")
+    starts = _line_starts(data)
     root = Block("root", 1)
     stack: list[Block] = [root]
     inls: list[Inline] = []  # open inline collectors, innermost last

@@ -237,11 +237,12 @@ def _may_hold_huge(folded: bytes) -> bool:
     return False
 
 
-def invalid_durations(text: str) -> list[tuple[str, int, str]]:
+def invalid_durations(text: str, data: bytes | None = None) -> list[tuple[str, int, str]]:
     """(as written, offset, why) for each duration-looking figure that is none.
 
     The parser keeps such an attempt's minutes missing; this says why, so the
-    author can fix the number (issue 9).
+    author can fix the number (issue 9). `data` is the text's UTF-8 when the caller
+    has it already.
 
     >>> [(w, why) for w, _, why in invalid_durations("a (-5 min), b (99999 hours), c (NaN min)")]
     [('-5 min', 'negative'), ('99999 hours', 'more than a year'), ('NaN min', 'not a number')]
@@ -250,7 +251,9 @@ def invalid_durations(text: str) -> list[tuple[str, int, str]]:
     checks = [(_NEGATIVE, "negative", ".)]")]
     # "nan"/"inf" in any case: a search of the folded bytes rules out most
     # documents, cheaper than seven searches of the text.
-    folded = text.encode("utf-8", "surrogatepass").translate(_FOLD)
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    folded = data.translate(_FOLD)
     if any(rx.search(folded) for rx in _NAN_OR_INF):
         checks.append((_NOT_A_NUMBER, "not a number", "."))
     if _may_hold_huge(folded):
