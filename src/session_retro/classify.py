@@ -461,6 +461,7 @@ class _Classifier:
         return per_cat, self._shape({o: tuple(s[4] for s in ss) for o, ss in per_cat.items()})
 
     def _shape(self, shape: _Shape) -> int:
+        """The number of `shape`, the same for equal shapes: half a decision's key."""
         key = tuple(shape.items())
         number = self._shape_ids.get(key)
         if number is None:

@@ -48,9 +48,6 @@ _KIND_ORDER = {
 }
 
 
-_Row = TypeVar("_Row", bound=tuple)
-
-
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A line in a reflection (or the taxonomy) that supports a recommendation or note."""
@@ -68,14 +65,13 @@ class Candidate(NamedTuple):
 
     A named tuple rather than a frozen dataclass: there is one per recommendation,
     lesson and should-have line (64,000 at 10,000 sessions), and a tuple is made in a
-    third of the time (issue 8).
+    third of the time (issue 8). Its first four fields are an Evidence's, in order.
     """
 
     source: str
     line: int
     kind: str
     text: str
-    """The first four fields are an Evidence's, in its order."""
     category: str
     addresses: frozenset[tuple[str, int]]
     """(source, attempt index) of the wasted attempts it addresses."""
@@ -290,6 +286,9 @@ def rank_recommendations(
         )
     )
     return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
+
+
+_Row = TypeVar("_Row", bound=tuple)
 
 
 def _sorted_rows(rows: Iterable[_Row]) -> list[_Row]:
