@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
+from conftest import REPO
 
 
 def test_cli_start_up_does_not_import_matplotlib():
@@ -41,3 +43,33 @@ def test_timeline_notes_each_on_its_own_line():
     svg = timeline_chart(sessions, attempts).svg
     assert ">1 attempt(s) without stated minutes are not drawn.<" in svg
     assert f">Showing the {TIMELINE_MAX_SESSIONS} most recent of {n} sessions.<" in svg
+
+
+def test_draw_charts_with_a_forked_timeline_gives_the_same_files():
+    # The timeline is drawn in a child process when a second CPU is free (issue 8);
+    # the files must not depend on where it was drawn.
+    from session_retro.analysis import analyze
+    from session_retro.collect import collect_sessions
+    from session_retro.render.charts import draw_charts, pareto_chart, timeline_chart, trend_chart
+
+    a = analyze(collect_sessions([str(REPO / "sessions")], jobs=1), generated="x")
+    args = (a.figures.by_category, a.sessions, a.attempts, a.figures.by_month)
+    here = (
+        pareto_chart(a.figures.by_category),
+        timeline_chart(a.sessions, a.attempts),
+        trend_chart(a.figures.by_month),
+    )
+    assert draw_charts(*args) == here
+
+
+def test_a_chart_failing_in_the_child_raises_in_the_caller():
+    # The child exits quietly and the parent draws again, so the error and its
+    # traceback surface where the caller can see them.
+    from session_retro.render.charts import _in_child
+
+    def broken():
+        raise ValueError("no such chart")
+
+    wait = _in_child(broken)
+    with pytest.raises(ValueError, match="no such chart"):
+        wait()
