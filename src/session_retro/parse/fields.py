@@ -35,21 +35,24 @@ def _has_separator(text: str) -> bool:
 def fields_of(block: Block) -> list[Field] | tuple[()]:
     """Fields written in a paragraph's or item's lines (computed once per block;
     most blocks have none and share one empty tuple rather than a list each)."""
-    if block.fields is not None:
-        return block.fields
-    out: list[Field] = []
+    found = block.fields
+    if found is not None:
+        return found
     inl = block.inline
-    if inl is not None and _has_separator(inl.text):
-        for text, line in zip(inl.lines, inl.line_nos, strict=False):
-            # Most lines hold no separator at all: skip them before the regex, whose
-            # lazy label scan costs ~2 µs on a long line that cannot match.
-            if not _has_separator(text):
-                continue
-            m = _LABEL.match(text)
-            if m:
-                label = m.group("label").strip(" *_`")
-                if label and not label[0].isdigit():
-                    out.append(Field(label, m.group("value").strip(), line))
+    if inl is None or not _has_separator(inl.text):
+        block.fields = ()
+        return ()
+    out: list[Field] = []
+    for text, line in zip(inl.lines, inl.line_nos, strict=False):
+        # Most lines hold no separator at all: skip them before the regex, whose
+        # lazy label scan costs ~2 µs on a long line that cannot match.
+        if not _has_separator(text):
+            continue
+        m = _LABEL.match(text)
+        if m:
+            label = m.group("label").strip(" *_`")
+            if label and not label[0].isdigit():
+                out.append(Field(label, m.group("value").strip(), line))
     block.fields = out or ()
     return block.fields
 

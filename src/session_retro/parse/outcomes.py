@@ -56,6 +56,7 @@ def mark_outcome(text: str) -> str | None:
     return "partial"
 
 
+@lru_cache(maxsize=4096)  # asked of every field label; a document repeats its labels
 def label_verdict(label: str) -> str | None:
     for cls, rx in _LABEL_VERDICTS:
         if rx.search(label):
