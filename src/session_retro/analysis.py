@@ -25,6 +25,7 @@ import pandas as pd
 from .aggregate import Figures, Filters, aggregate, filter_sessions
 from .classify import Classification, Taxonomy, classify_attempts, load_taxonomy, with_categories
 from .frame import actions_frame, attempts_frame, sessions_frame
+from .gcpause import collector_paused
 from .model import Session
 from .recommend import (
     DEFAULT_THRESHOLD,
@@ -118,8 +119,29 @@ def analyze(
     worst: int = 5,
 ) -> Analysis:
     """The whole analysis of `sessions` (from `collect.collect_sessions`). Pure."""
-    filters = filters or Filters()
-    taxonomy = taxonomy or load_taxonomy()
+    # ~a million objects, freed by reference counts: the collector's passes would only
+    # walk them (0.9 s of 10,000 sessions' analysis, issue 8; see gcpause)
+    with collector_paused():
+        return _analyze(
+            sessions,
+            generated,
+            filters or Filters(),
+            taxonomy or load_taxonomy(),
+            top,
+            threshold,
+            worst,
+        )
+
+
+def _analyze(
+    sessions: list[Session],
+    generated: str,
+    filters: Filters,
+    taxonomy: Taxonomy,
+    top: int,
+    threshold: float,
+    worst: int,
+) -> Analysis:
     kept, undated = filter_sessions(sessions, filters)
     kept = sorted(kept, key=lambda s: s.source)
     sdf = sessions_frame(kept)

@@ -9,7 +9,6 @@ runs, on the path as given.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sqlite3
@@ -18,10 +17,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 from . import cache as _cache
 from .discover import iter_reflections
+from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_session
 from .model import Session
@@ -92,7 +92,7 @@ def collect_sessions(
         pending: list[tuple[str, _cache.Key, bytes]] = []
         # Workers parse; this process only unpickles: no cyclic garbage to collect.
         pooled = len(todo) > pool_threshold and jobs != 1
-        with _collector_paused() if pooled else nullcontext():
+        with collector_paused() if pooled else nullcontext():
             for i, (blob, key) in zip(
                 todo,
                 _parse_all([found[i][0] for i in todo], max_bytes, jobs, pool_threshold),
@@ -157,7 +157,7 @@ def _from_cache(
                 hits.setdefault(absolute, []).append(i)
             else:
                 misses.append(i)
-        with _collector_paused():
+        with collector_paused():
             _load_hits(db, hits, found, out, misses, tick)
     for rest in hits.values():  # not in the table after all
         misses.extend(rest)
@@ -186,24 +186,6 @@ def _load_hits(
                 continue
             out[i] = session
             tick()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cycle collector off while sessions are unpickled.
-
-    Unpickling 10,000 sessions makes about a million objects and no garbage; with the
-    collector on, each of its full passes walks everything made so far, which made up
-    40% of loading them (0.7 -> 0.43 s, issue 8).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _same_content(path: str, entry: _cache.Key) -> bool:
