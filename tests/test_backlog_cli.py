@@ -322,3 +322,24 @@ def test_a_removed_backlog_file_keeps_its_items_deleted_and_says_how_to_start_ov
     (work / STATE).unlink()
     r = cli_invoke("backlog", env=ENV)
     assert "3 added" in r.output
+
+
+def test_deleted_lines_are_counted_once_and_a_state_only_change_is_reported(work, cli_invoke):
+    """Review finding 8: deleting lines said "N newly deleted, N deleted earlier" and
+    "unchanged" while the run rewrote the state file to record the deletions."""
+    cli_invoke("backlog", env=ENV)
+    path = work / "BACKLOG.md"
+    lines = path.read_text().splitlines()
+    for words in ("Pin the test order in CI", "Add the migration to the changelog"):
+        del lines[next(n for n, ln in enumerate(lines) if words in ln)]
+    path.write_text("\n".join(lines) + "\n")
+    state = (work / STATE).read_bytes()
+
+    r = cli_invoke("backlog", env=ENV)
+    assert "2 newly deleted, 0 deleted earlier (not re-added)" in r.output
+    assert f"BACKLOG.md unchanged, {STATE} updated: 0 added, 1 already there" in r.output
+    assert (work / STATE).read_bytes() != state
+
+    r = cli_invoke("backlog", env=ENV)
+    assert "0 newly deleted, 2 deleted earlier (not re-added)" in r.output
+    assert "BACKLOG.md unchanged: 0 added, 1 already there" in r.output

@@ -176,7 +176,14 @@ def backlog_cmd(
             click.echo(f"{backlog_file} (dry run, nothing written): {counts}")
         else:
             w = write_backlog(backlog_file, result)
-            status = "written" if w.backlog else "unchanged"
+            # a tick or a deletion seen in the file changes only the state: say it was saved
+            status = (
+                "written"
+                if w.backlog
+                else f"unchanged, {state_path(backlog_file)} updated"
+                if w.state
+                else "unchanged"
+            )
             bak = f"; previous file kept as {w.backup}" if w.backup else ""
             click.echo(f"{backlog_file} {status}: {counts}{bak}")
         sys.exit(EXIT_INPUT if errors else EXIT_OK)

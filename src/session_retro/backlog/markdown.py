@@ -261,7 +261,8 @@ class MergeResult:
     deleted: tuple[str, ...]
     """IDs whose lines this run found gone (recorded; never added again)."""
     skipped: tuple[BacklogItem, ...]
-    """Items not added because the user deleted them earlier."""
+    """Items not added because a run before this one found them deleted (the lines this
+    run found gone are in `deleted` only, so a summary counts each deletion once)."""
     ticked: tuple[str, ...]
     """IDs this run first saw ticked."""
 
@@ -305,6 +306,7 @@ def merge_backlog(
         if s.added and not s.deleted and iid not in in_file:
             st[iid] = replace(s, deleted=today)
             deleted.append(iid)
+    gone_now = set(deleted)
     ticked = []
     for e in doc.entries:
         s = st.get(e.id) or ItemState(e.id, e.text, added=today)
@@ -329,7 +331,8 @@ def merge_backlog(
             continue
         s = st.get(it.id)
         if s is not None and s.deleted:
-            skipped.append(it)
+            if it.id not in gone_now:  # this run's deletions are counted in `deleted` only
+                skipped.append(it)
             continue
         added.append(it)
         new_by_group.setdefault(it.priority, []).append(item_line(it))
