@@ -228,12 +228,13 @@ def fake_gh(tmp_path, monkeypatch):
 
 
 def test_create_calls_gh_once_per_new_item_and_never_again(work, cli_invoke, fake_gh):
+    # alpha's "Add the migration to the changelog" is ticked: done work gets no issue
     r = cli_invoke("backlog", "--create", "--dry-run", env=ENV)
-    assert "3 issue(s) would be created" in r.output and fake_gh() == []
+    assert "2 issue(s) would be created" in r.output and fake_gh() == []
 
     r = cli_invoke("backlog", "--create", env=ENV)
     calls = fake_gh()
-    assert len(calls) == 3 and "3 issue(s) created" in r.output
+    assert len(calls) == 2 and "2 issue(s) created" in r.output
     first = calls[0]
     assert first[:3] == ["issue", "create", "--title"]
     assert first[3] == "Document the rds-query tool"
@@ -241,22 +242,43 @@ def test_create_calls_gh_once_per_new_item_and_never_again(work, cli_invoke, fak
     assert "sessions/alpha/2026-01-10-db.md:" in first[first.index("--body") + 1]
     state = json.loads((work / STATE).read_text())["items"]
     assert sorted(v["issue"] for v in state.values()) == [
-        f"https://github.com/acme/app/issues/{n}" for n in (1, 2, 3)
+        f"https://github.com/acme/app/issues/{n}" for n in (1, 2)
     ]
 
     cli_invoke("backlog", "--create", env=ENV)
-    assert len(fake_gh()) == 3  # nothing new: gh not called again
+    assert len(fake_gh()) == 2  # nothing new: gh not called again
 
     add_delta(work)
     r = cli_invoke("backlog", "--create", "--dry-run", env=ENV)
-    assert "1 issue(s) would be created, 3 already created" in r.output
+    assert "1 issue(s) would be created, 2 already created, 1 done (no issue)" in r.output
     cli_invoke("backlog", "--create", env=ENV)
     calls = fake_gh()
-    assert len(calls) == 4 and calls[3][3] == "Automate the release notes"
+    assert len(calls) == 3 and calls[2][3] == "Automate the release notes"
     # the Markdown backlog built afterwards shares the state file: issues stay recorded
     cli_invoke("backlog", env=ENV)
-    items = json.loads((work / STATE).read_text())["items"].values()
-    assert len(items) == 4 and all(v["issue"] and v["added"] == "2026-03-01" for v in items)
+    items = json.loads((work / STATE).read_text())["items"]
+    assert len(items) == 4 and all(v["added"] == "2026-03-01" for v in items.values())
+    assert sorted(v["text"] for v in items.values() if "issue" not in v) == [
+        "Add the migration to the changelog"
+    ]
+
+
+def test_create_leaves_out_items_done_in_a_reflection_or_ticked_in_the_backlog(
+    work, cli_invoke, fake_gh
+):
+    """Review finding 9: `--create --dry-run` listed issues for done items too."""
+    r = cli_invoke("backlog", "--create", "--dry-run", env=ENV)
+    assert "Add the migration to the changelog" not in r.output
+    assert "2 issue(s) would be created, 0 already created, 1 done (no issue)" in r.output
+
+    cli_invoke("backlog", env=ENV)  # BACKLOG.md, where the team ticks the CI item
+    path = work / "BACKLOG.md"
+    path.write_text(
+        path.read_text().replace("- [ ] Pin the test order", "- [x] Pin the test order")
+    )
+    r = cli_invoke("backlog", "--create", env=ENV)
+    assert [c[3] for c in fake_gh()] == ["Document the rds-query tool"]
+    assert "1 issue(s) created, 0 failed, 0 already created, 2 done (no issue)" in r.output
 
 
 def test_create_without_gh_says_how_to_fix_it(work, cli_invoke, monkeypatch, tmp_path):

@@ -24,6 +24,7 @@ from .backlog import (
     merge_backlog,
     read_backlog,
     select_items,
+    split_done,
     state_path,
     write_backlog,
     write_state,
@@ -76,7 +77,7 @@ def _fail(message: str) -> None:
 @click.option(
     "--create",
     is_flag=True,
-    help="Create a GitHub issue (gh issue create) for each item without one yet.",
+    help="Create a GitHub issue (gh issue create) for each open item without one yet.",
 )
 @click.option("--repo", metavar="OWNER/NAME", help="With --create: the repository (gh --repo).")
 @click.option(
@@ -198,8 +199,10 @@ def backlog_cmd(
         click.echo(render(items), nl=False)
         sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
+    items, done = split_done(items, doc)
     payloads = [github_payload(it) for it in items]
     todo = pending(payloads, state)
+    counts = f"{len(payloads) - len(todo)} already created, {len(done)} done (no issue)"
     if dry_run:
         for p in todo:
             click.echo(
@@ -207,9 +210,7 @@ def backlog_cmd(
                 + " ".join(shlex.quote(a) for a in gh_command(p, repo)[:4])
                 + f" ... ({p['id']})"
             )
-        click.echo(
-            f"{len(todo)} issue(s) would be created, {len(payloads) - len(todo)} already created (dry run)"
-        )
+        click.echo(f"{len(todo)} issue(s) would be created, {counts} (dry run)")
         sys.exit(EXIT_INPUT if errors else EXIT_OK)
     gh = find_gh()
     if gh is None and todo:
@@ -233,6 +234,6 @@ def backlog_cmd(
         )
     click.echo(
         f"{len(created) - len(failed)} issue(s) created, {len(failed)} failed, "
-        f"{len(payloads) - len(todo)} already created (recorded in {state_path(backlog_file)})"
+        f"{counts} (recorded in {state_path(backlog_file)})"
     )
     sys.exit(EXIT_INPUT if errors or failed else EXIT_OK)

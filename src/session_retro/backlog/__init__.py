@@ -38,6 +38,7 @@ __all__ = [
     "merge_backlog",
     "read_backlog",
     "select_items",
+    "split_done",
     "state_path",
     "write_backlog",
     "write_state",
@@ -81,6 +82,22 @@ def select_items(
             continue
         out.append(it)
     return tuple(out)
+
+
+def split_done(
+    items: tuple[BacklogItem, ...], doc: BacklogDoc
+) -> tuple[tuple[BacklogItem, ...], tuple[BacklogItem, ...]]:
+    """(open, done): done when its reflections say so or its backlog line is ticked.
+
+    `--create` files issues for open items only: done work needs no issue, wherever the
+    team recorded it (the newest reflection listing it, or the box in the backlog file).
+    """
+    ticked = {e.id for e in doc.entries if e.done}
+    still: list[BacklogItem] = []
+    done: list[BacklogItem] = []
+    for it in items:
+        (done if it.done or it.id in ticked else still).append(it)
+    return tuple(still), tuple(done)
 
 
 @dataclass(frozen=True, slots=True)
