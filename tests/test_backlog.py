@@ -314,6 +314,12 @@ def test_mangled_backlog_is_refused_naming_the_line(why, text, line):
     assert problem.line == line and str(problem).startswith(f"BACKLOG.md:{line}: ")
 
 
+def test_broken_id_message_says_what_an_id_looks_like():
+    # review nit: it said "10-digit ID" of IDs such as 5d41402abc
+    _, p = parse_backlog(b"- [ ] a <!-- retro:5d41402 -->\n", "BACKLOG.md")
+    assert "<!-- retro:ID --> where ID is the 10 hex digits (0-9, a-f)" in p.message
+
+
 def test_binary_or_non_utf8_backlog_is_refused():
     _, p = parse_backlog(b"# B\n\x89PNG\x00\x00", "BACKLOG.md")
     assert p.line == 2 and "binary" in p.message

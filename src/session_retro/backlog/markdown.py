@@ -165,8 +165,9 @@ def parse_backlog(data: bytes, path: str) -> tuple[BacklogDoc | None, Problem | 
             return None, Problem(
                 path,
                 n,
-                "broken ID comment; an item's comment must read <!-- retro:ID --> with the 10-digit ID "
-                "it was written with (restore it from the .bak, or delete the whole line to drop the item)",
+                "broken ID comment; an item's comment must read <!-- retro:ID --> where ID is the "
+                "10 hex digits (0-9, a-f) it was written with (restore it from the .bak, or delete "
+                "the whole line to drop the item)",
             )
         if len(ids) > 1:
             return None, Problem(
