@@ -10,7 +10,9 @@ recommendations the same way; each stacks the decorators it needs:
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from contextlib import suppress
 
 import click
@@ -19,7 +21,10 @@ from .cache import CACHE_NAME, remove_cache
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
 from .export.tables import write_outputs
 from .recommend import DEFAULT_THRESHOLD
+from .render.templates import TemplateProblem
 from .safeio import UnsafePath
+
+EXIT_USAGE = 2
 
 project_option = click.option("--project", help="Only sessions of this project (case-insensitive).")
 
@@ -47,12 +52,35 @@ merge_threshold_option = click.option(
 
 
 def templates_option(names: str):
-    """``--templates DIR``; `names` lists the templates the command renders."""
-    return click.option(
+    """``--templates DIR``; `names` lists the templates the command renders.
+
+    A template that does not compile or render is a usage error (exit 2) printed as
+    one ``error: FILE:LINE: message`` line, not a traceback; nothing is written, and an
+    --out folder the run created is removed again. Templates are rendered before
+    anything is written, so catching the error around the whole command is enough.
+    """
+    option = click.option(
         "--templates",
         type=click.Path(exists=True, file_okay=False),
         help=f"Folder of templates overriding the packaged ones ({names}).",
     )
+
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            out_dir = kwargs.get("out_dir")
+            out_is_new = out_dir is not None and not os.path.lexists(out_dir)
+            try:
+                return command(*args, **kwargs)
+            except TemplateProblem as exc:
+                click.echo(f"error: {exc}; nothing written", err=True)
+                if out_dir is not None:
+                    unmake_out(out_dir, out_is_new)
+                sys.exit(EXIT_USAGE)
+
+        return option(run)
+
+    return decorate
 
 
 def cache_options(command):

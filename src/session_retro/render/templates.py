@@ -7,12 +7,18 @@ Search order (mkdocs' theme loader has the same shape):
    repository's top-level `templates/` as `session_retro/templates`);
 3. the repository's top-level `templates/`, for editable installs, where the package
    folder has no copy.
+
+A template that does not compile or render (a syntax error, an undefined name, an
+include that is not there) raises `TemplateProblem`, which names the template's file
+and line: a user's `--templates` file is an input to fix, not a crash to report.
 """
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
+from types import TracebackType
 
 import jinja2
 
@@ -32,16 +38,73 @@ def template_dirs(user_dir: str | Path | None = None) -> list[Path]:
     return dirs
 
 
+class TemplateProblem(Exception):
+    """A template that cannot be compiled or rendered, printed as ``file:line: message``."""
+
+    def __init__(self, filename: str, line: int | None, message: str) -> None:
+        super().__init__(filename, line, message)
+        self.filename = filename
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = self.filename if self.line is None else f"{self.filename}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+def _place(exc: jinja2.TemplateError, tb: TracebackType | None) -> tuple[str, int | None]:
+    """The template file and line an error comes from.
+
+    A syntax error knows its own; a render error (an undefined name) is raised by
+    Jinja's runtime, so the innermost frame of compiled template code says where the
+    template was: an included template's line, not the including one's.
+    """
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name or "<template>", exc.lineno
+    place: tuple[str, int | None] = ("<template>", None)
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            place = (
+                template.filename or template.name,
+                template.get_corresponding_lineno(tb.tb_lineno),
+            )
+        tb = tb.tb_next
+    return place
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with its template errors turned into `TemplateProblem`.
+
+    `handle_exception` is where Jinja sends every error of compiling (a syntax error)
+    and of rendering (an undefined name under `StrictUndefined`), so every renderer
+    built on `environment` reports a bad template the same way. Other exceptions are
+    bugs and keep their traceback.
+    """
+
+    def handle_exception(self, source: str | None = None):
+        exc, tb = sys.exc_info()[1:]
+        if not isinstance(exc, jinja2.TemplateError):
+            return super().handle_exception(source)
+        if isinstance(exc, jinja2.TemplateNotFound):
+            message = f"template not found: {exc.message}"
+        else:
+            message = exc.message or type(exc).__name__
+        raise TemplateProblem(*_place(exc, tb), message) from None
+
+
 def environment(
     user_dir: str | Path | None = None, *, autoescape: bool = False
 ) -> jinja2.Environment:
     """A strict environment (undefined names fail loudly) over `template_dirs`.
 
+    Its errors are `TemplateProblem`s naming the template's file and line.
+
     Markdown output is not HTML-escaped (escaping would show as literal entities);
     HTML renderers must pass ``autoescape=True``.
     """
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(user_dir)])
-    return jinja2.Environment(
+    return _Environment(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,

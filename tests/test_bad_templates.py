@@ -1,0 +1,81 @@
+"""A `--templates` file that does not compile or render is a usage error, not a crash.
+
+Review finding 4: `{% if %}` or `{{ nothing_here }}` in DIR/report.md.j2 printed a
+Jinja traceback. Expected: one ``error: FILE:LINE: message`` line, exit 2, and no
+report written (a new --out folder is removed again, cache and all).
+"""
+
+from __future__ import annotations
+
+import pytest
+from retro_samples import write_samples
+
+ENV = {"SOURCE_DATE_EPOCH": "1772323200"}
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    write_samples(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tpl").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "message"),
+    [
+        # a syntax error is found when the template compiles
+        pytest.param(
+            "report.md.j2",
+            "# x\n{% if %}\n",
+            "report.md.j2:2",
+            "Expected an expression",
+            id="syntax",
+        ),
+        # an undefined name only when it renders (StrictUndefined)
+        pytest.param(
+            "report.md.j2",
+            "# x\n\n{{ nothing_here }}\n",
+            "report.md.j2:3",
+            "'nothing_here' is undefined",
+            id="undefined",
+        ),
+        # the HTML page goes through the same environment
+        pytest.param(
+            "index.html.j2",
+            "<p>\n{{ a.no_such_field }}\n",
+            "index.html.j2:2",
+            "no_such_field",
+            id="html",
+        ),
+    ],
+)
+def test_analyze_names_file_and_line_and_writes_nothing(
+    work, cli_invoke, name, text, where, message
+):
+    (work / "tpl" / name).write_text(text, encoding="utf-8")
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--templates", "tpl", expect=2, env=ENV)
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1, r.output
+    assert lines[0].startswith(f"error: tpl/{where}: ") and message in lines[0]
+    assert "Traceback" not in r.output
+    assert not (work / "out").exists()
+
+
+def test_an_existing_report_is_left_as_it_was(work, cli_invoke):
+    cli_invoke("analyze", "sessions", "--out", "out", "-q", env=ENV)
+    before = (work / "out" / "report.md").read_bytes()
+    (work / "tpl" / "report.md.j2").write_text("{{ nothing_here }}\n", encoding="utf-8")
+    cli_invoke("analyze", "sessions", "--out", "out", "--templates", "tpl", expect=2, env=ENV)
+    assert (work / "out" / "report.md").read_bytes() == before
+
+
+def test_monthly_report_names_the_included_template(work, cli_invoke):
+    # monthly.md.j2 includes report.md.j2: the line is the included file's
+    (work / "tpl" / "report.md.j2").write_text("# x\n\n\n{{ h.nope }}\n", encoding="utf-8")
+    r = cli_invoke(
+        "report", "sessions", "--month", "2026-02", "--out", "out", "--templates", "tpl", expect=2
+    )
+    assert r.output.startswith("error: tpl/report.md.j2:4: ") and "nope" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    assert not (work / "out").exists()
