@@ -130,3 +130,20 @@ def test_top_recommendation_is_ranked_by_the_minutes_it_addresses(run):
     assert top["wasted_minutes"] == by_category[worst]
     assert top["sessions"] == len(sessions_of[worst])
     assert all(r["wasted_minutes"] <= top["wasted_minutes"] for r in a["recommendations"][1:])
+
+
+def test_invoice_pdf_regeneration_by_hand(run):
+    # 2026-08-12: two wasted attempts. A management command written from scratch (25,
+    # "did not search the repository"), then a curl loop that ran into the render
+    # endpoint's rate limit (10, "rate limited", "429 Too Many Requests"): access
+    # blocked, where it was unclassified before issue 3. The Celery attempt (20) is
+    # partial, not waste.
+    src = "sessions/billing-api/2026-08-12-invoice-pdf-regeneration.md"
+    cats = {
+        c["index"]: (c["category"], c["minutes"])
+        for c in run["analysis"]["classifications"]
+        if c["source"] == src
+    }
+    assert cats == {1: ("skipped-discovery", 25), 2: ("access-blocked", 10)}
+    # with that one placed, every wasted attempt of the bundled sessions has a category
+    assert all(c["category"] != "unclassified" for c in run["analysis"]["classifications"])

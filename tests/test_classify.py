@@ -130,6 +130,112 @@ def test_session_lessons_only_break_ties_and_count_once():
     assert c.score == 0.5  # one rule, one field: repeated lessons are one signal
 
 
+# Issue 3: sessions/mobile-app/2026-08-27-push-token-refresh.md. Its notes speak of
+# outdated docs (attempt 1) and of a flaky test (attempts 4 and 5); added to an
+# attempt's own words, their stale-assumptions matches (2.0) outweighed its "flaky".
+PUSH_NOTES = Session(
+    source="push.md",
+    root_causes=(
+        Note("Outdated docs: the push doc still describes the legacy server-key API.", 48),
+        Note(
+            "Flaky test treated as a real failure: I assumed a red test meant my change broke it.",
+            50,
+        ),
+    ),
+    lessons=(Note("Docs that describe an external API go stale when the API is migrated.", 56),),
+)
+
+
+@pytest.mark.parametrize(
+    "attempt, category",
+    [
+        # the approach alone (1.0) beats notes that score another category 2.0
+        pytest.param(
+            _attempt(approach="Chased a flaky test, red on CI for my PR"),
+            "flaky-tests",
+            id="own-approach-beats-notes",
+        ),
+        pytest.param(
+            _attempt(
+                approach="Chased the red test", root_cause="It is a flaky test, not my change."
+            ),
+            "flaky-tests",
+            id="own-root-cause-beats-notes",
+        ),
+        # an attempt whose own words match nothing is filed by its session's notes
+        pytest.param(
+            _attempt(approach="Started rewriting the test with fake timers"),
+            "stale-assumptions",
+            id="silent-attempt-follows-notes",
+        ),
+    ],
+)
+def test_own_words_outrank_session_notes(attempt, category):
+    c = classify_attempt(attempt, PUSH_NOTES, load_taxonomy())
+    assert c.category == category
+    assert c.score == sum(m.weight for m in c.matches)
+
+
+def test_session_notes_break_a_tie_between_own_scores():
+    tax = parse_taxonomy(
+        """
+        [[category]]
+        id = "a"
+        keywords = ["alpha"]
+        [[category]]
+        id = "b"
+        keywords = ["beta"]
+        """
+    )
+    s = Session(source="s", lessons=(Note("beta again", 5),))
+    c = classify_attempt(_attempt(approach="alpha", root_cause="beta"), s, tax)
+    assert (c.category, c.score, c.runners_up) == ("b", 3.5, (("a", 1.0),))
+    tie = classify_attempt(_attempt(approach="alpha and beta"), s, tax)
+    assert (tie.category, tie.score, tie.runners_up) == ("b", 1.5, (("a", 1.0),))
+
+
+@pytest.mark.parametrize(
+    "root_cause, category",
+    [
+        pytest.param("There was no bug in my change.", UNCLASSIFIED, id="no-before-keyword"),
+        pytest.param("It wasn't a flaky test after all.", UNCLASSIFIED, id="filler-between"),
+        pytest.param("Not flaky here, but flaky on main.", "flaky-tests", id="later-match-counts"),
+        # "no credentials" is evidence itself: the taxonomy lists it as a keyword
+        pytest.param("I had no credentials for the replica.", "access-blocked", id="listed-phrase"),
+        pytest.param("A casino bug in the SDK.", "tool-failure", id="word-end-is-no-negation"),
+    ],
+)
+def test_a_negated_match_does_not_count(root_cause, category):
+    c = classify_attempt(_attempt(root_cause=root_cause), Session(source="s"), load_taxonomy())
+    assert c.category == category
+
+
+def test_negation_words_come_from_the_taxonomy():
+    text = """
+    [[category]]
+    id = "a"
+    keywords = ["bug in"]
+    """
+    s, a = Session(source="s"), _attempt(root_cause="no bug in it; nicht bug in it")
+    assert classify_attempt(a, s, parse_taxonomy(text)).category == "a"  # none listed
+    negated = parse_taxonomy('[negation]\nwords = ["no", "nicht"]\n' + text)
+    assert classify_attempt(a, s, negated).category == UNCLASSIFIED
+
+
+@pytest.mark.parametrize(
+    "root_cause",
+    [
+        "The endpoint is rate limited to 20 requests a minute per service token.",
+        "After the first batch every call returned `429 Too Many Requests`.",
+        "The API was throttled; we hit the daily quota by noon.",
+    ],
+)
+def test_rate_limits_are_access_blocked(root_cause):
+    # billing-api/2026-08-12 attempt 2 (10 min) was unclassified: no rule knew a 429
+    c = classify_attempt(_attempt(root_cause=root_cause), Session(source="s"), load_taxonomy())
+    assert c.category == "access-blocked"
+
+
 def test_nothing_matches_means_unclassified():
     c = classify_attempt(
         _attempt(approach="Rewrite the fixture"), Session(source="s"), load_taxonomy()
@@ -153,6 +259,9 @@ def test_only_wasted_attempts_are_classified(tmp_path):
         pytest.param('[[category]]\nid = "unclassified"', "reserved", id="reserved-id"),
         pytest.param('[[category]]\nid = "a"\nregexes = ["("]', "bad regex", id="bad-regex"),
         pytest.param('[fields]\nnope = 1\n[[category]]\nid = "a"', "[fields]", id="unknown-field"),
+        pytest.param(
+            '[negation]\nwords = "no"\n[[category]]\nid = "a"', "[negation]", id="negation-not-list"
+        ),
     ],
 )
 def test_bad_taxonomy_says_what_to_fix(text, problem):
@@ -160,7 +269,21 @@ def test_bad_taxonomy_says_what_to_fix(text, problem):
         parse_taxonomy(text, "mine.toml")
 
 
-def _reference(attempt, session, tax):
+def _affirmed(rule, clean, negations):
+    """The first match of `rule` not right after one of `negations` (optionally a filler)."""
+    for m in rule.pattern.finditer(clean):
+        before = clean[: m.start()].lower().split()
+        if before[-1:] and before[-1] in _FILLERS:
+            before = before[:-1]
+        if not (before[-1:] and before[-1] in negations and clean[: m.start()][-1:].isspace()):
+            return m
+    return None
+
+
+_FILLERS = {"a", "an", "the", "any"}
+
+
+def _reference(attempt, session, tax, negations=()):
     """The classification as the module docstring states it, searching every rule in
     every text: what the shared and remembered work of `classify_attempts` must give."""
     weights = dict(tax.weights)
@@ -175,26 +298,37 @@ def _reference(attempt, session, tax):
         for field, text, line in texts:
             clean = re.sub(r"[*`_]+", " ", text.replace("\u2019", "'")).strip()
             for rule in cat.rules:
-                m = rule.pattern.search(clean)
+                m = _affirmed(rule, clean, negations)
                 if m and (rule.id, field) not in counted:
                     counted.add((rule.id, field))
                     matches.append(Match(rule.id, field, text, m.group(0), line, weights[field]))
         total = sum(m.weight for m in matches)
+        own = sum(m.weight for m in matches if not m.field.startswith("session_"))
         if total > 0:
-            scored.append((-total, order, cat.id, sorted(matches, key=lambda m: -m.weight)))
+            scored.append((-own, -total, order, cat.id, sorted(matches, key=lambda m: -m.weight)))
     if not scored:
         return (UNCLASSIFIED, None, 0.0, (), ())
-    scored.sort(key=lambda t: t[:2])
-    neg, _, cid, matches = scored[0]
-    return (cid, matches[0].rule, -neg, tuple(matches), tuple((c, -s) for s, _, c, _ in scored[1:]))
+    scored.sort(key=lambda t: t[:3])
+    _, neg, _, cid, matches = scored[0]
+    return (
+        cid,
+        matches[0].rule,
+        -neg,
+        tuple(matches),
+        tuple((c, -s) for _, s, _, c, _ in scored[1:]),
+    )
 
 
 def test_shared_work_classifies_as_searching_every_rule_in_every_text():
     # Issue 8: texts are scored once and decisions remembered across attempts and
-    # sessions. Texts recombined at random, a keyword listed twice and weights whose
-    # float sums depend on their order must all give the reference's answer.
+    # sessions. Texts recombined at random, a keyword listed twice, weights whose
+    # float sums depend on their order and negated matches (issue 3) must all give the
+    # reference's answer.
     tax = parse_taxonomy(
         """
+        [negation]
+        words = ["no", "not"]
+        fillers = ["a", "an", "the", "any"]
         [fields]
         root_cause = 0.3
         should_have = 0.1
@@ -220,6 +354,8 @@ def test_shared_work_classifies_as_searching_every_rule_in_every_text():
         "nothing here",
         "Cache *everything*",
         "rerun docker",
+        "no stale cache, not a docker image",
+        "not the cache but a stale one",
         "",
     ]
     rng = random.Random(8)
@@ -245,6 +381,6 @@ def test_shared_work_classifies_as_searching_every_rule_in_every_text():
             )
         )
     got = classify_attempts(sessions, tax)
-    want = [_reference(a, s, tax) for s in sessions for a in s.attempts]
+    want = [_reference(a, s, tax, {"no", "not"}) for s in sessions for a in s.attempts]
     assert [(c.category, c.rule, c.score, c.matches, c.runners_up) for c in got] == want
     assert len({c.category for c in got}) == 4  # every category and unclassified occur

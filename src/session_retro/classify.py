@@ -3,10 +3,14 @@
 The categories and their rules come from a taxonomy TOML file: the default ships in
 the package (`taxonomy.toml`), `--taxonomy FILE` replaces it. Scoring is deliberately
 simple so a user can predict it from the file: each rule (a keyword or a regex) that
-matches one of an attempt's texts adds that text's weight to its category's score;
-the highest score wins, the earlier category wins a tie, and an attempt nothing
-matches is `unclassified`. Every decision keeps the matches behind it, so the JSON
-export can explain each classification.
+matches one of an attempt's texts adds that text's weight to its category's score. The
+attempt's own texts (approach, root cause, should-have) are scored apart from its
+session's notes (root causes, lessons): the highest own score wins, the notes' score
+breaks a tie, and decides alone only when the attempt's own words match nothing. Then
+the earlier category wins a tie, and an attempt nothing matches is `unclassified`.
+A match right after a negation the file lists ("no bug in my change") does not count.
+Every decision keeps the matches behind it, so the JSON export can explain each
+classification.
 
 Example:
     >>> tax = load_taxonomy()
@@ -70,6 +74,9 @@ class Taxonomy:
     categories: tuple[Category, ...]
     """In file order, which is also the tie-break order. Excludes `unclassified`."""
     weights: tuple[tuple[str, float], ...]
+    negation: re.Pattern[str] | None = None
+    """Matches a negation ending right where a rule's match starts ("no ", "wasn't a "),
+    found by searching up to the match; None when the file lists no negations."""
 
     def ids(self) -> list[str]:
         """Category ids in order, `unclassified` last: the categorical's categories."""
@@ -124,6 +131,23 @@ def _keyword(phrase: str) -> re.Pattern[str]:
     return re.compile(head + r"\s+".join(words) + tail, re.IGNORECASE)
 
 
+def _negation(table: object, source: str) -> re.Pattern[str] | None:
+    """The pattern of a ``[negation]`` table: one of its `words`, optionally followed by
+    one of its `fillers` ("not a flaky test"), then the space before a match."""
+    if table is None:
+        return None
+    lists = {}
+    for key in ("words", "fillers"):
+        got = table.get(key, []) if isinstance(table, dict) else None
+        if not isinstance(got, list) or not all(isinstance(w, str) and w.strip() for w in got):
+            raise TaxonomyError(f"{source}: [negation] {key} must be a list of words")
+        lists[key] = "|".join(r"\s+".join(map(re.escape, w.split())) for w in got)
+    if not lists["words"]:
+        return None
+    filler = rf"(?:(?:{lists['fillers']})\s+)?" if lists["fillers"] else ""
+    return re.compile(rf"\b(?:{lists['words']})\s+{filler}$", re.IGNORECASE)
+
+
 def parse_taxonomy(text: str, source: str = "default") -> Taxonomy:
     """A Taxonomy from TOML text; raises TaxonomyError saying what to fix."""
     try:
@@ -169,7 +193,9 @@ def parse_taxonomy(text: str, source: str = "default") -> Taxonomy:
                 mast=c.get("mast") or None,
             )
         )
-    return Taxonomy(source, tuple(cats), tuple(weights.items()))
+    return Taxonomy(
+        source, tuple(cats), tuple(weights.items()), _negation(data.get("negation"), source)
+    )
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
@@ -206,6 +232,7 @@ class RuleMatcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self._cats = taxonomy.categories
+        self._negation = taxonomy.negation
         self._filters = [_union(c.rules) for c in self._cats]
         self._memo: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {}
         self._active: dict[str, tuple[tuple[int, tuple[tuple[str, str], ...]], ...]] = {}
@@ -218,13 +245,24 @@ class RuleMatcher:
             found = tuple(
                 ()
                 if f is not None and not f.search(clean)
-                else tuple((r.id, m.group(0)) for r in c.rules if (m := r.pattern.search(clean)))
+                else tuple(
+                    (r.id, m.group(0)) for r in c.rules if (m := self._affirmed(r.pattern, clean))
+                )
                 for c, f in zip(self._cats, self._filters, strict=True)
             )
             if len(self._memo) >= self._MAX_MEMO:
                 self._memo.clear()
             self._memo[text] = found
         return found
+
+    def _affirmed(self, pattern: re.Pattern[str], clean: str) -> re.Match[str] | None:
+        """The first match of `pattern` in `clean` that no negation comes right before."""
+        if self._negation is None:
+            return pattern.search(clean)
+        for m in pattern.finditer(clean):
+            if not self._negation.search(clean, 0, m.start()):
+                return m
+        return None
 
     def active(self, text: str) -> tuple[tuple[int, tuple[tuple[str, str], ...]], ...]:
         """(category number, its `hits`) of the categories with a matching rule only.
@@ -332,14 +370,19 @@ all that a decision depends on."""
 _Decision = tuple[int, float, tuple[tuple[str, float], ...], tuple[int, ...]] | None
 """(category number, score, runners_up, picks), or None for unclassified. The winning
 category's matches are the attempt's own, then its session's notes'; `picks` numbers
-them in that order and lists them heaviest first."""
+them in that order and lists them heaviest first. The score and the runners-up's are
+own plus notes; the runners-up are listed in the order they ranked."""
 
 
 class _Classifier:
     """Scores an attempt's texts per category, then picks the highest score.
 
     An attempt's category is read from its approach, root cause and should-have and
-    from its session's root causes and lessons, each rule counted once per field. Which
+    from its session's root causes and lessons, each rule counted once per field. Its
+    own words rank first: the notes are shared by all the session's attempts, and
+    added in they let a session's words about one attempt outvote what another attempt
+    says of itself (issue 3: notes on stale docs, 2.0, beat an attempt's own "flaky",
+    1.0). So the notes break ties, or decide when the attempt's words match nothing. Which
     category wins, and the order of its matches, depend only on the weights matched
     per category, and those repeat even where the texts do not (issue 8: at 10,000
     generated sessions, 30,000 wasted attempts and 8,000 distinct sets of notes make
@@ -470,21 +513,22 @@ class _Classifier:
         return number
 
     def _decide(self, own: int, notes: int) -> _Decision:
-        """The highest-scoring category; the earlier one in the taxonomy on a tie."""
+        """The category with the highest own score, then the highest notes' score, then
+        the earlier one in the taxonomy."""
         mine, theirs = self._shapes[own], self._shapes[notes]
         scored = []
         for order in sorted(mine.keys() | theirs.keys()):
             weights = mine.get(order, ()) + theirs.get(order, ())
             total = sum(weights)  # in text order, as the matches are listed
             if total > 0:
-                scored.append((-total, order, weights))
+                scored.append((-sum(mine.get(order, ())), -total, order, weights))
         if not scored:
             return None
-        scored.sort(key=lambda t: (t[0], t[1]))
-        neg, order, weights = scored[0]
+        scored.sort(key=lambda t: t[:3])
+        _, neg, order, weights = scored[0]
         # heaviest first; stable sort keeps text/rule order among equals, so the pick is deterministic
         picks = sorted(range(len(weights)), key=lambda i: -weights[i])
-        runners_up = tuple((self._ids[o], -s) for s, o, _ in scored[1:])
+        runners_up = tuple((self._ids[o], -s) for _, s, o, _ in scored[1:])
         return order, -neg, runners_up, tuple(picks)
 
 
