@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .aggregate import Filters
 from .analysis import Analysis, analyze
@@ -29,6 +30,7 @@ from .impact import (
     DEFAULT_WINDOW,
     Change,
     ChangeError,
+    Impact,
     ImpactReport,
     Verdict,
     change_label,
@@ -58,6 +60,9 @@ def _changed(ctx, param, values: tuple[str, ...]) -> tuple[Change, ...]:
         raise click.BadParameter(str(exc)) from None
 
 
+TITLE = "Did it work? Wasted minutes per session in the category, before → after each change"
+
+
 def interval_text(interval: tuple[float, float] | None) -> str:
     """``[-40, -12.5]``, or ``(no interval)`` with too few sessions."""
     return (
@@ -82,21 +87,13 @@ def notes(report: ImpactReport) -> list[str]:
     return out
 
 
-def print_impact_table(report: ImpactReport, console: Console | None = None) -> None:
-    console = console or Console()
-    t = Table(
-        title="Did it work? Wasted minutes per session in the category, before → after each change"
-    )
+def _wide_table(report: ImpactReport) -> Table:
+    """One row per change: every figure side by side (about 120 columns)."""
+    t = Table(title=TITLE)
     t.add_column("category", no_wrap=True)
     t.add_column("changed", no_wrap=True)
-    for col, justify in (
-        ("sessions", "right"),
-        ("median min", "right"),
-        ("p90 min", "right"),
-        ("share of waste", "right"),
-    ):
-        t.add_column(col, justify=justify, overflow="fold")
-    t.add_column("median change [95%]", justify="right", no_wrap=True)
+    for col in ("sessions", "median min", "p90 min", "share of waste", "median change [95%]"):
+        t.add_column(col, justify="right", no_wrap=True)
     t.add_column("verdict", no_wrap=True)
     for i in report.impacts:
         b, a = i.before, i.after
@@ -108,9 +105,47 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
             f"{minutes(b.p90)} → {minutes(a.p90)}",
             f"{percent(b.share)} → {percent(a.share)}",
             f"{signed(i.difference)} {interval_text(i.interval)}",
-            f"[{_VERDICT_STYLE[i.verdict]}]{i.verdict.value}[/]",
+            Text(i.verdict.value, style=_VERDICT_STYLE[i.verdict]),
         )
-    console.print(t)
+    return t
+
+
+def _change_table(i: Impact) -> Table:
+    """One change as a narrow table: its figures down, before and after across."""
+    b, a = i.before, i.after
+    t = Table()
+    t.add_column(change_label(i.change))  # the only column that may wrap
+    t.add_column("before", justify="right", no_wrap=True)
+    t.add_column("after", justify="right", no_wrap=True)
+    t.add_row("sessions", str(b.sessions), str(a.sessions))
+    t.add_row("median min", minutes(b.median), minutes(a.median))
+    t.add_row("p90 min", minutes(b.p90), minutes(a.p90))
+    t.add_row("share of waste", percent(b.share), percent(a.share))
+    return t
+
+
+def _change_summary(i: Impact) -> Text:
+    """``median change -35 min [-50, -15]: improved``, under the change's table."""
+    return Text.assemble(
+        f"median change {signed(i.difference)} min {interval_text(i.interval)}: ",
+        (i.verdict.value, _VERDICT_STYLE[i.verdict]),
+    )
+
+
+def print_impact_table(report: ImpactReport, console: Console | None = None) -> None:
+    """The table, then `notes`. A console narrower than the one-row-per-change table
+    (an 80-column terminal, or a pipe, which rich takes as 80 columns) gets one small
+    table per change instead: squeezed, rich would shrink the number columns to nothing."""
+    console = console or Console()
+    wide = _wide_table(report)
+    natural = console.measure(wide, options=console.options.update_width(10_000)).maximum
+    if natural <= console.width:
+        console.print(wide)
+    else:
+        console.print(TITLE)
+        for i in report.impacts:
+            console.print(_change_table(i))
+            console.print(_change_summary(i))
     for line in notes(report):
         console.print(line, highlight=False, markup=False)
 
@@ -238,6 +273,8 @@ def month_impact(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
+    help="table: for reading (one small table per change when the terminal is too narrow); "
+    "json: every figure, with each side's dates and per-session minutes; csv: one row per change.",
 )
 @taxonomy_option
 def impact_cmd(
