@@ -138,22 +138,24 @@ def _recommended_priority(session: Session, text: str, threshold: float) -> Prio
     return best
 
 
-def _sources(sessions: Iterable[Session], threshold: float) -> list[tuple[Source, Priority | None]]:
+def session_sources(
+    sessions: Iterable[Session], threshold: float = DEFAULT_THRESHOLD
+) -> list[tuple[Source, Priority | None]]:
+    """Every action item of the readable `sessions` with its priority (its own, else
+    that of the session's recommendation it matches), for `merge_sources`."""
     out = []
     for s in sessions:
         if s.error:
             continue
         for a in s.action_items:
-            if not id_text(a.text):
-                continue
             prio = a.priority or _recommended_priority(s, a.text, threshold)
             out.append((Source(s.source, a.line, s.date, s.project, a.text, a.done), prio))
-    out.sort(key=lambda sp: (sp[0].date or "9999", sp[0].path, sp[0].line))
     return out
 
 
-def _cluster(texts: list[str], threshold: float) -> list[list[int]]:
-    """Greedy groups against each group's first member (see `recommend.cluster`).
+def _cluster(norms: list[str], threshold: float) -> list[list[int]]:
+    """Greedy groups of normalised texts against each group's first member (see
+    `recommend.cluster`).
 
     Identical normalised texts are looked up in a dict first, so a corpus where most
     items recur costs one fuzzy pass per distinct text, not per line.
@@ -161,8 +163,7 @@ def _cluster(texts: list[str], threshold: float) -> list[list[int]]:
     groups: list[list[int]] = []
     heads: list[str] = []
     exact: dict[str, int] = {}
-    for i, t in enumerate(texts):
-        n = id_text(t)
+    for i, n in enumerate(norms):
         g = exact.get(n)
         if g is None:
             # the best head (the first of equals), in C: a corpus has thousands of items
@@ -250,32 +251,45 @@ def _done(srcs: tuple[Source, ...]) -> bool:
     return all(s.done for s in srcs)
 
 
-def gather_items(
-    sessions: Iterable[Session],
+def merge_sources(
+    sources: Iterable[tuple[Source, Priority | None]],
     *,
     threshold: float = DEFAULT_THRESHOLD,
     known: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[BacklogItem, ...]:
-    """One ranked BacklogItem per distinct action item across `sessions`.
+    """One ranked BacklogItem per distinct action item among `sources`.
 
-    `known` maps IDs the backlog already holds to their texts (the original text and
-    the user's wording), so near-identical texts keep their ID.
+    The one place items are merged: `gather_items` feeds it parsed sessions, the HTML
+    report the analysis' action table, so both list the same items. `known` maps IDs
+    the backlog already holds to their texts (the original text and the user's
+    wording), so near-identical texts keep their ID.
     """
-    pairs = _sources(sessions, threshold)
-    groups = _cluster([s.text for s, _ in pairs], threshold)
+    norm_of: dict[str, str] = {}  # a corpus repeats its items: normalise each text once
+    pairs, norms = [], []
+    for sp in sorted(sources, key=lambda sp: (sp[0].date or "9999", sp[0].path, sp[0].line)):
+        n = norm_of.get(sp[0].text)
+        if n is None:
+            n = norm_of[sp[0].text] = id_text(sp[0].text)
+        if n:  # nothing left to match on: markup only
+            pairs.append(sp)
+            norms.append(n)
+    groups = _cluster(norms, threshold)
     texts = [tuple(dict.fromkeys(pairs[i][0].text for i in g)) for g in groups]
     ids = assign_ids(texts, known or {}, threshold)
     items = []
     for g, iid in zip(groups, ids, strict=True):
         members = [pairs[i] for i in g]
         srcs = tuple(s for s, _ in members)
-        items.append(
-            BacklogItem(
-                iid,
-                srcs[0].text,
-                _priority_of(members),
-                _done(srcs),
-                srcs,
-            )
-        )
+        items.append(BacklogItem(iid, srcs[0].text, _priority_of(members), _done(srcs), srcs))
     return rank_items(items)
+
+
+def gather_items(
+    sessions: Iterable[Session],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    known: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[BacklogItem, ...]:
+    """One ranked BacklogItem per distinct action item across `sessions` (see
+    `merge_sources`)."""
+    return merge_sources(session_sources(sessions, threshold), threshold=threshold, known=known)
