@@ -263,3 +263,43 @@ def test_pre_commit_try_repo_NEEDS_NETWORK(tmp_path: Path):
     assert "Failed" in bad.stdout
     for line in MESSY_LINES:
         assert line in bad.stdout
+
+
+def test_unknown_ignore_code_is_a_usage_error_naming_the_codes(files, cli_invoke):
+    # review nit: `--ignore bogus-code` was accepted and silently ignored nothing
+    r = cli_invoke("check", "messy.md", "--ignore", "no-date,bogus-code", expect=2)
+    assert "unknown code bogus-code" in r.output
+    assert "attempt-no-duration" in r.output and "time-table-sum" in r.output
+
+
+def test_empty_folder_is_an_input_problem(files, cli_invoke):
+    # review nit: exit 0 ("0 file(s) checked") where analyze, report and backlog exit 1
+    Path("nothing").mkdir()
+    r = cli_invoke("check", "nothing", expect=1)
+    assert r.stdout == ""
+    assert "error: no reflections to check under nothing" in r.stderr
+
+
+def _diagnostic_codes() -> set[str]:
+    """Every code literal given to `Diagnostic(line, code, message)` in the package."""
+    import ast
+
+    found = set()
+    for path in (REPO / "src" / "session_retro").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "Diagnostic"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                found.add(node.args[1].value)
+    return found
+
+
+def test_codes_list_every_code_the_source_can_print():
+    from session_retro.check import UNREADABLE
+    from session_retro.cli_check import CODES
+
+    assert len(_diagnostic_codes()) >= 10  # the scan finds them
+    assert set(CODES) == _diagnostic_codes() | {UNREADABLE}

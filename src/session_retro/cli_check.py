@@ -1,30 +1,53 @@
 """`retro check PATH...`: lint reflections, one ``file:line: code: message`` line each.
 
 A thin shell around `check.check_sessions`: exit 0 when every file is clean, 1 when
-there is any problem (pre-commit then fails the commit), 2 for usage errors.
+there is any problem or no reflection to check (pre-commit then fails the commit), 2 for
+usage errors (an unknown `--ignore` code among them).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
-from .check import check_sessions
+from .check import UNREADABLE, check_sessions
 from .collect import collect_sessions
+from .discover import SUFFIXES
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CODES = (
+    # what `ingest` says while decoding
+    "not-utf8",
+    "no-bom",
+    "nul-byte",
+    "mojibake",
+    # what the parser says
+    "no-date",
+    "invalid-date",
+    "invalid-duration",
+    "attempt-no-duration",
+    "attempt-unknown-outcome",
+    "minutes-exceed-total",
+    "percent-sum",
+    "unclosed-fence",
+    # what `check` adds
+    "action-no-priority",
+    "time-table-sum",
+    UNREADABLE,
+)
+"""Every code `retro check` can print: `--ignore` refuses others, since a misspelt code
+would silently ignore nothing. A test keeps this in step with the `Diagnostic` codes
+in the source."""
 
 
 def _codes(ctx, param, value: str) -> frozenset[str]:
     codes = frozenset(c.strip() for c in value.split(",") if c.strip())
-    bad = sorted(c for c in codes if not _CODE.match(c))
-    if bad:
+    unknown = sorted(codes - set(CODES))
+    if unknown:
         raise click.BadParameter(
-            f"{', '.join(bad)}: codes look like 'attempt-no-duration' (see the README)"
+            f"unknown code {', '.join(unknown)}; the codes are: {', '.join(sorted(CODES))}"
         )
     return codes
 
@@ -50,12 +73,20 @@ def check_cmd(paths: tuple[str, ...], ignore: frozenset[str], max_size: int, qui
 
     Prints one `file:line: code: message` line per problem (attempts without
     durations, minutes that do not add up, unknown outcomes, a missing date,
-    action items without priority, ...) and exits 1 when there is any.
+    action items without priority, ...) and exits 1 when there is any, or when
+    PATHS hold no reflection at all.
     PATHS are files or folders (searched as `retro parse` does).
 
     Example: retro check sessions/ --ignore action-no-priority
     """
     sessions = collect_sessions(list(paths), max_bytes=max_size * 1024 * 1024)
+    if not sessions:  # as analyze, report and backlog: checking nothing is not a pass
+        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
+        click.echo(
+            f"error: no reflections to check under {', '.join(paths)} (looked for {kinds})",
+            err=True,
+        )
+        sys.exit(EXIT_PROBLEMS)
     problems = check_sessions(sessions, ignore=ignore)
     for p in problems:
         click.echo(str(p))
