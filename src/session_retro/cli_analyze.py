@@ -30,11 +30,13 @@ from .cli_options import (
     cache_options,
     merge_threshold_option,
     project_option,
+    since_option,
     taxonomy_from,
     taxonomy_option,
     templates_option,
     top_option,
     unmake_out,
+    until_option,
     write_report,
 )
 from .collect import collect_sessions
@@ -110,16 +112,8 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     show_default=True,
     help="Output folder.",
 )
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Only sessions dated on or after this day (YYYY-MM-DD).",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Only sessions dated on or before this day (YYYY-MM-DD).",
-)
+@since_option
+@until_option
 @project_option
 @click.option(
     "--export",

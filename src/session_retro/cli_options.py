@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from contextlib import suppress
+from datetime import date, datetime
 
 import click
 
@@ -25,6 +27,39 @@ from .render.templates import TemplateProblem
 from .safeio import UnsafePath
 
 EXIT_USAGE = 2
+
+
+class Day(click.ParamType):
+    """A calendar day, ``YYYY-MM-DD``; the value is a `datetime` at midnight.
+
+    click.DateTime showed its strptime format (``[%Y-%m-%d]``) as the metavar and
+    answered a typo with "does not match the format '%Y-%m-%d'"; this says what to
+    write instead, as --month does.
+    """
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self.fail(
+                f"{value!r} is not a day: write it as YYYY-MM-DD, e.g. 2026-02-14", param, ctx
+            )
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a real day (month 01-12, day within the month)", param, ctx
+            )
+        return datetime(day.year, day.month, day.day)
+
+
+DAY = Day()
+
+since_option = click.option("--since", type=DAY, help="Only sessions dated on or after this day.")
+until_option = click.option("--until", type=DAY, help="Only sessions dated on or before this day.")
 
 project_option = click.option("--project", help="Only sessions of this project (case-insensitive).")
 
