@@ -1,4 +1,4 @@
-"""`retro analyze`: read reflections, write report.md, analysis.json, tables and history.
+"""`retro analyze`: read reflections, write report.md, index.html, charts, analysis.json, tables and history.
 
 A thin shell: parse options, collect sessions, call `analysis.analyze`, render and
 write, print a summary, return the exit code (0 ok, 1 some inputs had errors or there
@@ -166,7 +166,9 @@ def analyze_cmd(
     """Where the time went across reflections, why, and what to change in the startup protocol.
 
     Reads every reflection under PATHS (default: sessions/) and writes report.md,
-    analysis.json and history/YYYY-MM-DD.json into --out. When no reflection, option
+    index.html with its charts/ (PNG and SVG), analysis.json and
+    history/YYYY-MM-DD.json into --out; --export adds the tables, --protocol a
+    protocol.patch. When no reflection, option
     or output file changed since the last run, it says so and writes nothing (--force
     to run anyway).
 
