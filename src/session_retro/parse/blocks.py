@@ -48,12 +48,14 @@ class Inline:
     _struck_start: bool = False
 
     def since(self, at: tuple[int, int]) -> str:
-        """The text added since `at` (breaks add nothing), as a bold span collects it."""
+        """The text added since `at`, as a bold span collects it; a line break inside
+        it is one space ("from Jenkins⏎credentials" is "from Jenkins credentials")."""
         i, offset = at
         lines = self.lines
         if i == len(lines) - 1:
             return lines[i][offset:]
-        return "".join(lines[i:])[offset:]
+        pieces = [lines[i][offset:].rstrip(), *(ln.strip() for ln in lines[i + 1 :])]
+        return " ".join(filter(None, pieces))
 
     def brk(self, line: int) -> None:
         self.lines.append("")
