@@ -12,7 +12,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from session_retro.parse.durations import MAX_MINUTES, clock_minutes, find_duration, format_minutes
+from session_retro.parse.durations import (
+    MAX_MINUTES,
+    cell_duration,
+    clock_minutes,
+    find_duration,
+    format_minutes,
+    header_unit,
+)
 
 # (text, minutes, low, high)
 FORMS = [
@@ -186,3 +193,39 @@ def test_regression_overlong_number_is_rejected():
     # Shrunk by hypothesis: a number too long for a float became inf, and
     # _clean() raised OverflowError instead of the duration being rejected.
     assert find_duration("1" * 400 + " min") is None
+
+
+@pytest.mark.parametrize(
+    ("header", "unit"),
+    [
+        ("Minutes", "Minutes"),
+        ("Time (min)", "min"),
+        ("Duration (h)", "h"),
+        ("Hours", "Hours"),
+        ("所要時間 (分)", "分"),
+        ("Time", None),  # a word but no unit
+        ("時間", None),  # "time" as often as "hours"
+        ("Phase", None),
+        ("Ms", None),  # too short to be a unit word outside parentheses
+    ],
+)
+def test_header_unit(header, unit):
+    assert header_unit(header) == unit
+
+
+@pytest.mark.parametrize(
+    ("cell", "unit", "minutes"),
+    [
+        ("20", "Minutes", 20),
+        ("**95**", "min", 95),
+        ("1.5", "Hours", 90),
+        ("10-15", "min", 12.5),
+        ("20 min", "Hours", 20),  # the cell's own unit wins
+        ("20", None, None),  # no unit anywhere: not a duration
+        ("see above", "min", None),
+        ("14:05", "min", None),  # a clock time is no figure
+    ],
+)
+def test_cell_duration_reads_bare_figures_in_the_header_unit(cell, unit, minutes):
+    d = cell_duration(cell, unit)
+    assert (d.minutes if d else None) == minutes

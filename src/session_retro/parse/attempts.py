@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import vocab
 from .blocks import Block
 from .dates import leading_time
-from .durations import Duration, clock_minutes, find_duration
+from .durations import Duration, cell_duration, clock_minutes, find_duration, header_unit
 from .fields import _LABEL as _FIELD_LINE
 from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
@@ -595,6 +595,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
             dur_col = next(
                 (i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None
             )
+            dur_unit = header_unit(header[dur_col]) if dur_col is not None else None
             out_col = next(
                 (
                     i
@@ -618,7 +619,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 text = cells[appr]
                 dur = (
-                    find_duration(cells[dur_col], clock=False)
+                    cell_duration(cells[dur_col], dur_unit)
                     if dur_col is not None and dur_col < len(cells)
                     else None
                 )

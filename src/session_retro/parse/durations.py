@@ -189,6 +189,41 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     return first
 
 
+# A unit named by a table column's header: "(min)", "(h)", "(分)" in parentheses, or a
+# unit word of three letters or more ("Minutes", "Hours", "mins"). A bare letter or a
+# CJK word alone ("時間" is "time" as often as "hours") names no unit.
+_HEADER_UNIT = re.compile(
+    rf"\(\s*(?P<paren>{_UNIT_RE})\s*\)|(?<![a-zA-Z])(?P<word>[a-zA-Z]{{3,}})(?![a-zA-Z])",
+    re.IGNORECASE,
+)
+# A cell holding only a figure: "20", "**95**", "~10", "10-15", "2+".
+_BARE_FIGURE = re.compile(rf"[~≈<>]?\s*{_NUM}(?:\s*[-–]\s*{_NUM})?\+?")
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a column header names for its bare figures, or None.
+
+    >>> header_unit("Time (min)"), header_unit("Hours"), header_unit("Phase")
+    ('min', 'Hours', None)
+    """
+    for m in _HEADER_UNIT.finditer(header):
+        unit = m.group("paren") or m.group("word")
+        if _unit_minutes(unit) is not None:
+            return unit
+    return None
+
+
+def cell_duration(cell: str, unit: str | None) -> Duration | None:
+    """The duration in a table cell: its own ("20 min"), else a bare figure ("20")
+    read in the column's `unit` (see `header_unit`); never a clock time."""
+    d = find_duration(cell, clock=False)
+    if d is None and unit:
+        bare = cell.strip().strip("*_").strip()
+        if _BARE_FIGURE.fullmatch(bare):
+            d = find_duration(f"{bare} {unit}", clock=False)
+    return d
+
+
 # Figures find_duration refuses: a sign glued to the number, NaN/infinity, or a
 # number long enough to exceed MAX_MINUTES. "10-15 min" is a range, not "-15". This
 # runs on every document, so each pattern opens with a literal or an ASCII digit run,

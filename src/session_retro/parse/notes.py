@@ -8,7 +8,7 @@ import re
 from ..model import Note, Recommendation, TimeRow
 from .actions import heading_priority, priority_of_word, tag_priority
 from .blocks import Block
-from .durations import find_duration
+from .durations import cell_duration, header_unit
 from .fields import fields_of
 from .sections import Section
 
@@ -16,14 +16,21 @@ _PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _PHASE_COL = re.compile(
     r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I
 )
-_TIME_COL = re.compile(r"duration|time|minutes|mins?|spent|durée|temps|時間", re.I)
+_TIME_COL = re.compile(r"duration|time|minutes|mins?|hours?|hrs?\b|spent|durée|temps|heures?|時間", re.I)
 
 # Compiled once: these run per table header cell, row and field label.
 _PHASE_WORD = re.compile(r"phase", re.I)
 _PERCENT_COL = re.compile(r"percent|share|ratio", re.I)
-_EMPHASIS_MARKS = re.compile(r"[*_`]")
+# Emphasis delimiters and code-span backticks; an underscore inside a word
+# (`tax_rates`, snake_case) is text.
+_EMPHASIS_MARKS = re.compile(r"`|(?<![^\W_])[*_]+|[*_]+(?![^\W_])")
 _TOTAL_ROW = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
 _TAKEAWAY_LABEL = re.compile(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", re.I)
+
+
+def _emphasis_removed(cell: str) -> str:
+    """A cell's text without emphasis marks: "**Total**" is "Total", `tax_rates` is tax_rates."""
+    return _EMPHASIS_MARKS.sub("", cell).strip()
 
 
 def extract_time_analysis(root: Section) -> list[TimeRow]:
@@ -49,11 +56,12 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
                 (i for i, h in enumerate(header) if "%" in h or _PERCENT_COL.search(h)),
                 None,
             )
+            unit = header_unit(header[tcol])
             for line, cells in b.rows[1:]:
                 if max(phase, tcol) >= len(cells):
                     continue
-                name = _EMPHASIS_MARKS.sub("", cells[phase]).strip()
-                d = find_duration(cells[tcol], clock=False)
+                name = _emphasis_removed(cells[phase])
+                d = cell_duration(cells[tcol], unit)
                 pct = None
                 if pcol is not None and pcol < len(cells):
                     m = _PCT.search(cells[pcol])
