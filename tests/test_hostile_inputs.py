@@ -208,6 +208,18 @@ CASES = {
     "binary-zip": Case(
         _write("archive.md", _zip_bytes()), errors=(("in/archive.md", "binary file (zip archive)"),)
     ),
+    # Bytes with no magic number (an executable, random data, an encrypted file) are
+    # refused by their control characters, which text never holds: read as cp1252
+    # they would make an empty session and count in the figures.
+    "binary-no-magic": Case(
+        _write("noise.md", bytes((i * 7919 + i // 3) % 256 for i in range(20_000))),
+        errors=(("in/noise.md", "binary file (10% control characters), not a text reflection"),),
+    ),
+    # A log pasted with its terminal colours (ESC) and a form feed is still text.
+    "terminal-colours": Case(
+        _write("colours.md", GOOD.replace("Still red", "\x1b[31mStill red\x1b[0m\x0c").encode()),
+        check=_same_as_good,
+    ),
     # A 50 MB file is refused by size before it is read, and the message says how to
     # raise the limit (the option is tested in test_max_size_is_configurable).
     "fifty-megabytes": Case(

@@ -78,6 +78,21 @@ def _looks_binary(data: bytes) -> str | None:
     return None
 
 
+# Text has no control characters but tab, newline, vertical tab, form feed, carriage
+# return and ESC (terminal colours in a pasted log); random bytes decode (as cp1252)
+# to about 11% of them, and no reflection comes near 5%. NUL has its own check below.
+_MAX_CONTROL_SHARE = 0.05
+_NOT_CONTROL = bytes(b for b in range(256) if not (1 <= b <= 8 or 14 <= b <= 26 or 28 <= b <= 31))
+"""Every byte but the control characters counted (C0 less NUL, tab, LF, VT, FF, CR, ESC)."""
+
+
+def _control_share(data: bytes) -> float:
+    """The share of control characters in the first 8,192 bytes (ASCII-compatible)."""
+    head = data[:8192]
+    # deleting every other byte leaves the controls: one C pass, ~3 µs a document
+    return len(head.translate(None, _NOT_CONTROL)) / len(head) if head else 0.0
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 LE or BE when every other byte is NUL (ASCII-heavy text without a BOM)."""
     head = data[:8192]
@@ -175,6 +190,11 @@ def clean_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CleanText:
     if kind:
         raise IngestError(f"binary file ({kind}), not a text reflection")
     text, encoding, diags = decode(data)
+    # UTF-16 bytes are not ASCII-compatible: look at the decoded text's UTF-8 instead
+    wide = encoding.startswith("utf-16")
+    controls = _control_share(text[:8192].encode("utf-8", "replace") if wide else data)
+    if controls > _MAX_CONTROL_SHARE:
+        raise IngestError(f"binary file ({controls:.0%} control characters), not a text reflection")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         if text.count("\x00") > 0.01 * len(text):
