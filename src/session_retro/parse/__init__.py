@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import re
+from textwrap import shorten
 
 from ..model import ActionItem, Attempt, Diagnostic, Outcome, Priority, Result, Session, TotalSource
 from . import vocab
@@ -229,7 +230,7 @@ def _parse_session(text: str, source: str, project: str | None) -> Session:
                 Diagnostic(
                     a.line,
                     "attempt-no-duration",
-                    f"attempt {i} ({a.approach[:40]}) states no duration",
+                    f"attempt {i} ({shorten(a.approach, 40, placeholder='…')}) states no duration",
                 )
             )
         if a.outcome == "unknown":
