@@ -66,3 +66,18 @@ def test_markdown_caps_references_and_warnings(a, monkeypatch):
     assert many  # a lesson two sessions share
     for n in many:
         assert f"and {len(n.evidence) - 1} more (see analysis.json)" in text
+
+
+def test_markdown_caps_evidence_as_the_html_does(a, monkeypatch):
+    # review: the README says report.md caps like index.html (20 evidence lines per
+    # recommendation), but report.md stopped at a hard-coded 8
+    assert markdown.EVIDENCE_SHOWN == html.EVIDENCE_SHOWN
+    monkeypatch.setattr(markdown, "EVIDENCE_SHOWN", 1)
+    text = markdown.render_markdown(a)
+    for r in a.top_recommendations:
+        if len(r.evidence) > 1:
+            assert f"   - … and {len(r.evidence) - 1} more (see analysis.json)" in text
+    longest = max(len(r.evidence) for r in a.top_recommendations)
+    assert 1 < longest <= html.EVIDENCE_SHOWN
+    monkeypatch.setattr(markdown, "EVIDENCE_SHOWN", longest)
+    assert "more (see analysis.json)" not in markdown.render_markdown(a)

@@ -15,6 +15,9 @@ from .templates import environment
 
 TEMPLATE = "report.md.j2"
 
+EVIDENCE_SHOWN = 20
+"""Evidence lines under each recommendation; the rest are counted. The same cap as
+index.html's (`render.html.EVIDENCE_SHOWN`): both pages are the same report."""
 REFS_SHOWN = 20
 """Source references after each recurring root cause or lesson; the rest are counted."""
 WARNINGS_SHOWN = 200
@@ -65,6 +68,7 @@ def render_markdown(analysis: Analysis, templates: str | Path | None = None, imp
         f=analysis.figures,
         filters=filters_text(analysis),
         impact=impact,
+        evidence_shown=EVIDENCE_SHOWN,
         refs_shown=REFS_SHOWN,
         warnings_shown=WARNINGS_SHOWN,
     )
