@@ -16,6 +16,7 @@ import pytest
 from retro_samples import write_samples
 
 from session_retro.analysis import analyze
+from session_retro.backlog import gather_items, item_id
 from session_retro.model import (
     ActionItem,
     Attempt,
@@ -28,7 +29,16 @@ from session_retro.model import (
     Session,
     TimeRow,
 )
-from session_retro.render.html import anchor_ids, bar_width, html_files, points, signed
+from session_retro.render.html import (
+    ACTIONS_SHOWN,
+    anchor_ids,
+    bar_width,
+    html_files,
+    html_page,
+    points,
+    render_html,
+    signed,
+)
 
 EPOCH = str(int(datetime(2026, 3, 1, 9, 30, tzinfo=UTC).timestamp()))
 ENV = {"SOURCE_DATE_EPOCH": EPOCH}
@@ -289,6 +299,77 @@ def test_renderer_escapes_every_field_without_the_parser():
         assert f"{label} &lt;script&gt;alert(1)&lt;/script&gt;" in html, label
     assert "cannot read &lt;script&gt;x&lt;/script&gt;" in html
     assert "<b>" not in html
+
+
+# ---- open action items: the backlog's items, each once ----------------------------------
+
+
+def _acting(source: str, day: str, *items: tuple[str, Priority | None, bool]) -> Session:
+    """A session holding (text, priority, done) action items on lines 20, 21, ..."""
+    return Session(
+        source=source,
+        date=day,
+        action_items=tuple(ActionItem(t, p, d, 20 + i) for i, (t, p, d) in enumerate(items)),
+    )
+
+
+ACTING = [
+    _acting(
+        "a.md",
+        "2026-01-05",
+        ("Add a tools/ inventory step to the startup protocol", Priority.HIGH, False),
+        ("Freeze the clock in `test_signature`", Priority.HIGH, False),
+        ("Build the dead-letter table", Priority.HIGH, False),
+    ),
+    _acting(
+        "b.md",
+        "2026-02-01",
+        ("Add a tools inventory step to the startup protocol", Priority.MEDIUM, False),
+        ("Freeze the clock in `test_signature`", Priority.MEDIUM, False),
+        ("Build the dead-letter table", Priority.HIGH, True),  # done since
+    ),
+    _acting(
+        "c.md",
+        "2026-02-09",
+        ("Add a tools/ inventory step to the startup protocol.", None, False),
+        ("Pin the Node version", Priority.LOW, False),
+    ),
+]
+
+
+def test_open_action_items_are_the_backlogs_open_items_each_once():
+    """Review finding 6: the page listed one item per line (the same item four times,
+    twice with different priorities), counted lines, and listed an item its newest
+    reflection ticked; it must show what `retro backlog` shows."""
+    page = html_page(analyze(ACTING, generated="now"), ())
+    backlog = [it for it in gather_items(ACTING) if not it.done]
+    assert [(r.text, r.priority) for r in page.actions] == [
+        (it.text, it.priority.value) for it in backlog
+    ]
+    assert [(r.text, r.priority) for r in page.actions] == [
+        ("Add a tools/ inventory step to the startup protocol", "high"),
+        ("Freeze the clock in `test_signature`", "high"),
+        ("Pin the Node version", "low"),
+    ]
+    assert page.actions[0].sources == (("a.md", 20), ("b.md", 20), ("c.md", 20))
+    assert page.actions_total == 3
+    html = render_html(page)
+    section = html[html.index('<section id="actions">') : html.index('<section id="warnings">')]
+    assert section.count("inventory step") == 1 and "dead-letter" not in section
+    assert "All 3, most urgent first" in section
+    assert "<code>c.md:20</code>" in section  # every session it was written in
+
+
+def test_open_action_items_count_items_not_lines():
+    # 40 distinct open items (texts far apart), each written twice: 30 shown "of 40", not "of 80"
+    texts = [f"Fix {item_id(str(k))}" for k in range(40)]
+    sessions = [
+        _acting(f"{n}.md", f"2026-01-{10 + n}", *((t, None, False) for t in texts))
+        for n in range(2)
+    ]
+    page = html_page(analyze(sessions, generated="now"), ())
+    assert len(page.actions) == ACTIONS_SHOWN and page.actions_total == 40
+    assert f"The {ACTIONS_SHOWN} most urgent of 40" in render_html(page)
 
 
 # ---- small formatters ----------------------------------------------------------------------

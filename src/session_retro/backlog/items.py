@@ -274,7 +274,7 @@ def merge_sources(
             pairs.append(sp)
             norms.append(n)
     groups = _cluster(norms, threshold)
-    texts = [tuple(dict.fromkeys(pairs[i][0].text for i in g)) for g in groups]
+    texts = [tuple(dict.fromkeys([pairs[i][0].text for i in g])) for g in groups]
     ids = assign_ids(texts, known or {}, threshold)
     items = []
     for g, iid in zip(groups, ids, strict=True):

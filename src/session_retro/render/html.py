@@ -23,6 +23,8 @@ from markupsafe import Markup
 
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
+from ..backlog.items import Source, merge_sources
+from ..model import Priority
 from .charts import TIMELINE_MAX_SESSIONS, Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
 from .templates import environment
@@ -64,17 +66,27 @@ class SessionRow:
 
 @dataclass(frozen=True, slots=True)
 class ActionRow:
-    """An open action item from a reflection."""
+    """An open item of the backlog: one action item however many reflections wrote it."""
 
-    source: str
-    line: int | None
     text: str
+    """The wording shown: the earliest reflection's (as in ``BACKLOG.md``)."""
     priority: str | None
-    """``high``, ``medium``, ``low`` or None."""
+    """``high``, ``medium``, ``low`` or None: the highest any reflection gave it."""
+    sources: tuple[tuple[str, int], ...]
+    """(source, line) of every line that wrote it, oldest session first."""
+
+    @property
+    def source(self) -> str:
+        """The earliest source, for templates written when a row was one line."""
+        return self.sources[0][0]
+
+    @property
+    def line(self) -> int:
+        return self.sources[0][1]
 
 
 ACTIONS_SHOWN = 30
-"""Open action items listed on the page (highest priority first); the rest are counted."""
+"""Open action items listed on the page (the backlog's ranking); the rest are counted."""
 
 # Caps that keep a page of 10,000 sessions readable (and quick to write, issue 8); what
 # is left out is counted on the page and is in analysis.json or the --export tables.
@@ -107,9 +119,9 @@ class HtmlPage:
     shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
     """How many items a long list shows: ``evidence``, ``refs``, ``warnings``."""
     actions: tuple[ActionRow, ...] = ()
-    """Open action items, high priority first, at most `ACTIONS_SHOWN`."""
+    """Open backlog items in the backlog's rank order, at most `ACTIONS_SHOWN`."""
     actions_total: int = 0
-    """All open action items (the page may show fewer)."""
+    """All open backlog items (the page may show fewer)."""
     month: object | None = None
     """A `monthly.MonthReport` when rendering `retro report --month`, else None."""
     impact: object | None = None
@@ -175,31 +187,47 @@ def session_rows(
     return rows, anchors
 
 
-_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+_PRIORITIES = {p.value: p for p in Priority}
 
 
-def _open(a: Analysis) -> pd.DataFrame:
-    return a.actions[~a.actions["done"].fillna(False).astype(bool)]
+def _action_sources(a: Analysis) -> list[tuple[Source, Priority | None]]:
+    """The analysis' action table as the backlog's sources (`backlog.merge_sources`).
 
-
-def open_actions(a: Analysis, limit: int | None = None) -> tuple[ActionRow, ...]:
-    """Action items not yet done: high, medium, low, unprioritised; then file and line.
-
-    With `limit`, only the first that many are built (10,000 sessions hold ~100,000).
+    Column by column, missing values as "" then None: 10,000 sessions hold ~40,000
+    action items, and a per-value `pd.isna` cost more than the merge.
     """
-    df = _open(a)
-    sources = [str(v) for v in df["source"].tolist()]
-    texts = df["text"].tolist()
-    lines = [None if pd.isna(v) else int(v) for v in df["line"].tolist()]
-    prios = [None if pd.isna(v) else str(v) for v in df["priority"].tolist()]
-    order = sorted(
-        range(len(sources)),
-        key=lambda i: (_PRIORITY_ORDER.get(prios[i] or "", 3), sources[i], lines[i] or 0),
+    df = a.actions
+    cols = (
+        df["source"].tolist(),
+        df["line"].tolist(),
+        [d or None for d in df["date"].dt.strftime("%Y-%m-%d").fillna("").tolist()],
+        [p or None for p in df["project"].fillna("").tolist()],
+        df["text"].tolist(),
+        df["done"].fillna(False).astype(bool).tolist(),
     )
-    return tuple(
-        ActionRow(source=sources[i], line=lines[i], text=str(texts[i]), priority=prios[i])
-        for i in order[:limit]
+    prios = [_PRIORITIES.get(p) for p in df["priority"].tolist()]  # NaN: None
+    return list(zip(map(Source, *cols), prios, strict=True))
+
+
+def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow, ...], int]:
+    """The open backlog items of the analysed sessions (first `limit`) and how many there are.
+
+    The same items as ``retro backlog`` over the same reflections (near-duplicates
+    merged, priority and done-ness from every line that wrote the item, ranked), so the
+    page never lists one item twice or one the backlog calls done. An unprioritised
+    item takes no priority from a recommendation here: the page has the action table,
+    not each session's recommendations.
+    """
+    items = [it for it in merge_sources(_action_sources(a)) if not it.done]
+    rows = tuple(
+        ActionRow(
+            it.text,
+            it.priority.value if it.priority else None,
+            tuple((s.path, s.line) for s in it.sources),
+        )
+        for it in items[:limit]
     )
+    return rows, len(items)
 
 
 def analysis_charts(
@@ -231,7 +259,7 @@ def html_page(
 ) -> HtmlPage:
     """The view model of one page; `month` and `impact` are optional extra sections."""
     rows, anchors = session_rows(a, SESSIONS_SHOWN)
-    actions = open_actions(a, ACTIONS_SHOWN)
+    actions, actions_total = open_actions(a, ACTIONS_SHOWN)
     return HtmlPage(
         title=title,
         a=a,
@@ -251,7 +279,7 @@ def html_page(
         anchors=anchors,
         sessions_total=len(a.sessions),
         actions=actions,
-        actions_total=len(_open(a)),
+        actions_total=actions_total,
         month=month,
         impact=impact,
     )
