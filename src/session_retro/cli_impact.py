@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import sys
-from dataclasses import replace
 from datetime import date, timedelta
 
 import click
@@ -36,6 +35,7 @@ from .impact import (
     change_label,
     impact_rows,
     impact_to_dict,
+    only,
     parse_changed,
     report_notes,
     unknown_categories,
@@ -249,7 +249,7 @@ def month_impact(
         return None, problems
     from .render.impact_chart import impact_section
 
-    return impact_section(replace(report, impacts=shown)), problems
+    return impact_section(only(report, shown, a.sessions, a.attempts)), problems
 
 
 @click.command("impact")

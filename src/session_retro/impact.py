@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -325,7 +325,8 @@ class ImpactReport:
     undated_sessions: int
     """Sessions without a date: they cannot be placed before or after anything."""
     attempts: int
-    """Attempts in all sessions analysed."""
+    """Attempts of the sessions inside any of the impacts' windows: those behind the
+    figures (an attempt outside every window changes none of them)."""
     attempts_without_minutes: int
     """Of `attempts`, those that state no duration."""
     caveat: str = CAVEAT
@@ -475,15 +476,39 @@ def measure_impact(
         )
         for c in chosen
     )
-    return ImpactReport(
-        impacts=impacts,
+    report = ImpactReport(
+        impacts=(),
         window=window,
         min_sessions=min_sessions,
         seed=seed,
         resamples=resamples,
         undated_sessions=int(sessions["date"].isna().sum()),
-        attempts=len(attempts),
-        attempts_without_minutes=int(attempts["minutes"].isna().sum()),
+        attempts=0,
+        attempts_without_minutes=0,
+    )
+    return only(report, impacts, sessions, attempts)
+
+
+def only(
+    report: ImpactReport, impacts: Iterable[Impact], sessions: pd.DataFrame, attempts: pd.DataFrame
+) -> ImpactReport:
+    """`report` with just `impacts` (a monthly report shows the changes judged in its
+    month), its attempt counts those of the sessions inside their windows.
+
+    A note saying "2 of 65 attempt(s) state no duration" under figures made from 25
+    of them would count attempts that change none of the figures.
+    """
+    impacts = tuple(impacts)
+    days = sessions["date"]
+    inside = pd.Series(False, index=sessions.index)
+    for i in impacts:
+        inside |= (days >= pd.Timestamp(i.before.start)) & (days <= pd.Timestamp(i.after.end))
+    att = attempts[attempts["source"].isin(sessions.loc[inside, "source"])]
+    return replace(
+        report,
+        impacts=impacts,
+        attempts=len(att),
+        attempts_without_minutes=int(att["minutes"].isna().sum()),
     )
 
 
@@ -497,8 +522,8 @@ def report_notes(report: ImpactReport) -> tuple[str, ...]:
         f"Interval: bootstrap 95% interval of the difference in medians ({report.resamples} "
         f"resamples, fixed seed {report.seed}). Improved or worse only when the interval excludes 0; "
         f"with fewer than {report.min_sessions} sessions on a side there is no verdict.",
-        f"{report.caveat} {report.attempts_without_minutes} of {report.attempts} attempt(s) "
-        "state no duration.",
+        f"{report.caveat} {report.attempts_without_minutes} of the {report.attempts} attempt(s) "
+        "in these windows state no duration.",
     ]
     if report.undated_sessions:
         out.append(f"{report.undated_sessions} session(s) state no date and are in no window.")
