@@ -11,12 +11,15 @@ from rapidfuzz import fuzz
 from retro_samples import write_samples
 
 from session_retro.analysis import analyze
+from session_retro.classify import classify_attempts, load_taxonomy
 from session_retro.collect import collect_sessions
+from session_retro.model import Attempt, Note, Outcome, Session
 from session_retro.recommend import (
     SECTION_TITLE,
     cluster,
     normalize,
     protocol_patch,
+    rank_recommendations,
     recurring_notes,
     same,
 )
@@ -55,6 +58,34 @@ def test_top_recommendation_hand_ranked(analysis):
     assert ("alpha", 13, "attempt") in where and ("gamma", 9, "attempt") in where
     assert ("alpha", 13, "should_have") in where and ("gamma", 9, "should_have") in where
     assert {k for _, _, k in where} >= {"lesson"}
+
+
+def test_sessions_count_those_of_the_attempts_addressed():
+    # Review nit: "8 wasted min in 1 attempt(s) across 3 session(s)" counted two
+    # sessions that only shared the lesson; the line speaks of the attempts' sessions.
+    lesson = (Note("Pin dependency versions before installing anything.", 40),)
+    crashed = Attempt(
+        1,
+        "Ran the installer",
+        8.0,
+        None,
+        None,
+        None,
+        Outcome.FAILED,
+        "The installer crashed",
+        None,
+        12,
+    )
+    sessions = [
+        Session(source="a.md", attempts=(crashed,), lessons=lesson),
+        Session(source="b.md", lessons=lesson),
+        Session(source="c.md", lessons=lesson),
+    ]
+    tax = load_taxonomy()
+    recs = rank_recommendations(sessions, classify_attempts(sessions, tax), tax)
+    (tool,) = [r for r in recs if r.categories == ("tool-failure",)]
+    assert (tool.wasted_minutes, tool.wasted_attempts, tool.sessions) == (8.0, 1, 1)
+    assert {e.source for e in tool.evidence} == {"a.md", "b.md", "c.md"}
 
 
 def test_the_authors_lines_are_not_listed_twice(analysis):

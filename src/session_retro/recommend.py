@@ -93,7 +93,9 @@ class RankedRecommendation:
     attempts_without_minutes: int
     """Addressed attempts whose minutes were not stated (not in `wasted_minutes`)."""
     sessions: int
-    """Distinct sessions in the evidence: how often it recurs."""
+    """Distinct sessions of the wasted attempts it addresses: the reports print "N
+    wasted min in K attempt(s) across S session(s)". A lesson from a session with no
+    such attempt is evidence but not counted here; the ranking counts it."""
     evidence: tuple[Evidence, ...]
     """Sorted by source and line."""
 
@@ -272,14 +274,14 @@ def rank_recommendations(
                 wasted_minutes=float(sum(stated)),
                 wasted_attempts=len(addressed),
                 attempts_without_minutes=len(addressed) - len(stated),
-                sessions=len(set(map(itemgetter(0), evidence))),
+                sessions=len(set(map(itemgetter(0), addressed))),
                 evidence=tuple(starmap(Evidence, _sorted_rows(evidence))),
             )
         )
     merged.sort(
         key=lambda r: (
             -r["wasted_minutes"],
-            -r["sessions"],
+            -len({e.source for e in r["evidence"]}),  # how often it recurs
             -len(r["evidence"]),
             _KIND_ORDER[r["kind"]],
             r["text"],
