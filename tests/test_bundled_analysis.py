@@ -147,3 +147,33 @@ def test_invoice_pdf_regeneration_by_hand(run):
     assert cats == {1: ("skipped-discovery", 25), 2: ("access-blocked", 10)}
     # with that one placed, every wasted attempt of the bundled sessions has a category
     assert all(c["category"] != "unclassified" for c in run["analysis"]["classifications"])
+
+
+def _categories(run, src: str) -> dict[int, tuple[str, float | None]]:
+    return {
+        c["index"]: (c["category"], c["minutes"])
+        for c in run["analysis"]["classifications"]
+        if c["source"] == src
+    }
+
+
+def test_list_attempts_are_classified_by_their_own_account(run):
+    # A list or log attempt has no "Root cause:" field; what it says after its verdict
+    # mark is its account, and it outweighs the session's notes.
+    # push-token-refresh: #1 "the doc is outdated" (15) is a stale assumption; #4
+    # "passed 15 times in a row locally ... failed about one run in three" (40) and #5
+    # "It is a flaky test" (no minutes) are flaky tests, not the stale assumptions the
+    # session's notes are about.
+    push = _categories(run, "sessions/mobile-app/2026-08-27-push-token-refresh.md")
+    assert push == {
+        1: ("stale-assumptions", 15),
+        4: ("flaky-tests", 40),
+        5: ("flaky-tests", None),
+    }
+    # nextjs-15-upgrade log: 09:40 "Environment mismatch: my machine runs Node 22" (7);
+    # 10:05 "Flaky test, not the upgrade" (15).
+    nextjs = _categories(run, "sessions/ops-console/2026-10-30-nextjs-15-upgrade.md")
+    assert nextjs[3] == ("environment-mismatch", 7) and nextjs[6] == ("flaky-tests", 15)
+    # release-signing #1: "The doc is outdated ... I assumed it was current" (25).
+    signing = _categories(run, "sessions/mobile-app/android/2026-10-20-release-signing.md")
+    assert signing[1] == ("stale-assumptions", 25)

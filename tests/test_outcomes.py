@@ -2,7 +2,12 @@
 
 import pytest
 
-from session_retro.parse.outcomes import mark_outcome, value_outcome, words_outcome
+from session_retro.parse.outcomes import (
+    mark_outcome,
+    told_after_verdict,
+    value_outcome,
+    words_outcome,
+)
 
 
 @pytest.mark.parametrize(
@@ -85,3 +90,22 @@ def test_project_field_in_the_header(line, project):
 
     text = f"# Fix CI\n\n**Date**: 2026-01-01\n{line}\n\n### Attempt 1: Retry (5 min) ❌\n"
     assert parse_session(text, "folder/x.md", project="folder").project == project
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        (
+            "Chased the red test — 40 min — ❌ failed. It passed 15 times locally.",
+            "It passed 15 times locally",
+        ),
+        ("Rewrote it ⚠️ abandoned when main failed too.", "when main failed too"),
+        ("Bumped the pin ❌ Same error; CI reads .nvmrc instead.", "CI reads .nvmrc instead"),
+        ("Re-ran ❌ Same error; wrong guess.", None),  # too short to be an account
+        ("Tried the codemod ✅ all checks pass", "all checks pass"),  # kept only for waste
+        ("No mark, failed because of X and Y", None),
+        ("", None),
+    ],
+)
+def test_told_after_verdict(text, told):
+    assert told_after_verdict(text) == told

@@ -19,7 +19,7 @@ from .dates import leading_time
 from .durations import Duration, cell_duration, clock_minutes, find_duration, header_unit
 from .fields import _LABEL as _FIELD_LINE
 from .fields import Field, fields_of, is_field
-from .outcomes import label_verdict, mark_outcome, value_outcome, words_outcome
+from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_outcome, words_outcome
 from .sections import Section, kinds_of, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
@@ -645,6 +645,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
     return out
 
 
+_WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
+"""Outcomes whose account is worth keeping as the attempt's root cause."""
+
+
 def _item_attempt(item: Block) -> RawAttempt | None:
     inl = item.inline
     if inl is None or not inl.text:
@@ -670,6 +674,8 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     if inl.struck:
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
     root, should = _item_fields(item)
+    if root is None and outcome in _WASTED_OR_PARTIAL:
+        root = told_after_verdict(text)
     return RawAttempt(approach, item.line, dur, outcome, root, should)
 
 
@@ -824,7 +830,8 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
                 )
         outcome = mark_outcome(text) or words_outcome(text) or "unknown"
         approach = clean_approach(first_clause(_unmark(text, " — ")))
-        out.append(RawAttempt(approach, line, own, outcome))
+        told = told_after_verdict(text) if outcome in _WASTED_OR_PARTIAL else None
+        out.append(RawAttempt(approach, line, own, outcome, told))
     return out
 
 

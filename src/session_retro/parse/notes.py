@@ -16,7 +16,9 @@ _PCT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _PHASE_COL = re.compile(
     r"phase|activity|task|step|stage|what|category|item|work|フェーズ|作業|étape|activité", re.I
 )
-_TIME_COL = re.compile(r"duration|time|minutes|mins?|hours?|hrs?\b|spent|durée|temps|heures?|時間", re.I)
+_TIME_COL = re.compile(
+    r"duration|time|minutes|mins?|hours?|hrs?\b|spent|durée|temps|heures?|時間", re.I
+)
 
 # Compiled once: these run per table header cell, row and field label.
 _PHASE_WORD = re.compile(r"phase", re.I)

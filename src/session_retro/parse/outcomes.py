@@ -56,6 +56,33 @@ def mark_outcome(text: str) -> str | None:
     return "partial"
 
 
+# The last mark of an item, then the verdict words that open what follows it
+# ("❌ Failed.", "⚠️ abandoned", "✅ worked:"): the rest is the author's account.
+_MARK_RUN = re.compile("(?:" + "|".join(map(re.escape, vocab.MARK_OUTCOME)) + ")\ufe0f?")
+_VERDICT_LEAD = re.compile(
+    r"^[\W_]*(?:" + "|".join(p for _, p in vocab.OUTCOME_WORDS) + r")[\s.:;,!)\]—–-]*",
+    re.IGNORECASE,
+)
+_TOLD_MIN = 12
+"""Shorter than this, what follows a verdict is no account ("❌ again.")."""
+
+
+def told_after_verdict(text: str) -> str | None:
+    """What an item says after its verdict mark, verdict words removed, or None.
+
+    "Tried X — 40 min — ❌ failed. It passed 15 times locally; on CI it timed out" tells
+    why X failed in the words after the mark: a list or log attempt has no "Root
+    cause:" field, and this is its account of what went wrong.
+    """
+    if _ASCII_HAS_NO_MARK and text.isascii():
+        return None
+    marks = list(_MARK_RUN.finditer(text))
+    if not marks:
+        return None
+    rest = _VERDICT_LEAD.sub("", text[marks[-1].end() :], count=1).strip(" .;:,—–-")
+    return rest if len(rest) >= _TOLD_MIN else None
+
+
 @lru_cache(maxsize=4096)  # asked of every field label; a document repeats its labels
 def label_verdict(label: str) -> str | None:
     for cls, rx in _LABEL_VERDICTS:
