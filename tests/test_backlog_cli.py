@@ -365,3 +365,17 @@ def test_deleted_lines_are_counted_once_and_a_state_only_change_is_reported(work
     r = cli_invoke("backlog", env=ENV)
     assert "0 newly deleted, 2 deleted earlier (not re-added)" in r.output
     assert "BACKLOG.md unchanged: 0 added, 1 already there" in r.output
+
+
+def test_until_and_since_bound_the_sessions(work, cli_invoke):
+    everything = cli_invoke("backlog", "--format", "jsonl", env=ENV).output.splitlines()
+    early = cli_invoke(
+        "backlog", "--format", "jsonl", "--until", "2026-01-31", env=ENV
+    ).output.splitlines()
+    sources = {s["path"] for x in early for s in json.loads(x)["sources"]}
+    assert early and len(early) < len(everything)
+    assert all("/2026-01-" in p for p in sources), sources
+    r = cli_invoke("backlog", "--since", "2026-02-01", "--until", "2026-01-01", expect=2)
+    assert "--since 2026-02-01 is after --until 2026-01-01" in r.output
+    r = cli_invoke("backlog", "--until", "2026-02-30", expect=2)
+    assert "'2026-02-30' is not a real day" in r.output

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 
-from .aggregate import Filters
 from .analysis import analyze
 from .cli_impact import (
     analysis_impact,
@@ -28,6 +27,7 @@ from .cli_impact import (
 from .cli_options import (
     cache_file,
     cache_options,
+    filters_from,
     merge_threshold_option,
     project_option,
     since_option,
@@ -174,10 +174,7 @@ def analyze_cmd(
 
     Example: retro analyze sessions/ --since 2026-01-01 --export csv,parquet --protocol CLAUDE.md
     """
-    if since and until and since > until:
-        raise click.BadParameter(
-            f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since"
-        )
+    filters = filters_from(since, until, project)
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
@@ -227,7 +224,6 @@ def analyze_cmd(
         sys.exit(EXIT_INPUT)
 
     now = _now()
-    filters = Filters(since.date() if since else None, until.date() if until else None, project)
     a = analyze(
         sessions,
         generated=now.strftime("%Y-%m-%d %H:%M UTC"),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import click
 
-from .aggregate import Filters, filter_sessions
+from .aggregate import filter_sessions
 from .backlog import (
     DEFAULT_THRESHOLD,
     gather_items,
@@ -32,6 +32,7 @@ from .backlog import (
 from .backlog.formats import github_payload, to_github, to_jira_csv, to_json, to_jsonl
 from .backlog.github import create_issues, find_gh, gh_command, pending
 from .cli_analyze import _now
+from .cli_options import filters_from, project_option, since_option, until_option
 from .collect import collect_sessions
 from .discover import SUFFIXES
 
@@ -83,10 +84,9 @@ def _fail(message: str) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Show what would be written or created; write and run nothing."
 )
-@click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only sessions dated on or after this day."
-)
-@click.option("--project", help="Only sessions of this project.")
+@since_option
+@until_option
+@project_option
 @click.option(
     "--priority",
     "priorities",
@@ -110,6 +110,7 @@ def backlog_cmd(
     repo: str | None,
     dry_run: bool,
     since: datetime | None,
+    until: datetime | None,
     project: str | None,
     priorities: frozenset[str] | None,
     open_only: bool,
@@ -130,6 +131,7 @@ def backlog_cmd(
         raise click.UsageError("--repo only applies with --create")
     if create:
         fmt = "github"
+    filters = filters_from(since, until, project)
     given = list(paths) or ["sessions"]
     sessions = collect_sessions(given)
     for s in sessions:
@@ -139,7 +141,6 @@ def backlog_cmd(
         kinds = ", ".join(f"*{x}" for x in SUFFIXES)
         _fail(f"no reflections under {', '.join(given)} (looked for {kinds})")
     errors = sum(1 for s in sessions if s.error)
-    filters = Filters(since.date() if since else None, None, project)
     kept, _ = filter_sessions(sessions, filters)
 
     doc, state, problem = read_backlog(backlog_file)

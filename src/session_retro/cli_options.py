@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import click
 
+from .aggregate import Filters
 from .cache import CACHE_NAME, remove_cache
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
 from .export.tables import write_outputs
@@ -60,6 +61,17 @@ DAY = Day()
 
 since_option = click.option("--since", type=DAY, help="Only sessions dated on or after this day.")
 until_option = click.option("--until", type=DAY, help="Only sessions dated on or before this day.")
+
+
+def filters_from(since: datetime | None, until: datetime | None, project: str | None) -> Filters:
+    """The session filters of --since, --until and --project; --since after --until is
+    a usage error."""
+    if since and until and since > until:
+        raise click.BadParameter(
+            f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since"
+        )
+    return Filters(since.date() if since else None, until.date() if until else None, project)
+
 
 project_option = click.option("--project", help="Only sessions of this project (case-insensitive).")
 
