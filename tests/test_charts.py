@@ -65,11 +65,11 @@ def test_draw_charts_with_a_forked_timeline_gives_the_same_files():
 def test_a_chart_failing_in_the_child_raises_in_the_caller():
     # The child exits quietly and the parent draws again, so the error and its
     # traceback surface where the caller can see them.
-    from session_retro.render.charts import _in_child
+    from session_retro.forked import in_child
 
     def broken():
         raise ValueError("no such chart")
 
-    wait = _in_child(broken)
+    wait = in_child(broken)
     with pytest.raises(ValueError, match="no such chart"):
         wait()

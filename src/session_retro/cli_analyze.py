@@ -41,7 +41,8 @@ from .cli_options import (
 )
 from .collect import collect_sessions
 from .discover import SUFFIXES, iter_reflections
-from .export.tables import history_name, output_files, parse_formats
+from .export.tables import analysis_json, history_name, output_files, parse_formats
+from .forked import in_child
 from .recommend import protocol_patch
 from .render.html import html_files
 from .render.impact_chart import impact_files, impact_json
@@ -241,10 +242,13 @@ def analyze_cmd(
     impact, impact_problems = analysis_impact(
         a, given, protocol=protocol, changed=changed, changes_file=changes_file, window=window
     )
-    files = output_files(
-        a, exports, render_markdown(a, templates, impact=impact), extra=impact_json(impact)
-    )
-    files.update(html_files(a, templates, impact=impact))  # index.html + charts/*.svg|png (issue 6)
+    report_md = render_markdown(a, templates, impact=impact)
+    # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while
+    # this one draws the charts and the page (issue 8); the same bytes either way
+    encoded = in_child(analysis_json, a, impact_json(impact))
+    page = html_files(a, templates, impact=impact)  # index.html + charts/*.svg|png (issue 6)
+    files = output_files(a, exports, report_md, encoded=encoded())
+    files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
     if protocol:

@@ -89,12 +89,17 @@ def output_files(
     formats: tuple[str, ...],
     report_md: str | None = None,
     extra: dict | None = None,
+    encoded: bytes | None = None,
 ) -> dict[str, bytes]:
-    """Every file of one run, by name relative to the output folder (history excluded)."""
+    """Every file of one run, by name relative to the output folder (history excluded).
+
+    `encoded` is `analysis_json(a, extra)` when the caller has it already (encoded in
+    a child process beside the charts, see `forked`).
+    """
     files: dict[str, bytes] = {}
     if report_md is not None:
         files["report.md"] = report_md.encode("utf-8")
-    files["analysis.json"] = analysis_json(a, extra)
+    files["analysis.json"] = encoded if encoded is not None else analysis_json(a, extra)
     for fmt in formats:
         for name, df in _tables(a).items():
             files[f"{name}.{fmt}"] = table_bytes(df, fmt)

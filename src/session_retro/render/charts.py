@@ -23,14 +23,9 @@ Choices, and why:
 
 from __future__ import annotations
 
-import functools
 import io
-import multiprocessing
-import os
 import re
-import sys
 import textwrap
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,12 +34,11 @@ import pandas as pd
 
 from ..aggregate import AttemptGroup, SessionGroup
 from ..classify import UNCLASSIFIED
+from ..forked import in_child
 from ..safeio import atomic_write, inside
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from contextlib import AbstractContextManager
-    from multiprocessing.connection import Connection
     from types import ModuleType
 
     from matplotlib.figure import Figure
@@ -432,59 +426,10 @@ def draw_charts(
     draws the other two (issue 8). Same code, same data: the same files either way.
     """
     _matplotlib()  # imported once, before the fork, rather than in both processes
-    timeline = _in_child(timeline_chart, sessions, attempts)
+    timeline = in_child(timeline_chart, sessions, attempts)
     pareto = pareto_chart(by_category)
     trend = trend_chart(by_month)
     return (pareto, timeline(), trend)
-
-
-def _in_child(draw: Callable[..., Chart], *args) -> Callable[[], Chart]:
-    """Start `draw(*args)` in a forked process; the function returned waits for its chart.
-
-    Where a fork is not safe or not worth it (not Linux, another thread running, which
-    could hold a lock the child then waits on forever; a daemon process, which may not
-    have children; a single CPU), the chart is drawn here when asked for instead. So it
-    is when the child fails: drawing again here raises its error with a traceback.
-    """
-    here = functools.partial(draw, *args)
-    if (
-        sys.platform != "linux"
-        or threading.active_count() > 1
-        or multiprocessing.current_process().daemon
-        or len(os.sched_getaffinity(0)) < 2
-    ):
-        return here
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_draw_and_send, args=(send, draw, args))
-    try:
-        child.start()
-    except OSError:  # no fork here (process limit, sandbox)
-        receive.close()
-        return here
-    finally:
-        send.close()
-
-    def result() -> Chart:
-        try:
-            return receive.recv()
-        except EOFError:
-            return here()
-        finally:
-            receive.close()
-            child.join()
-
-    return result
-
-
-def _draw_and_send(send: Connection, draw: Callable[..., Chart], args: tuple) -> None:
-    """The forked child: draw, send the chart, or exit quietly for the parent to redraw."""
-    try:
-        send.send(draw(*args))
-    except Exception:  # the parent draws again, and raises it there
-        pass
-    finally:
-        send.close()
 
 
 def chart_files(charts: tuple[Chart, ...]) -> dict[str, bytes]:
