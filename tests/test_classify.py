@@ -92,17 +92,19 @@ def test_classification_explains_which_rule_matched_which_text():
     assert c.score == sum(m.weight for m in c.matches)
 
 
+ALPHA_BETA = """
+[[category]]
+id = "a"
+keywords = ["alpha"]
+[[category]]
+id = "b"
+keywords = ["beta"]
+"""
+"""Two categories, one keyword each: which field or note decides is all a test sees."""
+
+
 def test_root_cause_outweighs_approach():
-    tax = parse_taxonomy(
-        """
-        [[category]]
-        id = "a"
-        keywords = ["alpha"]
-        [[category]]
-        id = "b"
-        keywords = ["beta"]
-        """
-    )
+    tax = parse_taxonomy(ALPHA_BETA)
     c = classify_attempt(_attempt(approach="alpha", root_cause="beta"), Session(source="s"), tax)
     assert (c.category, c.runners_up) == ("b", (("a", 1.0),))
 
@@ -177,16 +179,7 @@ def test_own_words_outrank_session_notes(attempt, category):
 
 
 def test_session_notes_break_a_tie_between_own_scores():
-    tax = parse_taxonomy(
-        """
-        [[category]]
-        id = "a"
-        keywords = ["alpha"]
-        [[category]]
-        id = "b"
-        keywords = ["beta"]
-        """
-    )
+    tax = parse_taxonomy(ALPHA_BETA)
     s = Session(source="s", lessons=(Note("beta again", 5),))
     c = classify_attempt(_attempt(approach="alpha", root_cause="beta"), s, tax)
     assert (c.category, c.score, c.runners_up) == ("b", 3.5, (("a", 1.0),))
