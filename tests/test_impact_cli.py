@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 
-import click
 import pytest
 from conftest import REPO
 from test_impact import write_history_sessions
@@ -316,11 +315,3 @@ def test_narrow_table_keeps_every_number(cli_invoke, monkeypatch, columns):
         assert f"share of waste {b['share']:.0%} {a['share']:.0%}" in rows
         assert f"median change {i['difference']:g} min" in out
     assert max(len(line) for line in out.splitlines()) <= int(columns)
-
-
-def test_every_option_has_help():
-    # review nit: `--format` showed no help text
-    from session_retro.cli_impact import impact_cmd
-
-    bare = [p.opts for p in impact_cmd.params if isinstance(p, click.Option) and not p.help]
-    assert bare == []

@@ -220,6 +220,13 @@ def test_command_has_help(cli_invoke, name, cmd):
 
 
 @pytest.mark.parametrize(("name", "cmd"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_every_option_has_help(name, cmd):
+    # review nits: `impact --format` and `parse --format` showed no help text
+    bare = [p.opts for p in cmd.params if isinstance(p, click.Option) and not p.help]
+    assert bare == [], f"`retro {name}` options without help: {bare}"
+
+
+@pytest.mark.parametrize(("name", "cmd"), COMMANDS, ids=[n for n, _ in COMMANDS])
 def test_command_is_documented_in_readme(name, cmd):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert re.search(rf"\bretro {re.escape(name)}\b", readme), (

@@ -62,6 +62,7 @@ def cli() -> None:
     type=click.Choice(["json", "jsonl", "table"]),
     default="json",
     show_default=True,
+    help="json: one array; jsonl: one record a line; table: a summary.",
 )
 @click.option(
     "--max-size",
