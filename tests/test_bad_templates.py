@@ -7,6 +7,10 @@ report written (a new --out folder is removed again, cache and all).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from retro_samples import write_samples
 
@@ -79,3 +83,27 @@ def test_monthly_report_names_the_included_template(work, cli_invoke):
     assert r.output.startswith("error: tpl/report.md.j2:4: ") and "nope" in r.output
     assert len(r.output.strip().splitlines()) == 1
     assert not (work / "out").exists()
+
+
+def test_a_failing_page_does_not_hang_the_process(work):
+    # Second review: with a broken index.html.j2 the real command printed its error and
+    # never exited: the forked child encoding analysis.json waited on a full pipe that
+    # nobody read, and the exiting parent waited for the child. In a subprocess, with a
+    # timeout, because CliRunner never exits the interpreter.
+    (work / "tpl" / "index.html.j2").write_text("<p>\n{{ nothing_here }}\n", encoding="utf-8")
+    # enough sessions that analysis.json outgrows a pipe's 64 KiB buffer
+    for i in range(40):
+        (work / "sessions" / f"copy-{i:02d}.md").write_text(
+            (work / "sessions" / "alpha" / "2026-01-10-db.md").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    run = subprocess.run(
+        [sys.executable, "-m", "session_retro", "analyze", "sessions", "--out", "out"]
+        + ["--templates", "tpl", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **ENV},
+    )
+    assert run.returncode == 2, run.stderr
+    assert "index.html.j2:2: 'nothing_here' is undefined" in run.stderr

@@ -246,8 +246,11 @@ def analyze_cmd(
     # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while
     # this one draws the charts and the page (issue 8); the same bytes either way
     encoded = in_child(analysis_json, a, impact_json(impact))
-    page = html_files(a, templates, impact=impact)  # index.html + charts/*.svg|png (issue 6)
-    files = output_files(a, exports, report_md, encoded=encoded())
+    try:
+        page = html_files(a, templates, impact=impact)  # index.html + charts/*.svg|png (issue 6)
+    finally:
+        json_bytes = encoded()  # also when the page fails: the child waits to be read
+    files = output_files(a, exports, report_md, encoded=json_bytes)
     files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)

@@ -28,6 +28,9 @@ T = TypeVar("T")
 def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
     """Start `fn(*args)` in a forked process; the function returned waits for its result.
 
+    Call the function returned even when the work beside it fails (``try``/``finally``):
+    the child cannot finish before its result is read from the pipe.
+
     Where a fork is not safe or not worth it (not Linux; another thread running, which
     could hold a lock the child then waits on forever; a daemon process, which may not
     have children; a single CPU), `fn` runs here when the result is asked for instead.
@@ -44,7 +47,9 @@ def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
         return here
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_run_and_send, args=(send, fn, args))
+    # daemon: a parent that exits without asking (an error raised meanwhile) ends the
+    # child instead of waiting at exit for one blocked on a full pipe
+    child = ctx.Process(target=_run_and_send, args=(send, fn, args), daemon=True)
     try:
         child.start()
     except OSError:  # no fork here (process limit, sandbox)

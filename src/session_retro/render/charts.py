@@ -427,9 +427,12 @@ def draw_charts(
     """
     _matplotlib()  # imported once, before the fork, rather than in both processes
     timeline = in_child(timeline_chart, sessions, attempts)
-    pareto = pareto_chart(by_category)
-    trend = trend_chart(by_month)
-    return (pareto, timeline(), trend)
+    try:
+        pareto = pareto_chart(by_category)
+        trend = trend_chart(by_month)
+    finally:
+        drawn = timeline()  # also when a chart here fails: the child waits to be read
+    return (pareto, drawn, trend)
 
 
 def chart_files(charts: tuple[Chart, ...]) -> dict[str, bytes]:
