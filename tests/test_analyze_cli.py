@@ -138,6 +138,18 @@ def test_empty_folder_is_a_clear_error(tmp_path, cli_invoke):
     assert not (tmp_path / "out").exists()
 
 
+def test_only_unreadable_files_is_not_called_empty(tmp_path, cli_invoke):
+    # Second review: a lone binary x.md was named with its error, then the run said
+    # "no reflections to analyse under x.md (looked for *.md ...)"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.md").write_bytes(bytes(range(1, 32)) * 300)
+    r = cli_invoke("analyze", str(tmp_path / "in"), "--out", str(tmp_path / "out"), expect=1)
+    assert "x.md: error: binary file" in r.output
+    assert "none of the 1 file(s) under" in r.output and "could be read" in r.output
+    assert "looked for" not in r.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_unreadable_input_exit_1_but_report_written(work, cli_invoke):
     (work / "sessions" / "alpha" / "empty.md").write_text("   \n")
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV, expect=1)

@@ -299,7 +299,7 @@ def test_github_payloads_as_json(work, cli_invoke):
 def test_no_reflections_is_an_input_error(tmp_path, monkeypatch, cli_invoke):
     monkeypatch.chdir(tmp_path)
     r = cli_invoke("backlog", "nowhere", expect=1)
-    assert "no reflections under nowhere" in r.output
+    assert "no reflections to collect items from under nowhere" in r.output
     assert not (tmp_path / "BACKLOG.md").exists()
 
 

@@ -40,7 +40,7 @@ from .cli_options import (
     write_report,
 )
 from .collect import collect_sessions
-from .discover import SUFFIXES, iter_reflections
+from .discover import iter_reflections, nothing_to_read
 from .export.tables import analysis_json, history_name, output_files, parse_formats
 from .forked import in_child
 from .recommend import protocol_patch
@@ -216,10 +216,8 @@ def analyze_cmd(
     for line in messages:
         click.echo(line, err=True)
     if not any(not s.error for s in sessions):
-        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
         click.echo(
-            f"error: no reflections to analyse under {', '.join(given)} (looked for {kinds})",
-            err=True,
+            f"error: {nothing_to_read([s.source for s in sessions], given, 'analyse')}", err=True
         )
         unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)

@@ -34,7 +34,7 @@ from .backlog.github import create_issues, find_gh, gh_command, pending
 from .cli_analyze import _now
 from .cli_options import filters_from, project_option, since_option, until_option
 from .collect import collect_sessions
-from .discover import SUFFIXES
+from .discover import nothing_to_read
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 PRIORITIES = ("high", "medium", "low", "none")
@@ -138,8 +138,7 @@ def backlog_cmd(
         if s.error:
             click.echo(f"{s.source}: error: {s.error}", err=True)
     if not any(not s.error for s in sessions):
-        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
-        _fail(f"no reflections under {', '.join(given)} (looked for {kinds})")
+        _fail(nothing_to_read([s.source for s in sessions], given, "collect items from"))
     errors = sum(1 for s in sessions if s.error)
     kept, _ = filter_sessions(sessions, filters)
 

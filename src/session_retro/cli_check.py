@@ -13,7 +13,7 @@ import click
 
 from .check import UNREADABLE, check_sessions
 from .collect import collect_sessions
-from .discover import SUFFIXES
+from .discover import nothing_to_read
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
@@ -81,11 +81,7 @@ def check_cmd(paths: tuple[str, ...], ignore: frozenset[str], max_size: int, qui
     """
     sessions = collect_sessions(list(paths), max_bytes=max_size * 1024 * 1024)
     if not sessions:  # as analyze, report and backlog: checking nothing is not a pass
-        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
-        click.echo(
-            f"error: no reflections to check under {', '.join(paths)} (looked for {kinds})",
-            err=True,
-        )
+        click.echo(f"error: {nothing_to_read([], list(paths), 'check')}", err=True)
         sys.exit(EXIT_PROBLEMS)
     problems = check_sessions(sessions, ignore=ignore)
     for p in problems:

@@ -33,7 +33,7 @@ from .cli_options import (
     write_report,
 )
 from .collect import collect_sessions
-from .discover import SUFFIXES
+from .discover import nothing_to_read
 from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
@@ -133,10 +133,8 @@ def report_cmd(
             click.echo(f"{s.source}: error: {s.error}", err=True)
     if not any(not s.error for s in sessions):
         unmake_out(out_dir, out_is_new)
-        kinds = ", ".join(f"*{x}" for x in SUFFIXES)
         click.echo(
-            f"error: no reflections to report on under {', '.join(given)} (looked for {kinds})",
-            err=True,
+            f"error: {nothing_to_read([s.source for s in sessions], given, 'report on')}", err=True
         )
         sys.exit(EXIT_INPUT)
 

@@ -44,6 +44,17 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
             yield given, missing_reason(given)
 
 
+def nothing_to_read(sources: list[str], paths: list[str], verb: str) -> str:
+    """Why a command has no reflection to `verb`: none found, or none of the files found
+    (`sources`, the records' sources) could be read (their errors are printed above)."""
+    where = ", ".join(paths)
+    found = sum(1 for s in sources if os.path.isfile(s))  # a missing path is no file
+    if found:
+        return f"none of the {found} file(s) under {where} could be read (errors above)"
+    kinds = ", ".join(f"*{x}" for x in SUFFIXES)
+    return f"no reflections to {verb} under {where} (looked for {kinds})"
+
+
 def _reason(exc: OSError) -> str:
     if exc.errno == errno.EACCES or isinstance(exc, PermissionError):
         return "permission denied (check its permissions)"
