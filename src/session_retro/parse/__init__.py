@@ -287,10 +287,6 @@ def _parse_session(text: str, source: str, project: str | None) -> Session:
             w for w in warnings if not (w.code == "attempt-no-duration" and w.line in bad_lines)
         ]
         warnings.extend(refused)
-    for a in actions:
-        if a.priority is None and not a.done:
-            pass  # priorities are optional; `retro check` reports them separately
-
     result = meta.result if meta.result and not meta.result_by_mark else None
     result = result or final_status(root) or meta.result or infer_result(root, attempts, text)
     if result == "unknown" and attempts and attempts[-1].outcome is not Outcome.UNKNOWN:
