@@ -1,7 +1,7 @@
 """`collector_paused()`: the cycle collector off for a stretch that makes no cycles.
 
-The pipeline's big stretches (unpickling 10,000 cached sessions, the analysis that
-turns them into frames, classifications and ranked evidence) allocate millions of
+The pipeline's big stretches (one parse, unpickling 10,000 cached sessions, the
+analysis that turns them into frames, classifications and ranked evidence) allocate millions of
 objects and leave no garbage that only the cycle collector could free: everything is
 freed by reference counts. With the collector on, each of its full passes walks every
 object made so far, so the passes grow with the corpus: at 10,000 sessions they were

@@ -10,10 +10,10 @@ cannot interpret becomes a warning with a line number.
 
 from __future__ import annotations
 
-import gc
 import re
 from textwrap import shorten
 
+from ..gcpause import collector_paused
 from ..model import ActionItem, Attempt, Diagnostic, Outcome, Priority, Result, Session, TotalSource
 from . import vocab
 from .actions import extract_actions
@@ -181,15 +181,9 @@ def parse_session(text: str, source: str, *, project: str | None = None) -> Sess
     """Parse one reflection. `project` is the fallback (usually the folder name)."""
     # A parse allocates tens of thousands of short-lived objects (blocks, inlines,
     # fields) and no garbage that only the cycle collector could free before it
-    # returns: pausing the collector for its duration saves ~13% of a parse. Whatever
-    # cycles it leaves are collected as usual once it is back on.
-    if not gc.isenabled():
+    # returns: pausing the collector for its duration saves ~13% of a parse.
+    with collector_paused():
         return _parse_session(text, source, project)
-    gc.disable()
-    try:
-        return _parse_session(text, source, project)
-    finally:
-        gc.enable()
 
 
 def _parse_session(text: str, source: str, project: str | None) -> Session:
