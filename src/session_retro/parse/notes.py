@@ -30,11 +30,6 @@ _TOTAL_ROW = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
 _TAKEAWAY_LABEL = re.compile(r"^\W*(key takeaway|key insight|takeaway|tl;?dr)\W*$", re.I)
 
 
-def _emphasis_removed(cell: str) -> str:
-    """A cell's text without emphasis marks: "**Total**" is "Total", `tax_rates` is tax_rates."""
-    return _EMPHASIS_MARKS.sub("", cell).strip()
-
-
 def extract_time_analysis(root: Section) -> list[TimeRow]:
     out: list[TimeRow] = []
     for sec in root.walk():
@@ -62,7 +57,7 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
             for line, cells in b.rows[1:]:
                 if max(phase, tcol) >= len(cells):
                     continue
-                name = _emphasis_removed(cells[phase])
+                name = _EMPHASIS_MARKS.sub("", cells[phase]).strip()
                 d = cell_duration(cells[tcol], unit)
                 pct = None
                 if pcol is not None and pcol < len(cells):
