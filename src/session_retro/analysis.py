@@ -26,7 +26,7 @@ from .aggregate import Figures, Filters, aggregate, filter_sessions
 from .classify import Classification, Taxonomy, classify_attempts, load_taxonomy, with_categories
 from .frame import actions_frame, attempts_frame, sessions_frame
 from .gcpause import collector_paused
-from .model import Session
+from .model import Problem, Session
 from .recommend import (
     DEFAULT_THRESHOLD,
     RankedRecommendation,
@@ -34,21 +34,6 @@ from .recommend import (
     rank_recommendations,
     recurring_notes,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A parse warning or an unreadable file, shown as ``file:line: message``."""
-
-    source: str
-    line: int | None
-    code: str
-    """``error`` for an unreadable file, else the parser's diagnostic code."""
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)

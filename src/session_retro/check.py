@@ -19,25 +19,19 @@ their total row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from . import model
 from .model import Diagnostic, Session
 
 UNREADABLE = "unreadable"
 """Code of a file that could not be read at all (binary, empty, missing, too large)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One lint finding in one file."""
+class Problem(model.Problem):
+    """One lint finding in one file, printed in lint form with its code (`--ignore`
+    takes these); a whole-file finding is printed at line 1, where editors jump."""
 
-    source: str
-    """The path as given."""
-    line: int | None
-    """1-based line; None for the whole file (printed as line 1, where editors jump)."""
-    code: str
-    """Stable short code (``attempt-no-duration``); `--ignore` takes these."""
-    message: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line or 1}: {self.code}: {self.message}"

@@ -64,6 +64,28 @@ class Diagnostic:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """A diagnostic with its file: a parse warning, a lint finding, an unreadable file.
+
+    Printed as reports show it, ``file:line: message`` (``file: message`` for the whole
+    file); `check.Problem` prints the lint form with the code.
+    """
+
+    source: str
+    """The path as given."""
+    line: int | None
+    """1-based line, or None for the whole file."""
+    code: str
+    """The diagnostic's code (``attempt-no-duration``); ``error`` or ``unreadable`` for
+    a file that could not be read."""
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     index: int
     """1-based position in the session, in the order written."""
