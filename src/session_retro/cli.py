@@ -20,6 +20,17 @@ from .serialize import session_to_dict
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
+max_size_option = click.option(
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Largest file to read, in MiB.",
+)
+"""``--max-size MiB`` of the commands that read reflections without a cache (parse,
+check): declared here, where they start without pandas (not in cli_options)."""
+
+
 class _LazyGroup(click.Group):
     """Subcommands living in their own modules, imported when first asked for.
 
@@ -64,13 +75,7 @@ def cli() -> None:
     show_default=True,
     help="json: one array; jsonl: one record a line; table: a summary.",
 )
-@click.option(
-    "--max-size",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Largest file to read, in MiB.",
-)
+@max_size_option
 def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
     """Parse reflections into structured records.
 

@@ -12,6 +12,7 @@ import sys
 import click
 
 from .check import UNREADABLE, check_sessions
+from .cli import max_size_option
 from .collect import collect_sessions
 from .discover import nothing_to_read
 
@@ -60,13 +61,7 @@ def _codes(ctx, param, value: str) -> frozenset[str]:
     callback=_codes,
     help="Comma-separated codes not to report, e.g. action-no-priority,no-date.",
 )
-@click.option(
-    "--max-size",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Largest file to read, in MiB.",
-)
+@max_size_option
 @click.option("--quiet", "-q", is_flag=True, help="Only the problem lines, no summary.")
 def check_cmd(paths: tuple[str, ...], ignore: frozenset[str], max_size: int, quiet: bool) -> None:
     """Lint reflections for what the parser warns about.
