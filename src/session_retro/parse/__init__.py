@@ -18,7 +18,7 @@ from ..model import ActionItem, Attempt, Diagnostic, Outcome, Priority, Result, 
 from . import vocab
 from .actions import extract_actions
 from .attempts import extract_attempts
-from .blocks import parse_blocks
+from .blocks import Block, parse_blocks
 from .durations import find_duration
 from .fields import fields_in, is_field
 from .meta import classify_result, extract_meta, find_ideal, parse_front_matter
@@ -30,7 +30,7 @@ from .notes import (
     extract_time_analysis,
     extract_went_right,
 )
-from .sections import build_sections, heading_words
+from .sections import Section, build_sections, heading_words, release
 from .textchecks import text_warnings
 
 PARSER_VERSION = "1"
@@ -194,6 +194,24 @@ def _parse_session(text: str, source: str, project: str | None) -> Session:
     if blocks and blocks[0].kind == "front_matter":
         front = parse_front_matter(blocks[0].text)
     root = build_sections(blocks)
+    try:
+        return _read(root, blocks, front, text, data, source, project)
+    finally:
+        # The tree's parent links make cycles: broken here, reference counts free it
+        # as the parse returns. Left to the cycle collector, its passes over ~400
+        # objects per parse were 6% of a parse (issue 4).
+        release(root)
+
+
+def _read(
+    root: Section,
+    blocks: list[Block],
+    front: dict[str, str],
+    text: str,
+    data: bytes,
+    source: str,
+    project: str | None,
+) -> Session:
     name = source.replace("\\", "/").rsplit("/", 1)[-1]
     meta = extract_meta(root, front, name)
     warnings: list[Diagnostic] = []

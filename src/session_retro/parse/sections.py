@@ -133,6 +133,14 @@ def build_sections(blocks: list[Block]) -> Section:
     return root
 
 
+def release(root: Section) -> None:
+    """Break the cycles of a finished tree (parent links, `walk` caches holding their
+    own section) so that reference counts free it once the last reader is done."""
+    for sec in root.walk():
+        sec.parent = None
+        sec._flat = None
+
+
 def label_of(block: Block) -> str | None:
     """The label of a paragraph that only labels what follows ("**Next Steps:**").
 
