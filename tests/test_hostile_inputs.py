@@ -545,3 +545,16 @@ def test_leading_dash_needs_double_dash(workdir: Path, cli_invoke):
     assert "No such option" in r.output
     records, _ = _parse(cli_invoke, ["-x.md"], 0)
     _same_as_good(records[0])
+
+
+def test_a_file_that_grew_since_its_stat_is_read_whole_up_to_the_cap(tmp_path: Path):
+    # read_capped sizes its read by the stat it is given; a file that grew after that
+    # stat (an editor still writing) is read on, and never past one byte over the cap.
+    from session_retro.load import read_capped
+
+    f = tmp_path / "growing.md"
+    f.write_bytes(b"x" * 100)
+    assert read_capped(str(f), 40, 1000) == b"x" * 100  # grew from 40 to 100 bytes
+    assert read_capped(str(f), 100, 1000) == b"x" * 100
+    assert read_capped(str(f), 40, 60) == b"x" * 61  # over the cap: one byte more tells it
+    assert read_capped(str(f), 100, 60) == b"x" * 61

@@ -23,7 +23,7 @@ from . import cache as _cache
 from .discover import iter_reflections
 from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
-from .load import read_session
+from .load import read_capped, read_session
 from .model import Session
 
 POOL_THRESHOLD = 64
@@ -251,8 +251,7 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
     try:
         st = os.stat(path)
         if stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
+            data = read_capped(path, st.st_size, max_bytes)
             key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
             del data  # read_session reads it again (page cache); hold one copy at a time
     except OSError:
