@@ -15,6 +15,12 @@ temporary folder, then times on one core:
 
 and, when ../shared/seed is beside the repository, the seed itself (median of N runs
 per parser). Not a test: tests never time anything.
+
+Each corpus figure is the best of --passes passes (default 3) over all the files. The
+parser's caches (headings, labels, durations it has read before) are emptied before
+every pass, so no pass reuses what an earlier pass learnt from the same files. The
+pipeline's first pass is printed too: it also pays what a process pays once (regexes
+compiled on first use, the allocator growing its arenas), ~10% on this machine.
 """
 
 from __future__ import annotations
@@ -226,6 +232,25 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def _best(fn: Callable[[], object], passes: int, before: Callable[[], object]) -> float:
+    times = []
+    for _ in range(passes):
+        before()
+        times.append(_timed(fn))
+    return min(times)
+
+
+def _parser_caches() -> list:
+    """The memo caches of session_retro's modules (functools.cache and lru_cache)."""
+    return [
+        fn
+        for name, module in list(sys.modules.items())
+        if name == "session_retro" or name.startswith("session_retro.")
+        for fn in vars(module).values()
+        if hasattr(fn, "cache_clear") and hasattr(fn, "__wrapped__")
+    ]
+
+
 def _median_ms(fn: Callable[[], object], runs: int) -> float:
     fn()  # warm up (imports, regex compilation)
     return statistics.median(_timed(fn) for _ in range(runs)) * 1000
@@ -243,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=2000, help="reflections to generate (default 2000)")
     ap.add_argument("--seed-runs", type=int, default=200, help="runs per parser on the seed")
+    ap.add_argument("--passes", type=int, default=3, help="passes per corpus figure (best)")
     ap.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
     args = ap.parse_args(argv)
 
@@ -286,20 +312,33 @@ def main(argv: list[str] | None = None) -> int:
         for t in texts:
             md.parse(t)
 
+    def clear_caches():
+        for fn in caches:
+            fn.cache_clear()
+
+    caches = _parser_caches()
     floor()  # warm the page cache so the floor measures reading, not the disk
-    rows = [("raw read + line split (floor)", _timed(floor))]
-    rows.append(("ingest+parse (load.read_session)", _timed(pipeline)))
-    rows.append(("pyromark.events_with_range", _timed(pyromark_events)))
-    rows.append(("markdown-it-py parse (commonmark+table)", _timed(markdown_it_tokens)))
+    clear_caches()
+    first = _timed(pipeline)
+    runs = args.passes
+    rows = [("raw read + line split (floor)", _best(floor, runs, clear_caches))]
+    rows.append(("ingest+parse (load.read_session)", _best(pipeline, runs, clear_caches)))
+    rows.append(("pyromark.events_with_range", _best(pyromark_events, runs, clear_caches)))
+    rows.append(
+        ("markdown-it-py parse (commonmark+table)", _best(markdown_it_tokens, runs, clear_caches))
+    )
     base = rows[0][1]
     mb = nbytes / 1e6
     print(
         f"{args.n} generated reflections, {mb:.1f} MB ({nbytes / args.n / 1000:.1f} KB each), one core ({core})"
     )
     print(f"python {sys.version.split()[0]}, pyromark {getattr(pyromark, '__version__', '?')}")
+    print(f"best of {runs} passes, parser caches emptied before each")
     print(f"{'':42} {'seconds':>8} {'docs/s':>9} {'MB/s':>8} {'x floor':>8}")
     for name, secs in rows:
         print(f"{name:42} {secs:8.3f} {args.n / secs:9.0f} {mb / secs:8.1f} {secs / base:8.1f}")
+    name = "ingest+parse, first pass of the process"
+    print(f"{name:42} {first:8.3f} {args.n / first:9.0f} {mb / first:8.1f} {first / base:8.1f}")
     pipe = rows[1][1]
     verdict = "meets" if args.n / pipe >= 1000 else "MISSES"
     print(f"ingest+parse: {args.n / pipe:.0f} docs/s, {verdict} the 1,000 docs/s target")
