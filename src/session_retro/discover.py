@@ -77,6 +77,9 @@ def missing_reason(given: str) -> str:
 
 def project_of(path: str, roots: list[str]) -> str | None:
     """The folder name a reflection sits in, used when the text names no project."""
-    parent = Path(path).parent
-    name = parent.name
-    return name or Path(os.getcwd()).name
+    folder, name = os.path.split(path)
+    if name not in ("", ".", "..") and "." not in folder and "\\" not in folder:
+        # What pathlib says, without a Path per file (7 us): no "." or ".." part to
+        # normalise, no separator but "/".
+        return os.path.basename(folder) or os.path.basename(os.getcwd())
+    return Path(path).parent.name or Path(os.getcwd()).name
