@@ -475,14 +475,14 @@ def test_unreadable_file(workdir: Path, cli_invoke, monkeypatch):
     from session_retro import load
 
     (workdir / "in" / "locked.md").write_text(GOOD, encoding="utf-8")
-    real_open = open
+    real_open = os.open
 
     def guarded(path, *args, **kwargs):
         if str(path).endswith("locked.md"):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(load, "open", guarded, raising=False)
+    monkeypatch.setattr(load.os, "open", guarded)  # read_capped opens with os.open
     records, stderr = _parse(cli_invoke, ["in/good.md", "in/locked.md"], 1)
     assert "in/locked.md: error: permission denied (check the file's permissions)" in stderr
     assert _record(records, "in/good.md") == _solo_parse(cli_invoke)

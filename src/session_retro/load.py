@@ -17,12 +17,18 @@ def read_capped(path: str, size: int, max_bytes: int) -> bytes:
     The read is sized by `size`, the length a stat just gave: a read of `max_bytes` + 1
     allocates that much (20 MiB) for every file, which took three times as long as
     reading a reflection (issue 4). A file that grew since the stat is read on, up to
-    the cap.
+    the cap. Plain descriptor reads: a buffered file object cost 12 us more per file.
     """
-    with open(path, "rb") as fh:
-        data = fh.read(min(size, max_bytes) + 1)
-        if size < len(data) <= max_bytes:
-            data += fh.read(max_bytes + 1 - len(data))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, min(size, max_bytes) + 1)
+        while len(data) <= max_bytes:  # to the end (a short read, a file that grew)
+            more = os.read(fd, max_bytes + 1 - len(data))
+            if not more:
+                break
+            data += more
+    finally:
+        os.close(fd)
     return data
 
 
