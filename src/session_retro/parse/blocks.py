@@ -11,7 +11,6 @@ pyromark gives UTF-8 byte ranges; they are converted to 1-based lines once, here
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from itertools import accumulate, count
 from operator import add
 
@@ -25,27 +24,45 @@ _OPTIONS = (
 )
 
 
-@dataclass(slots=True)
 class Inline:
-    """Plain text of a paragraph, heading, item or cell, with inline facts."""
+    """Plain text of a paragraph, heading, item or cell, with inline facts.
 
-    text: str = ""
-    lead_strong: str | None = None
-    """Text of a bold span that opens the block (``**Root cause**: ...``)."""
-    struck: bool = False
-    """The whole text sits inside ~~strikethrough~~."""
-    lines: list[str] = field(default_factory=list)
-    """Text split at soft/hard breaks; `line_nos` holds each piece's source line."""
-    line_nos: list[int] = field(default_factory=list)
-    # Collector state, only meaningful while the block is open.
-    _strong_depth: int = 0
-    _strong_from: tuple[int, int] | None = None
-    """(line index, offset) where the opening bold span began, while it is open."""
-    _strike_depth: int = 0
-    _plain_outside_strike: bool = False
-    """Text outside strikethrough came after `_struck_start` (before it, no text but
-    blank space can come: a struck start needs an empty collector)."""
-    _struck_start: bool = False
+    A plain class with slots, not a dataclass: the walk makes one per paragraph, item
+    and heading, and a dataclass's generated __init__ (keyword defaults, a factory
+    per list) took half again as long (issue 4).
+    """
+
+    __slots__ = (
+        "text",
+        "lead_strong",
+        "struck",
+        "lines",
+        "line_nos",
+        "_strong_depth",
+        "_strong_from",
+        "_strike_depth",
+        "_plain_outside_strike",
+        "_struck_start",
+    )
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.lead_strong: str | None = None
+        """Text of a bold span that opens the block (``**Root cause**: ...``)."""
+        self.struck = False
+        """The whole text sits inside ~~strikethrough~~."""
+        self.lines: list[str] = []
+        """Text split at soft/hard breaks; `line_nos` holds each piece's source line."""
+        self.line_nos: list[int] = []
+        # Collector state, only meaningful while the block is open.
+        self._strong_depth = 0
+        self._strong_from: tuple[int, int] | None = None
+        """(line index, offset) where the opening bold span began, while it is open."""
+        self._strike_depth = 0
+        self._plain_outside_strike = False
+        """Text outside strikethrough came after `_struck_start` (before it, no text but
+        blank space can come: a struck start needs an empty collector)."""
+        self._struck_start = False
 
     def since(self, at: tuple[int, int]) -> str:
         """The text added since `at`, as a bold span collects it; a line break inside
@@ -76,33 +93,63 @@ class Inline:
         self.struck = self._struck_start and not self._plain_outside_strike
 
 
-@dataclass(slots=True)
 class Block:
-    kind: str
-    """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
-    line: int
-    """1-based source line of the block's first character."""
-    inline: Inline | None = None
-    level: int = 0
-    """Heading level 1-6."""
-    ordered: bool = False
-    number: int | None = None
-    """Ordered list start number."""
-    task: bool | None = None
-    """Item with a task box: True ticked, False empty, None no box."""
-    children: list[Block] | tuple[()] = field(default_factory=list)
-    """Nested blocks; a paragraph, which never holds any, shares `_LEAF` (fewer
-    containers per document means fewer garbage-collector passes)."""
-    rows: list[tuple[int, list[str]]] | tuple[()] = ()
-    """Table: (line, cells) with the header row first; other kinds: ()."""
-    text: str = ""
-    """Code block or front matter body, verbatim."""
-    fields: list | tuple | None = None
-    """Key-value fields of this block's lines, computed once (see `fields.fields_of`)."""
-    label: str | tuple[()] | None = None
-    """What `sections.label_of` found, computed once: () when no label, None unread."""
-    info: str = ""
-    """Code fence info string."""
+    """One block of the document, its line, and what the readers need of it.
+
+    A plain class with slots for the same reason as `Inline`.
+    """
+
+    __slots__ = (
+        "kind",
+        "line",
+        "inline",
+        "level",
+        "ordered",
+        "number",
+        "task",
+        "children",
+        "rows",
+        "text",
+        "fields",
+        "label",
+        "info",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        line: int,
+        inline: Inline | None = None,
+        level: int = 0,
+        ordered: bool = False,
+        number: int | None = None,
+        children: list[Block] | tuple[()] | None = None,
+    ) -> None:
+        self.kind = kind
+        """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
+        self.line = line
+        """1-based source line of the block's first character."""
+        self.inline = inline
+        self.level = level
+        """Heading level 1-6."""
+        self.ordered = ordered
+        self.number = number
+        """Ordered list start number."""
+        self.task: bool | None = None
+        """Item with a task box: True ticked, False empty, None no box."""
+        self.children: list[Block] | tuple[()] = [] if children is None else children
+        """Nested blocks; a paragraph, which never holds any, shares `_LEAF` (fewer
+        containers per document means fewer garbage-collector passes)."""
+        self.rows: list[tuple[int, list[str]]] | tuple[()] = ()
+        """Table: (line, cells) with the header row first; other kinds: ()."""
+        self.text = ""
+        """Code block or front matter body, verbatim."""
+        self.fields: list | tuple | None = None
+        """Key-value fields of this block's lines, computed once (see `fields.fields_of`)."""
+        self.label: str | tuple[()] | None = None
+        """What `sections.label_of` found, computed once: () when no label, None unread."""
+        self.info = ""
+        """Code fence info string."""
 
     @property
     def plain(self) -> str:
