@@ -111,6 +111,19 @@ _DOC_FAILURE = re.compile(
     r"gave up|fundamental limit|unsolved|still broken|no improvement)\b|失敗|échec",
     re.I,
 )
+# The same, for the lowered text: a document's verdict words are counted over all of
+# it, and a case-blind scan tries every alternative at every word (0.7 ms of a
+# real reflection's parse, half of it saved; issue 4).
+_DOC_WORDS_LOWER = tuple(re.compile(rx.pattern) for rx in (_DOC_SUCCESS, _DOC_FAILURE))
+
+
+def _verdict_counts(text: str) -> tuple[int, int]:
+    """How many success and failure words `text` holds (`_DOC_SUCCESS`, `_DOC_FAILURE`)."""
+    low = vocab.lowered(text)
+    if low is None:
+        return len(_DOC_SUCCESS.findall(text)), len(_DOC_FAILURE.findall(text))
+    ok, bad = _DOC_WORDS_LOWER
+    return len(ok.findall(low)), len(bad.findall(low))
 
 
 def infer_result(root, attempts, text: str = "") -> str | None:
@@ -149,8 +162,7 @@ def infer_result(root, attempts, text: str = "") -> str | None:
                 ):
                     return "success"
     title = next((s.title for s in root.walk() if s.level == 1), "")
-    ok = len(_DOC_SUCCESS.findall(text))
-    bad = len(_DOC_FAILURE.findall(text))
+    ok, bad = _verdict_counts(text)
     if _DOC_FAILURE.search(title):
         return "failure"
     has_solution = any(s.has("solution") for s in root.walk())

@@ -498,6 +498,22 @@ def words_re(words: tuple[str, ...]) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
+# Characters that IGNORECASE matches to an ASCII letter but lower() does not turn
+# into it, or turns into two characters: İ ı ſ K.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def lowered(text: str) -> str | None:
+    """`text.lower()`, when a case-sensitive pattern with no capital letter finds in it
+    exactly what the same pattern with IGNORECASE finds in `text`; None when only the
+    IGNORECASE scan can tell (the text holds İ ı ſ K).
+
+    A case-blind regex tries every alternative at every position; a case-sensitive
+    one passes over an alternative whose first letter differs (issue 4).
+    """
+    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+
+
 def blank_start(text: str, m: re.Match[str]) -> int:
     r"""Where a match starts once the blank space before it is added.
 

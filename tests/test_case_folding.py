@@ -1,0 +1,32 @@
+"""Scans of a lowered text find what IGNORECASE finds in the text (`vocab.lowered`)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from session_retro.parse import _DOC_FAILURE, _DOC_SUCCESS, _verdict_counts
+from session_retro.parse.vocab import lowered
+
+# Verdict words in any case, the characters IGNORECASE folds to ASCII letters
+# (İ ı ſ K), accents that do fold (É), marks and the joints a \\b looks at.
+_PIECES = [
+    "done", "DONE", "Completed", "fixed", "shipped", "Works now", "now works",
+    "all tests pass", "failed to", "FAILURE", "couldn't", "did not work", "gave up",
+    "Échec", "échec", "réussi", "RÉUSSI", "完了", "失敗", "✅", "❌", "İ", "ı", "ſ", "K",
+    "-", "_", " ", "\n", "x", "2",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_verdict_counts_equal_the_case_blind_scan(pieces: list[str]):
+    text = "".join(pieces)
+    expected = (len(_DOC_SUCCESS.findall(text)), len(_DOC_FAILURE.findall(text)))
+    assert _verdict_counts(text) == expected
+
+
+def test_a_text_with_a_folding_trap_is_left_to_the_case_blind_scan():
+    assert lowered("Done ✅") == "done ✅"
+    assert lowered("ſhipped") is None  # IGNORECASE reads "shipped"; lower() does not
+    assert _verdict_counts("ſhipped, Fixed") == (2, 0)
