@@ -162,7 +162,6 @@ def infer_result(root, attempts, text: str = "") -> str | None:
                 ):
                     return "success"
     title = next((s.title for s in root.walk() if s.level == 1), "")
-    ok, bad = _verdict_counts(text)
     if _DOC_FAILURE.search(title):
         return "failure"
     has_solution = any(s.has("solution") for s in root.walk())
@@ -178,10 +177,15 @@ def infer_result(root, attempts, text: str = "") -> str | None:
             # workaround gets it part of the way.
             if has_workaround:
                 return "partial"
-            return "success" if has_solution or (ok >= 2 and ok >= 2 * bad) else "failure"
+            if has_solution:
+                return "success"
+            ok, bad = _verdict_counts(text)
+            return "success" if ok >= 2 and ok >= 2 * bad else "failure"
     elif has_solution:
         return "success"
-    # Last resort: the balance of the document's own verdict words.
+    # Last resort: the balance of the document's own verdict words (counted only
+    # here: a scan of the whole text, which most documents never need).
+    ok, bad = _verdict_counts(text)
     if ok >= 2 and ok >= 2 * bad:
         return "success"
     if bad >= 2 and bad >= 2 * ok:
