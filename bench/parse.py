@@ -37,6 +37,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO.parent / "shared" / "seed" / "session-reflection-db-schema-fix.md"
+REAL = REPO.parent / "shared" / "corpus"
+"""Reflections written by other people: richer than the generated ones (more bold
+leads, code, rules and list items per KB), so each costs several times more."""
 TARGET_BYTES = 14_000  # the seed is 13.9 KB
 
 # ---- generator ----------------------------------------------------------------------------
@@ -361,6 +364,22 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for name, ms in seed_rows:
             print(f"  {name:40} {ms:7.2f} ms")
+    real = sorted(str(p) for p in REAL.glob("*.md")) if REAL.is_dir() else []
+    if real:
+        kb = sum(os.path.getsize(p) for p in real) / len(real) / 1000
+
+        def real_pass():
+            for p in real:
+                read_session(p)
+
+        secs = _best(real_pass, max(args.passes, 5), clear_caches)
+        print(
+            f"\nreal reflections ({len(real)} files of {REAL.name}/, {kb:.1f} KB each), best of passes:"
+        )
+        print(
+            f"  {'ingest+parse (read_session)':40} {secs / len(real) * 1000:7.2f} ms"
+            f"  ({len(real) / secs:.0f} docs/s)"
+        )
     if tmp:
         tmp.cleanup()
     return 0
