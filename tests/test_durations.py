@@ -229,3 +229,30 @@ def test_header_unit(header, unit):
 def test_cell_duration_reads_bare_figures_in_the_header_unit(cell, unit, minutes):
     d = cell_duration(cell, unit)
     assert (d.minutes if d else None) == minutes
+
+
+# Pieces of written durations and of what sits near them (dates, versions, clocks),
+# so generated texts reach every branch of the duration patterns and their edges.
+_PIECES = [
+    "10", "2026", "05", "1.5", "3,5", "0", "-", "–", "to", "~", "+", " ", "  ", ".", ",",
+    ":", "min", "minutes", "h", "hours", "hr", "s", "sec", "d", "days", "分", "about",
+    "over", "less than", "<", "≈", "x", "v", "(", ")", "2026-05-04", "21:00-22:10",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=10))
+def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
+    # _SIMPLE never gives back a figure's digits and never starts inside a run of
+    # them; the plain form, derived from it, tries both. Same match, same groups.
+    import re
+
+    from session_retro.parse.durations import _SIMPLE
+
+    plain = re.compile(
+        _SIMPLE.pattern.replace(r"\d++", r"\d+").replace(r"(?<!\d)(?P<lo>", "(?P<lo>"),
+        _SIMPLE.flags,
+    )
+    assert plain.pattern != _SIMPLE.pattern
+    text = "".join(pieces)
+    fast, slow = _SIMPLE.search(text), plain.search(text)
+    assert (fast and (fast.span(), fast.groupdict())) == (slow and (slow.span(), slow.groupdict()))
