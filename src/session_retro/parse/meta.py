@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as _date
+from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
@@ -267,9 +269,6 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
             if d is not None and d.clock and meta.date:
                 h1_, m1, h2, m2 = d.clock
                 meta.started_at = f"{meta.date}T{h1_:02d}:{m1:02d}:00"
-                from datetime import date as _date
-                from datetime import datetime, timedelta
-
                 start = datetime.combine(
                     _date.fromisoformat(meta.date), datetime.min.time()
                 ).replace(hour=h1_, minute=m1)
