@@ -130,8 +130,12 @@ def classify_result(text: str) -> str | None:
 
     A score ("2/3 bugs fixed", "0/29 wins") is judged by its ratio.
     """
-    low = _NO_FAILURES.sub(" ", text.lower())
-    m = _SCORE.search(low)
+    low = text.lower()
+    # Each pattern needs a literal the text may lack: the searches, tried at every
+    # position, cost more than these scans (status values are asked about twice).
+    if "no" in low or "0" in low or "zero" in low or "without" in low:
+        low = _NO_FAILURES.sub(" ", low)
+    m = _SCORE.search(low) if "/" in low or "of" in low else None
     if m and not _TESTING.search(low):
         got, of = int(m.group(1)), int(m.group(2))
         if of > 0 and got <= of:
@@ -306,7 +310,12 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         # A status worded in text beats one given only as a mark (⚠️ DO NOT TRUST).
         judged = [(classify_result(f.value), f) for f in fields if is_field(f.label, "result")]
         judged = [(r, f) for r, f in judged if r]
-        worded = [(r, f) for r, f in judged if classify_result(_MARKS_ONLY.sub("", f.value))]
+        # Without a mark to strip, the value's words judged it already.
+        worded = [
+            (r, f)
+            for r, f in judged
+            if _MARKS_ONLY.search(f.value) is None or classify_result(_MARKS_ONLY.sub("", f.value))
+        ]
         pick = (worded or judged or [None])[0]
         if pick:
             meta.result, meta.result_line = pick[0], pick[1].line
