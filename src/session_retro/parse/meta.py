@@ -269,6 +269,10 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
             or is_field(f.label, "total")
             or f.label.lower() in ("time", "session time")
         ):
+            if ":" not in f.value:
+                # No clock range without a colon; the duration scan of a bare date
+                # ("2026-02-02") costs more than the rest of this function.
+                continue
             d = find_duration(f.value)
             if d is not None and d.clock and meta.date:
                 h1_, m1, h2, m2 = d.clock
