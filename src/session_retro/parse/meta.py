@@ -176,14 +176,35 @@ def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
     return None
 
 
-_TOTAL_SENTENCES = tuple(re.compile(p, re.I) for p in vocab.TOTAL_PATTERNS)
+# The case-blind sentence patterns below are scanned at every position of every text,
+# most of which lack the word each one needs; a `text.lower()` and an `in` test rule
+# that out first. IGNORECASE matches an ASCII letter to four characters that `lower()`
+# does not turn into it (İ ı ſ K): a text holding one is left to the regex alone.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _lowered(text: str) -> str | None:
+    """`text.lower()` for the `in` tests, or None when only the regex can tell."""
+    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+# Each pattern of vocab.TOTAL_PATTERNS with a word it cannot match without.
+_TOTAL_SENTENCES = tuple(
+    (re.compile(p, re.I), word)
+    for p, word in zip(
+        vocab.TOTAL_PATTERNS, ("wall", "session ", "total session time"), strict=True
+    )
+)
 
 
 def _total_sentence(root: Section) -> tuple[Duration, int] | None:
     """A length stated in running text ("~4h wall time", "the session lasted 2 hours")."""
     for sec in root.walk():
         for text, line in _texts(sec):
-            for rx in _TOTAL_SENTENCES:
+            low = _lowered(text)
+            for rx, word in _TOTAL_SENTENCES:
+                if low is not None and word not in low:
+                    continue
                 m = rx.search(text)
                 if m:
                     d = find_duration(m.group("d"), clock=False)
@@ -192,9 +213,23 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
     return None
 
 
+# Each pattern of vocab.IDEAL_PATTERNS with a word it cannot match without.
+_IDEAL_SENTENCES = tuple(
+    (re.compile(p, re.I), word)
+    for p, word in zip(
+        vocab.IDEAL_PATTERNS,
+        ("should have", "could have", "ideal", "で終わる", "aurait d"),
+        strict=True,
+    )
+)
+
+
 def find_ideal(text: str) -> float | None:
-    for pat in vocab.IDEAL_PATTERNS:
-        for m in re.finditer(pat, text, re.I):
+    low = _lowered(text)
+    for rx, word in _IDEAL_SENTENCES:
+        if low is not None and word not in low:
+            continue
+        for m in rx.finditer(text):
             d = find_duration(m.group("d"))
             if d is not None:
                 return d.minutes
