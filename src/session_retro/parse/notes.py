@@ -40,13 +40,13 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
                 continue
             header = b.rows[0][1]
             phase = next((i for i, h in enumerate(header) if _PHASE_COL.search(h)), None)
+            if phase is None:  # an attempts table, say: no time column to look for
+                continue
             tcol = next(
                 (i for i, h in enumerate(header) if _TIME_COL.search(h) and i != phase), None
             )
-            if (
-                phase is None
-                or tcol is None
-                or not (sec.within("time_analysis") or _PHASE_WORD.search(header[phase]))
+            if tcol is None or not (
+                sec.within("time_analysis") or _PHASE_WORD.search(header[phase])
             ):
                 continue
             pcol = next(
