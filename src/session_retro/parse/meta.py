@@ -185,7 +185,9 @@ _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 
 def _lowered(text: str) -> str | None:
     """`text.lower()` for the `in` tests, or None when only the regex can tell."""
-    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+    if text.isascii() or _FOLDS_TO_ASCII.search(text) is None:  # isascii: a flag, no scan
+        return text.lower()
+    return None
 
 
 # Each pattern of vocab.TOTAL_PATTERNS with a word it cannot match without.
