@@ -48,6 +48,7 @@ class RawAction:
     line: int
 
 
+@lru_cache(maxsize=1024)  # a handful of tag words ("HIGH", "P1", "low") over and over
 def priority_of_word(word: str) -> str | None:
     w = word.lower()
     if _P_LEVEL.fullmatch(w):
@@ -85,7 +86,8 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     word = next(g for g in m.groups() if g)
     prio = priority_of_word(word)
     stripped = (text[: m.start()] + text[m.end() :]).strip()
-    stripped = _TRAIL_SEP.sub("", stripped)
+    if stripped.endswith(("-", "–", "—", ":", ",")):  # else the unanchored regex scans it all
+        stripped = _TRAIL_SEP.sub("", stripped)
     stripped = _LEAD_SEP.sub("", stripped)
     return prio, stripped or text
 
@@ -134,6 +136,8 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
 
 def _is_group(item: Block) -> bool:
     """A numbered line that only groups nested items ("1. Backend:")."""
+    if not item.children:  # most items: no nested list to build
+        return False
     nested = [c for c in item.children if c.kind == "list"]
     if not nested:
         return False
@@ -169,20 +173,25 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
 def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
     """Task-list items and "TODO:" items anywhere in these blocks (nested lists included)."""
     out = []
-    for b in blocks:
-        for x in b.walk():
-            if x.kind != "item":
-                continue
-            if x.task is not None:
-                a = _make(x, prio)
-            elif x.inline is not None and _TODO_LABEL.match(x.inline.text):
-                a = _make(x, prio)
-                if a:
-                    a.text = _TODO_LABEL.sub("", a.text).strip()
-            else:
-                a = None
+    # Items in document order, by hand: `Block.walk` is a recursive generator, a frame
+    # per block and level, and this runs on every list outside to-do sections.
+    stack = blocks[::-1]
+    while stack:
+        x = stack.pop()
+        if x.children:
+            stack.extend(reversed(x.children))
+        if x.kind != "item":
+            continue
+        if x.task is not None:
+            a = _make(x, prio)
+        elif x.inline is not None and _TODO_LABEL.match(x.inline.text):
+            a = _make(x, prio)
             if a:
-                out.append(a)
+                a.text = _TODO_LABEL.sub("", a.text).strip()
+        else:
+            continue
+        if a:
+            out.append(a)
     return out
 
 
@@ -264,13 +273,15 @@ def extract_actions(root: Section) -> list[RawAction]:
         if not todo and "list" not in sec.block_kinds and "quote" not in sec.block_kinds:
             continue  # outside to-do sections, only lists and quotes hold items
         prio = None
-        for s in (sec, *sec.ancestors()):
+        s: Section | None = sec
+        while s is not None:  # this section, then its ancestors: the nearest priority
             if s.heading is not None:
                 prio = heading_priority(s.title)
                 if prio:
                     break
+            s = s.parent
         if todo:
-            if any(_is_item_heading(a) for a in (sec, *sec.ancestors()) if a is not sec):
+            if any(_is_item_heading(a) for a in sec.ancestors()):
                 continue  # inside an item's own section: details, not items
             if _is_item_heading(sec):
                 own, text = tag_priority(sec.title)

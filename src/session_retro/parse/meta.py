@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as _date
+from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
@@ -128,8 +130,12 @@ def classify_result(text: str) -> str | None:
 
     A score ("2/3 bugs fixed", "0/29 wins") is judged by its ratio.
     """
-    low = _NO_FAILURES.sub(" ", text.lower())
-    m = _SCORE.search(low)
+    low = text.lower()
+    # Each pattern needs a literal the text may lack: the searches, tried at every
+    # position, cost more than these scans (status values are asked about twice).
+    if "no" in low or "0" in low or "zero" in low or "without" in low:
+        low = _NO_FAILURES.sub(" ", low)
+    m = _SCORE.search(low) if "/" in low or "of" in low else None
     if m and not _TESTING.search(low):
         got, of = int(m.group(1)), int(m.group(2))
         if of > 0 and got <= of:
@@ -170,14 +176,37 @@ def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
     return None
 
 
-_TOTAL_SENTENCES = tuple(re.compile(p, re.I) for p in vocab.TOTAL_PATTERNS)
+# The case-blind sentence patterns below are scanned at every position of every text,
+# most of which lack the word each one needs; a `text.lower()` and an `in` test rule
+# that out first. IGNORECASE matches an ASCII letter to four characters that `lower()`
+# does not turn into it (İ ı ſ K): a text holding one is left to the regex alone.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _lowered(text: str) -> str | None:
+    """`text.lower()` for the `in` tests, or None when only the regex can tell."""
+    if text.isascii() or _FOLDS_TO_ASCII.search(text) is None:  # isascii: a flag, no scan
+        return text.lower()
+    return None
+
+
+# Each pattern of vocab.TOTAL_PATTERNS with a word it cannot match without.
+_TOTAL_SENTENCES = tuple(
+    (re.compile(p, re.I), word)
+    for p, word in zip(
+        vocab.TOTAL_PATTERNS, ("wall", "session ", "total session time"), strict=True
+    )
+)
 
 
 def _total_sentence(root: Section) -> tuple[Duration, int] | None:
     """A length stated in running text ("~4h wall time", "the session lasted 2 hours")."""
     for sec in root.walk():
         for text, line in _texts(sec):
-            for rx in _TOTAL_SENTENCES:
+            low = _lowered(text)
+            for rx, word in _TOTAL_SENTENCES:
+                if low is not None and word not in low:
+                    continue
                 m = rx.search(text)
                 if m:
                     d = find_duration(m.group("d"), clock=False)
@@ -186,9 +215,23 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
     return None
 
 
+# Each pattern of vocab.IDEAL_PATTERNS with a word it cannot match without.
+_IDEAL_SENTENCES = tuple(
+    (re.compile(p, re.I), word)
+    for p, word in zip(
+        vocab.IDEAL_PATTERNS,
+        ("should have", "could have", "ideal", "で終わる", "aurait d"),
+        strict=True,
+    )
+)
+
+
 def find_ideal(text: str) -> float | None:
-    for pat in vocab.IDEAL_PATTERNS:
-        for m in re.finditer(pat, text, re.I):
+    low = _lowered(text)
+    for rx, word in _IDEAL_SENTENCES:
+        if low is not None and word not in low:
+            continue
+        for m in rx.finditer(text):
             d = find_duration(m.group("d"))
             if d is not None:
                 return d.minutes
@@ -263,13 +306,14 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
             or is_field(f.label, "total")
             or f.label.lower() in ("time", "session time")
         ):
+            if ":" not in f.value:
+                # No clock range without a colon; the duration scan of a bare date
+                # ("2026-02-02") costs more than the rest of this function.
+                continue
             d = find_duration(f.value)
             if d is not None and d.clock and meta.date:
                 h1_, m1, h2, m2 = d.clock
                 meta.started_at = f"{meta.date}T{h1_:02d}:{m1:02d}:00"
-                from datetime import date as _date
-                from datetime import datetime, timedelta
-
                 start = datetime.combine(
                     _date.fromisoformat(meta.date), datetime.min.time()
                 ).replace(hour=h1_, minute=m1)
@@ -307,7 +351,12 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         # A status worded in text beats one given only as a mark (⚠️ DO NOT TRUST).
         judged = [(classify_result(f.value), f) for f in fields if is_field(f.label, "result")]
         judged = [(r, f) for r, f in judged if r]
-        worded = [(r, f) for r, f in judged if classify_result(_MARKS_ONLY.sub("", f.value))]
+        # Without a mark to strip, the value's words judged it already.
+        worded = [
+            (r, f)
+            for r, f in judged
+            if _MARKS_ONLY.search(f.value) is None or classify_result(_MARKS_ONLY.sub("", f.value))
+        ]
         pick = (worded or judged or [None])[0]
         if pick:
             meta.result, meta.result_line = pick[0], pick[1].line

@@ -40,13 +40,13 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
                 continue
             header = b.rows[0][1]
             phase = next((i for i, h in enumerate(header) if _PHASE_COL.search(h)), None)
+            if phase is None:  # an attempts table, say: no time column to look for
+                continue
             tcol = next(
                 (i for i, h in enumerate(header) if _TIME_COL.search(h) and i != phase), None
             )
-            if (
-                phase is None
-                or tcol is None
-                or not (sec.within("time_analysis") or _PHASE_WORD.search(header[phase]))
+            if tcol is None or not (
+                sec.within("time_analysis") or _PHASE_WORD.search(header[phase])
             ):
                 continue
             pcol = next(
@@ -57,7 +57,11 @@ def extract_time_analysis(root: Section) -> list[TimeRow]:
             for line, cells in b.rows[1:]:
                 if max(phase, tcol) >= len(cells):
                     continue
-                name = _EMPHASIS_MARKS.sub("", cells[phase]).strip()
+                name = cells[phase]
+                # Most names hold no mark, and the marks' regex is tried at every position.
+                if "*" in name or "_" in name or "`" in name:
+                    name = _EMPHASIS_MARKS.sub("", name)
+                name = name.strip()
                 d = cell_duration(cells[tcol], unit)
                 pct = None
                 if pcol is not None and pcol < len(cells):
@@ -115,7 +119,7 @@ def _notes(root: Section, kind: str) -> list[Note]:
     out: list[Note] = []
     seen_secs: set[int] = set()
     for sec in root.walk():
-        if not sec.has(kind) or sec.heading is None:
+        if kind not in sec.kinds or sec.heading is None:
             continue
         if any(id(a) in seen_secs for a in sec.ancestors()):
             continue
@@ -132,7 +136,7 @@ def _top_sections(root: Section, kind: str) -> list[Note]:
     out = []
     for sec in root.walk():
         if (
-            sec.has(kind)
+            kind in sec.kinds
             and sec.heading is not None
             and not any(a.has(kind) for a in sec.ancestors())
         ):
@@ -155,7 +159,7 @@ def extract_went_right(root: Section) -> list[Note]:
 def extract_recommendations(root: Section) -> list[Recommendation]:
     out = []
     for sec in root.walk():
-        if not sec.has("recommendations") or sec.heading is None:
+        if "recommendations" not in sec.kinds or sec.heading is None:
             continue
         if any(a.has("recommendations") for a in sec.ancestors()):
             continue
@@ -188,7 +192,7 @@ def extract_key_takeaway(root: Section, blocks_all: list[Block]) -> str | None:
             for f in b.fields if b.fields is not None else fields_of(b):
                 if _TAKEAWAY_LABEL.match(f.label) and f.value:
                     return f.value.strip('*" ')
-        if sec.has("key_takeaway") and sec.blocks:
+        if "key_takeaway" in sec.kinds and sec.blocks:
             first = next((b for b in sec.blocks if b.inline), None)
             if first:
                 return first.inline.text
