@@ -178,16 +178,7 @@ def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
 
 # The case-blind sentence patterns below are scanned at every position of every text,
 # most of which lack the word each one needs; a `text.lower()` and an `in` test rule
-# that out first. IGNORECASE matches an ASCII letter to four characters that `lower()`
-# does not turn into it (İ ı ſ K): a text holding one is left to the regex alone.
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
-
-
-def _lowered(text: str) -> str | None:
-    """`text.lower()` for the `in` tests, or None when only the regex can tell."""
-    if text.isascii() or _FOLDS_TO_ASCII.search(text) is None:  # isascii: a flag, no scan
-        return text.lower()
-    return None
+# that out first (`vocab.lowered`: None for a text only the regex can read).
 
 
 # Each pattern of vocab.TOTAL_PATTERNS with a word it cannot match without.
@@ -203,7 +194,7 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
     """A length stated in running text ("~4h wall time", "the session lasted 2 hours")."""
     for sec in root.walk():
         for text, line in _texts(sec):
-            low = _lowered(text)
+            low = vocab.lowered(text)
             for rx, word in _TOTAL_SENTENCES:
                 if low is not None and word not in low:
                     continue
@@ -227,7 +218,7 @@ _IDEAL_SENTENCES = tuple(
 
 
 def find_ideal(text: str) -> float | None:
-    low = _lowered(text)
+    low = vocab.lowered(text)
     for rx, word in _IDEAL_SENTENCES:
         if low is not None and word not in low:
             continue

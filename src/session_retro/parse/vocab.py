@@ -511,7 +511,9 @@ def lowered(text: str) -> str | None:
     A case-blind regex tries every alternative at every position; a case-sensitive
     one passes over an alternative whose first letter differs (issue 4).
     """
-    return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+    if text.isascii() or _FOLDS_TO_ASCII.search(text) is None:  # isascii: a flag, no scan
+        return text.lower()
+    return None
 
 
 def blank_start(text: str, m: re.Match[str]) -> int:
