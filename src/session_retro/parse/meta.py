@@ -179,8 +179,6 @@ def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
 # The case-blind sentence patterns below are scanned at every position of every text,
 # most of which lack the word each one needs; a `text.lower()` and an `in` test rule
 # that out first (`vocab.lowered`: None for a text only the regex can read).
-
-
 # Each pattern of vocab.TOTAL_PATTERNS with a word it cannot match without.
 _TOTAL_SENTENCES = tuple(
     (re.compile(p, re.I), word)
