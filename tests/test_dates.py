@@ -137,3 +137,20 @@ def test_never_raises(text):
         dt.date.fromisoformat(found.iso)
     find_time(text)
     leading_time(text)
+
+
+_DATE_PIECES = [
+    "2026", "1999", "2100", "-", "/", ".", " ", "年", "月", "日", "5", "05", "14", "31",
+    "August", "aug", "avril", "14th", "1er", ",", "T", "21:00", "x",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=10))
+def test_every_date_form_holds_a_year(pieces):
+    # find_dates skips a text without a four-digit year: each pattern must need one.
+    from session_retro.parse.dates import _PATTERNS, _YEAR
+
+    text = "".join(pieces)
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            assert _YEAR.search(m.group(0)), (pattern.pattern, m.group(0))
