@@ -130,24 +130,44 @@ def find_date(text: str) -> FoundDate | None:
     return found[0] if found else None
 
 
-# The ISO pattern without its leading look-behind: a pattern that opens with a plain
-# character set lets the regex engine skip ahead cheaply (4x faster over a whole
-# document); the look-behind is checked by hand on the few candidates.
-#
-# Better still, one scan per century: a pattern that opens with a literal ("20") is
-# searched for like a substring, 3x faster again than the "(?:19|20)" character set.
-# Matches of the two cannot overlap (each needs four digits, then a separator), so
-# together, in order, they are what one scan would find.
+# The ISO pattern without its leading look-behind, one per century: a match holds
+# four digits, a separator, one or two digits, a separator and one or two digits not
+# followed by a third, so no match can start inside another, and the two centuries'
+# matches are what one scan would find. Each is tried only where the year's rarer
+# digit is written ("9" of 19xx, "2" of 20xx): a one-character find runs at memchr
+# speed even over a text holding an emoji, while the regex engine steps through every
+# character (~80k instructions a bench document, per century).
 _ISO_SCANS = tuple(
-    re.compile(century + r"\d\d[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)")
-    for century in ("19", "20")
+    (century, key, re.compile(century + r"\d\d[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)"))
+    for century, key in (("19", 1), ("20", 0))
 )
+# Past this many of a century's key digit (a table of figures), its scan takes over.
+_ISO_PROBES = 24
+
+
+def _iso_matches(text: str, century: str, key: int, scan: re.Pattern[str]):
+    """`scan.finditer(text)`, tried at each place `century` is written."""
+    probes = _ISO_PROBES
+    digit = century[key]
+    i = text.find(digit)
+    while i != -1:
+        start = i - key
+        if not probes:
+            # Every start before this one was tried; a match cannot hold another's start.
+            yield from scan.finditer(text, max(start, 0))
+            return
+        probes -= 1
+        if start >= 0 and text.startswith(century, start):
+            m = scan.match(text, start)
+            if m:
+                yield m
+        i = text.find(digit, i + 1)
 
 
 def invalid_dates(text: str) -> list[str]:
     """ISO-looking dates in `text` that are not real days ("2026-02-30")."""
     bad = []
-    found = [m for scan in _ISO_SCANS for m in scan.finditer(text)]
+    found = [m for century, key, scan in _ISO_SCANS for m in _iso_matches(text, century, key, scan)]
     found.sort(key=lambda m: m.start())
     for m in found:
         s = m.start()

@@ -261,8 +261,6 @@ _FOLD = bytes.maketrans(
 _MAY_FOLLOW_HUGE_RUN = frozenset(b".,djhgtmps \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f") | frozenset(
     range(0x80, 0x100)
 )
-# A literal pattern finds these in bytes faster than `in` does.
-_NAN_OR_INF = (re.compile(b"nan"), re.compile(b"inf"))
 
 
 def _may_hold_huge(folded: bytes) -> bool:
@@ -296,7 +294,8 @@ def invalid_durations(text: str, data: bytes | None = None) -> list[tuple[str, i
     if data is None:
         data = text.encode("utf-8", "surrogatepass")
     folded = data.translate(_FOLD)
-    if any(rx.search(folded) for rx in _NAN_OR_INF):
+    # `in` (CPython's fastsearch) scans bytes ~2x faster than a literal regex does.
+    if b"nan" in folded or b"inf" in folded:
         checks.append((_NOT_A_NUMBER, "not a number", "."))
     if _may_hold_huge(folded):
         checks.append((_HUGE, "more than a year", ".,"))
