@@ -127,10 +127,14 @@ def test_unreadable_file_even_as_root(cli_invoke, tmp_path: Path, monkeypatch):
     # chmod 000 cannot stop root (CI containers); make the read itself fail instead.
     from session_retro import load
 
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(load, "open", denied, raising=False)
+    def denied(path, *args, **kwargs):
+        if str(path).endswith("one.md"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(load.os, "open", denied)  # read_capped opens with os.open
     good = tmp_path / "one.md"
     good.write_text(DOC)
     rec = json.loads(cli_invoke("parse", good, expect=1).stdout)[0]
