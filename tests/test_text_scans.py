@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from session_retro.parse.dates import _ISO_PROBES, _make, invalid_dates
+from session_retro.parse.dates import _ISO_PROBES, _not_days, invalid_dates
 
 # Pieces that make dates and near-dates: key digits, separators, a digit of another
 # script (the regex's \d takes it), a superscript (isdigit, not \d).
@@ -20,16 +20,7 @@ DATE_PIECES += ["2026-02-30", "1999-02-29", "2026-02-28", "1900-01-32", "20٢٦-
 def plain_invalid_dates(text: str) -> list[str]:
     """`invalid_dates` as one regex scan."""
     iso = re.compile(r"(?:19|20)\d\d[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)")
-    bad = []
-    for m in iso.finditer(text):
-        s = m.start()
-        if s and text[s - 1].isdigit():
-            continue
-        try:
-            _make(int(text[s : s + 4]), int(m.group("m")), int(m.group("d")))
-        except ValueError:
-            bad.append(m.group(0)[:10])
-    return bad
+    return _not_days(text, iso.finditer(text))
 
 
 @pytest.mark.parametrize(

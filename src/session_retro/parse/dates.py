@@ -166,10 +166,15 @@ def _iso_matches(text: str, century: str, key: int, scan: re.Pattern[str]):
 
 def invalid_dates(text: str) -> list[str]:
     """ISO-looking dates in `text` that are not real days ("2026-02-30")."""
-    bad = []
     found = [m for century, key, scan in _ISO_SCANS for m in _iso_matches(text, century, key, scan)]
     found.sort(key=lambda m: m.start())
-    for m in found:
+    return _not_days(text, found)
+
+
+def _not_days(text: str, matches) -> list[str]:
+    """The dates of ISO `matches` (in order) that name no real day."""
+    bad = []
+    for m in matches:
         s = m.start()
         if s and text[s - 1].isdigit():
             continue
