@@ -13,7 +13,7 @@ from session_retro.parse.vocab import lowered
 _PIECES = [
     "done", "DONE", "Completed", "fixed", "shipped", "Works now", "now works",
     "all tests pass", "failed to", "FAILURE", "couldn't", "did not work", "gave up",
-    "Échec", "échec", "réussi", "RÉUSSI", "完了", "失敗", "✅", "❌", "İ", "ı", "ſ", "K",
+    "Échec", "échec", "réussi", "RÉUSSI", "完了", "失敗", "✅", "❌", "\u0130", "\u0131", "\u017f", "\u212a", "K",
     "-", "_", " ", "\n", "x", "2",
 ]  # fmt: skip
 
@@ -30,3 +30,20 @@ def test_a_text_with_a_folding_trap_is_left_to_the_case_blind_scan():
     assert lowered("Done ✅") == "done ✅"
     assert lowered("ſhipped") is None  # IGNORECASE reads "shipped"; lower() does not
     assert _verdict_counts("ſhipped, Fixed") == (2, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["Should Have", "IDEAL", "で終わる"]), max_size=12))
+def test_lowered_utf8_holds_every_phrase_ignorecase_finds(pieces: list[str]):
+    # The prefilter of find_ideal: absent from lowered_utf8 means IGNORECASE finds none.
+    import re
+
+    from session_retro.parse.vocab import lowered_utf8
+
+    text = "".join(pieces)
+    low = lowered_utf8(text.encode())
+    # ASCII phrases, and phrases without a cased letter: what the function promises.
+    for phrase in ("done", "should have", "ideal", "failed to", "aurait d", "で終わる"):
+        if low is not None and re.search(re.escape(phrase), text, re.I):
+            assert phrase.encode() in low, (phrase, text)
+    assert (low is None) == any(c in text for c in "\u0130\u0131\u017f\u212a")

@@ -43,7 +43,7 @@ _PRIORITY = {p.value: p for p in Priority}
 __all__ = ["PARSER_VERSION", "parse_session"]
 
 
-def _ideal(root, text: str) -> float | None:
+def _ideal(root, text: str, data: bytes) -> float | None:
     """What it should have taken, after an "Ideal time" field (read with the other
     fields, in `extract_meta`): an ideal timeline's total, then a sentence ("should
     have been 10 minutes")."""
@@ -63,7 +63,7 @@ def _ideal(root, text: str) -> float | None:
                         d = find_duration(" ".join(cells[1:]), clock=False)
                         if d:
                             return d.minutes
-    return find_ideal(text)
+    return find_ideal(text, data)
 
 
 _VERDICT_RE = re.compile(r"^\W*" + vocab.words_re(vocab.VERDICT_SECTIONS) + r"\b", re.I)
@@ -335,7 +335,7 @@ def _read(
         tags=meta.tags,
         total_minutes=total_minutes,
         total_source=total_source,
-        ideal_minutes=meta.ideal if meta.ideal is not None else _ideal(root, text),
+        ideal_minutes=meta.ideal if meta.ideal is not None else _ideal(root, text, data),
         result=Result(result) if result else Result.UNKNOWN,
         attempts=tuple(attempts),
         time_analysis=time_rows,

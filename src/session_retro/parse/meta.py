@@ -209,14 +209,20 @@ _IDEAL_SENTENCES = tuple(
     (re.compile(p, re.I), word)
     for p, word in zip(
         vocab.IDEAL_PATTERNS,
-        ("should have", "could have", "ideal", "で終わる", "aurait d"),
+        (b"should have", b"could have", b"ideal", "で終わる".encode(), b"aurait d"),
         strict=True,
     )
 )
 
 
-def find_ideal(text: str) -> float | None:
-    low = vocab.lowered(text)
+def find_ideal(text: str, data: bytes | None = None) -> float | None:
+    """An ideal length stated in a sentence ("should have been 10 minutes").
+
+    `data` is the text's UTF-8 when the caller has it already.
+    """
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    low = vocab.lowered_utf8(data)
     for rx, word in _IDEAL_SENTENCES:
         if low is not None and word not in low:
             continue

@@ -499,8 +499,10 @@ def words_re(words: tuple[str, ...]) -> str:
 
 
 # Characters that IGNORECASE matches to an ASCII letter but lower() does not turn
-# into it, or turns into two characters: İ ı ſ K.
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+# into it, or turns into two characters: İ ı ſ K. Looked for with one `in` each: a
+# regex character set stepped through a text holding emoji at a third of the speed.
+_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FOLD_TRAPS_UTF8 = tuple(c.encode() for c in _FOLD_TRAPS)
 
 
 def lowered(text: str) -> str | None:
@@ -511,9 +513,23 @@ def lowered(text: str) -> str | None:
     A case-blind regex tries every alternative at every position; a case-sensitive
     one passes over an alternative whose first letter differs (issue 4).
     """
-    if text.isascii() or _FOLDS_TO_ASCII.search(text) is None:  # isascii: a flag, no scan
+    if text.isascii() or not any(c in text for c in _FOLD_TRAPS):  # isascii: a flag
         return text.lower()
     return None
+
+
+def lowered_utf8(data: bytes) -> bytes | None:
+    """A text's UTF-8 with its ASCII letters lowered, for `in` tests: an ASCII phrase
+    that IGNORECASE finds in the text is in it, and so is any phrase without a cased
+    letter; None when the text holds İ ı ſ K (see `lowered`).
+
+    Cheaper than `lowered` for a whole document: str.lower() maps every character of
+    a text holding emoji through the Unicode tables (70 us for 14 KB), bytes.lower()
+    only the ASCII letters (5 us).
+    """
+    if any(c in data for c in _FOLD_TRAPS_UTF8):
+        return None
+    return data.lower()
 
 
 def blank_start(text: str, m: re.Match[str]) -> int:
