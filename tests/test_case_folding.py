@@ -47,3 +47,18 @@ def test_lowered_utf8_holds_every_phrase_ignorecase_finds(pieces: list[str]):
         if low is not None and re.search(re.escape(phrase), text, re.I):
             assert phrase.encode() in low, (phrase, text)
     assert (low is None) == any(c in text for c in "\u0130\u0131\u017f\u212a")
+
+
+def test_case_sensitive_twin_only_where_exact():
+    import re
+
+    from session_retro.parse import _DOC_WORDS_LOWER
+    from session_retro.parse.vocab import case_sensitive_twin
+
+    plain = re.compile(r"\bdone\b|réussi", re.I)
+    assert not case_sensitive_twin(plain).flags & re.I
+    # A capital would never match a lowered text; ſ matches "s" only case-blind.
+    for kept in (re.compile("Done", re.I), re.compile("ſhipped", re.I)):
+        assert case_sensitive_twin(kept) is kept
+    # The verdict patterns get their fast twins (a capital added to them would not).
+    assert all(not rx.flags & re.I for rx in _DOC_WORDS_LOWER)

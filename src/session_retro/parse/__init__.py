@@ -114,7 +114,7 @@ _DOC_FAILURE = re.compile(
 # The same, for the lowered text: a document's verdict words are counted over all of
 # it, and a case-blind scan tries every alternative at every word (0.7 ms of a
 # real reflection's parse, half of it saved; issue 4).
-_DOC_WORDS_LOWER = tuple(re.compile(rx.pattern) for rx in (_DOC_SUCCESS, _DOC_FAILURE))
+_DOC_WORDS_LOWER = tuple(vocab.case_sensitive_twin(rx) for rx in (_DOC_SUCCESS, _DOC_FAILURE))
 
 
 def _verdict_counts(text: str) -> tuple[int, int]:

@@ -49,27 +49,11 @@ _NEGATED_DONE = re.compile(
 )
 
 
-_ASCII = "abcdefghijklmnopqrstuvwxyz"
-
-
 @cache
 def _section_re_ascii(kind: str) -> re.Pattern[str]:
-    """`_section_re(kind)` for a lowercased ASCII text: the same matches, found twice
-    as fast (issue 4). Without IGNORECASE the regex engine passes over an alternative
-    whose first letter differs at a glance; ignoring case, it tries each one.
-
-    Exact because the pattern holds no upper-case letter (escapes aside) and no
-    character that matches an ASCII letter only when case is ignored (the Kelvin
-    sign, a dotless i); a pattern that does keeps IGNORECASE.
-    """
-    pattern = _section_re(kind)
-    source = pattern.pattern
-    letters = {c for c in re.sub(r"\\.", "", source) if c.isalpha()}
-    if any(c.isupper() for c in letters) or any(
-        re.fullmatch(re.escape(c), a, re.I) for c in letters if not c.isascii() for a in _ASCII
-    ):
-        return pattern
-    return re.compile(source, pattern.flags & ~re.I)
+    """`_section_re(kind)` for a lowercased ASCII text (`vocab.case_sensitive_twin`):
+    a heading seen for the first time, 37 -> 18 us (issue 4)."""
+    return vocab.case_sensitive_twin(_section_re(kind))
 
 
 @lru_cache(maxsize=16384)

@@ -9,6 +9,7 @@ matched case-insensitively.
 from __future__ import annotations
 
 import re
+import string
 
 # --- section headings -------------------------------------------------------------
 
@@ -516,6 +517,27 @@ def lowered(text: str) -> str | None:
     if text.isascii() or not any(c in text for c in _FOLD_TRAPS):  # isascii: a flag
         return text.lower()
     return None
+
+
+def case_sensitive_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` without IGNORECASE, to run on a `lowered` text: it finds there what
+    `pattern` finds in the text, twice as fast (the engine passes over an alternative
+    whose first letter differs; ignoring case, it tries each one).
+
+    `pattern` itself when no twin is exact: a capital letter in it (escapes aside)
+    would never match a lowered text, and a letter that IGNORECASE matches to an ASCII
+    one (ſ, ı, K) would miss what lower() leaves alone. Either way the result, run on
+    the lowered text, finds what `pattern` finds in the text.
+    """
+    letters = {c for c in re.sub(r"\\.", "", pattern.pattern) if c.isalpha()}
+    if any(c.isupper() for c in letters) or any(
+        re.fullmatch(re.escape(c), a, re.I)
+        for c in letters
+        if not c.isascii()
+        for a in string.ascii_lowercase
+    ):
+        return pattern
+    return re.compile(pattern.pattern, pattern.flags & ~re.I)
 
 
 def lowered_utf8(data: bytes) -> bytes | None:
