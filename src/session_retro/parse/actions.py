@@ -173,25 +173,20 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
 def _tasks_in(blocks: list[Block], prio: str | None) -> list[RawAction]:
     """Task-list items and "TODO:" items anywhere in these blocks (nested lists included)."""
     out = []
-    # Items in document order, by hand: `Block.walk` is a recursive generator, a frame
-    # per block and level, and this runs on every list outside to-do sections.
-    stack = blocks[::-1]
-    while stack:
-        x = stack.pop()
-        if x.children:
-            stack.extend(reversed(x.children))
-        if x.kind != "item":
-            continue
-        if x.task is not None:
-            a = _make(x, prio)
-        elif x.inline is not None and _TODO_LABEL.match(x.inline.text):
-            a = _make(x, prio)
+    for b in blocks:
+        for x in b.walk():
+            if x.kind != "item":
+                continue
+            if x.task is not None:
+                a = _make(x, prio)
+            elif x.inline is not None and _TODO_LABEL.match(x.inline.text):
+                a = _make(x, prio)
+                if a:
+                    a.text = _TODO_LABEL.sub("", a.text).strip()
+            else:
+                continue
             if a:
-                a.text = _TODO_LABEL.sub("", a.text).strip()
-        else:
-            continue
-        if a:
-            out.append(a)
+                out.append(a)
     return out
 
 

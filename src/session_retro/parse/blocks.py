@@ -156,9 +156,14 @@ class Block:
         return self.inline.text if self.inline else self.text
 
     def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This block and every block inside it, in document order: one generator
+        over a stack, where a recursive one cost a frame per block and level."""
+        stack = [self]
+        while stack:
+            b = stack.pop()
+            yield b
+            if b.children:
+                stack.extend(reversed(b.children))
 
 
 def _line_starts(data: bytes) -> list[int]:
