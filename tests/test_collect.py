@@ -6,6 +6,7 @@ cached paths change nothing about the records.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -103,3 +104,40 @@ def test_no_pool_available_falls_back_to_serial(corpus, monkeypatch):
     assert collect_sessions([str(corpus)], jobs=2, pool_threshold=0) == collect_sessions(
         [str(corpus)], jobs=1
     )
+
+
+def test_analysis_split_across_processes_equals_one_process(corpus, monkeypatch):
+    # analyze builds the tables in a forked child while it ranks (issue 8); the
+    # analysis, down to the JSON bytes and every frame, must not depend on where
+    from pandas.testing import assert_frame_equal
+
+    from session_retro import analysis
+    from session_retro.analysis import analyze
+    from session_retro.export.tables import analysis_json
+    from session_retro.forked import in_child
+
+    sessions = collect_sessions([str(corpus), str(REPO / "sessions")], jobs=1)
+    forks: list[bool] = []
+
+    def spy(fn, *args):
+        wait = in_child(fn, *args)
+        forks.append(not isinstance(wait, functools.partial))  # a partial: no fork here
+        return wait
+
+    monkeypatch.setattr(analysis, "in_child", spy)
+    forked = analyze(sessions, generated="x")
+    if forks != [True]:
+        pytest.skip("no second CPU or no fork here: nothing to compare")
+    children: list[str] = []
+
+    def here(fn, *args):
+        children.append(fn.__name__)
+        return lambda: fn(*args)
+
+    monkeypatch.setattr(analysis, "in_child", here)
+    alone = analyze(sessions, generated="x")
+    assert children == ["_tables"], "the split must be the one this test undoes"
+    assert forked == alone
+    assert analysis_json(forked, None) == analysis_json(alone, None)
+    for name in ("sessions", "attempts", "actions"):
+        assert_frame_equal(getattr(forked, name), getattr(alone, name), check_exact=True)
