@@ -214,3 +214,12 @@ def test_a_run_after_an_edit_no_chart_shows_does_not_import_matplotlib(tmp_path)
     assert not run()
     assert (out / "index.html").read_bytes() != page  # the edit was rendered
     assert {p.name: p.read_bytes() for p in (out / "charts").iterdir()} == chart_files
+
+
+def test_report_takes_its_charts_from_the_memo_too(tmp_path, cli_invoke, drawn):
+    # `retro report` draws the same three charts for one month, with its own cache at hand
+    out = tmp_path / "out"
+    for _ in range(2):
+        cli_invoke("report", "--month", "2026-08", SESSIONS, "--out", out, "--quiet")
+    assert drawn == ["pareto", "timeline", "trend"]
+    assert sorted(_memo_rows(out / ".retro-cache.sqlite")) == ["pareto", "timeline", "trend"]
