@@ -198,11 +198,12 @@ def analyze_cmd(
         task = bar.add_task("read", total=None) if bar else None
         cache_warnings: list[str] = []
         out_is_new = not os.path.lexists(out_dir)
+        cache = cache_file(out_dir, cache_path, no_cache)
         sessions = collect_sessions(
             given,
             progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None,
             jobs=jobs,
-            cache_path=cache_file(out_dir, cache_path, no_cache),
+            cache_path=cache,
             warnings=cache_warnings,
         )
     for w in cache_warnings:
@@ -245,7 +246,8 @@ def analyze_cmd(
     # this one draws the charts and the page (issue 8); the same bytes either way
     encoded = in_child(analysis_json, a, impact_json(impact))
     try:
-        page = html_files(a, templates, impact=impact)  # index.html + charts/*.svg|png (issue 6)
+        # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
+        page = html_files(a, templates, impact=impact, memo=cache)
     finally:
         json_bytes = encoded()  # also when the page fails: the child waits to be read
     files = output_files(a, exports, report_md, encoded=json_bytes)

@@ -120,10 +120,11 @@ def report_cmd(
     given = list(paths) or ["sessions"]
     out_is_new = not os.path.lexists(out_dir)
     cache_warnings: list[str] = []
+    cache = cache_file(out_dir, cache_path, no_cache)
     sessions = collect_sessions(
         given,
         jobs=jobs,
-        cache_path=cache_file(out_dir, cache_path, no_cache),
+        cache_path=cache,
         warnings=cache_warnings,
     )
     for w in cache_warnings:
@@ -170,7 +171,8 @@ def report_cmd(
     for p in impact_problems:
         click.echo(p, err=True)
     files = {
-        f"{month}/{name}": data for name, data in month_files(report, templates, impact).items()
+        f"{month}/{name}": data
+        for name, data in month_files(report, templates, impact, cache).items()
     }
     write_report(out_dir, files, [s.source for s in sessions] + [changes_file])
 

@@ -18,21 +18,32 @@ Choices, and why:
   ids), text kept as ``<text>`` (``svg.fonttype='none'``; smaller, selectable, and
   escaped by matplotlib's XML writer) and no creation date in the metadata;
 * user text (session titles, category labels) is drawn with ``parse_math=False``: a
-  ``$`` in a title must not switch matplotlib into mathtext (or fail to parse as it).
+  ``$`` in a title must not switch matplotlib into mathtext (or fail to parse as it);
+* each chart is a drawing function and exactly the data it reads (`Plot`), so the
+  run's cache can keep its files under a digest of both and a run whose edits change
+  nothing a chart shows takes them from there (`draw_charts`, issue 8).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import os
 import re
+import sqlite3
 import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..aggregate import AttemptGroup, SessionGroup
+from ..cache import open_cache
 from ..classify import UNCLASSIFIED
 from ..forked import in_child
 from ..safeio import atomic_write, inside
@@ -192,10 +203,20 @@ def _minutes_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
+def _pareto_bars(by_category: tuple[AttemptGroup, ...]) -> tuple[tuple[str, float, bool], ...]:
+    """All the Pareto reads of the categories: (label, wasted minutes, unclassified?) per bar."""
+    return tuple(
+        (r.label, r.minutes.sum, r.key == UNCLASSIFIED) for r in by_category if r.minutes.sum > 0
+    )
+
+
 def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
     """Wasted minutes by category (bars, most first) with the cumulative share (line)."""
+    return _pareto(_pareto_bars(by_category))
+
+
+def _pareto(rows: tuple[tuple[str, float, bool], ...]) -> Chart:
     title = "Where the wasted minutes went"
-    rows = [r for r in by_category if r.minutes.sum > 0]
     with _style():
         from matplotlib.markers import TICKDOWN
         from matplotlib.ticker import PercentFormatter
@@ -210,12 +231,14 @@ def pareto_chart(by_category: tuple[AttemptGroup, ...]) -> Chart:
         ax = fig.add_subplot()
         # wrapped, not rotated: a slanted label is hard to read and eats the plot's height
         wrap = max(10, min(16, (2 if stagger else 1) * 110 // len(rows)))
-        labels = [textwrap.fill(_short(r.label, 40), wrap, break_long_words=False) for r in rows]
-        minutes = [r.minutes.sum for r in rows]
+        labels = [
+            textwrap.fill(_short(label, 40), wrap, break_long_words=False) for label, _, _ in rows
+        ]
+        minutes = [m for _, m, _ in rows]
         total = sum(minutes)
         x = list(range(len(rows)))
         # unclassified is a gap in the taxonomy, not a cause: grey, so it does not read as one
-        colours = [OKABE_ITO["grey"] if r.key == UNCLASSIFIED else OKABE_ITO["blue"] for r in rows]
+        colours = [OKABE_ITO["grey"] if grey else OKABE_ITO["blue"] for _, _, grey in rows]
         bars = ax.bar(x, minutes, color=colours, width=0.65, zorder=2)
         ax.bar_label(bars, labels=[f"{m:g}" for m in minutes], padding=2, fontsize=8)
         fontsize = 8 if len(rows) > 5 else 9
@@ -285,6 +308,25 @@ def _box(x: float, length: float, y: int) -> list[tuple[float, float]]:
     return [(x, bottom), (x, top), (x + length, top), (x + length, bottom)]
 
 
+def _timeline_rows(
+    sessions: pd.DataFrame, attempts: pd.DataFrame
+) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+    """All the timeline reads: its rows, how many sessions there are, its rows' attempts.
+
+    The rows are the `TIMELINE_MAX_SESSIONS` most recent sessions (source, date,
+    title), latest first; their attempts keep source, index, outcome and minutes. Cut
+    here, before drawing, so neither the drawing nor its memo key grows with the corpus
+    (issue 8).
+    """
+    if sessions.empty:  # nothing to sort (nor, perhaps, any column to sort by)
+        return sessions, 0, attempts.iloc[:0]
+    order = sessions.assign(_d=sessions["date"].fillna(pd.Timestamp.max))
+    order = order.sort_values(["_d", "source"]).tail(TIMELINE_MAX_SESSIONS)
+    order = order.iloc[::-1][["source", "date", "title"]]  # earliest at the top
+    mine = attempts["source"].isin(order["source"])
+    return order, len(sessions), attempts.loc[mine, ["source", "index", "outcome", "minutes"]]
+
+
 def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
     """Each session as a row; its attempts as bars end to end, coloured by outcome.
 
@@ -292,19 +334,20 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
     stated minutes; an attempt without minutes cannot be placed in time, so it is
     counted in a note under the chart rather than drawn at a made-up length.
     """
+    return _timeline(*_timeline_rows(sessions, attempts))
+
+
+def _timeline(order: pd.DataFrame, total: int, shown: pd.DataFrame) -> Chart:
     title = "Session timelines: attempts by outcome"
     with _style():
         from matplotlib.collections import PolyCollection
         from matplotlib.patches import Patch
 
-        timed = attempts[attempts["minutes"].notna()]
-        if sessions.empty or timed.empty:
+        timed = shown[shown["minutes"].notna()]
+        if order.empty or timed.empty:
             fig = _figure(2.0)
             _no_data(fig, title, "no attempt states its minutes")
             return Chart("timeline", title, *_outputs(fig))
-        order = sessions.assign(_d=sessions["date"].fillna(pd.Timestamp.max))
-        order = order.sort_values(["_d", "source"]).tail(TIMELINE_MAX_SESSIONS)
-        order = order.iloc[::-1]  # earliest at the top
         n = len(order)
         fig = _figure(1.3 + 0.3 * n)
         ax = fig.add_subplot()
@@ -347,13 +390,12 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
             fontsize=8,
         )
         ax.set_title(title, pad=22)
-        shown = attempts[attempts["source"].isin(order["source"])]
         untimed = int(shown["minutes"].isna().sum())
         notes = []
         if untimed:
             notes.append(f"{untimed} attempt(s) without stated minutes are not drawn")
-        if len(sessions) > n:
-            notes.append(f"showing the {n} most recent of {len(sessions)} sessions")
+        if total > n:
+            notes.append(f"showing the {n} most recent of {total} sessions")
         if merged:
             notes.append(
                 f"in {merged} session(s) of over {TIMELINE_MAX_BARS} attempts, "
@@ -365,10 +407,22 @@ def timeline_chart(sessions: pd.DataFrame, attempts: pd.DataFrame) -> Chart:
         return Chart("timeline", title, *_outputs(fig))
 
 
+def _trend_months(
+    by_month: tuple[SessionGroup, ...],
+) -> tuple[tuple[str, int, float, float | None], ...]:
+    """All the trend reads of the months: (month, sessions, wasted minutes, waste share)."""
+    return tuple(
+        (r.key, r.sessions, r.wasted.sum, r.waste_share) for r in by_month if r.key != "undated"
+    )
+
+
 def trend_chart(by_month: tuple[SessionGroup, ...]) -> Chart:
     """Wasted minutes per month (bars) and the month's waste share (line)."""
+    return _trend(_trend_months(by_month))
+
+
+def _trend(rows: tuple[tuple[str, int, float, float | None], ...]) -> Chart:
     title = "Monthly trend: wasted minutes and waste share"
-    rows = [r for r in by_month if r.key != "undated"]
     with _style():
         from matplotlib.ticker import PercentFormatter
 
@@ -379,18 +433,18 @@ def trend_chart(by_month: tuple[SessionGroup, ...]) -> Chart:
         fig = _figure(3.2)
         ax = fig.add_subplot()
         x = list(range(len(rows)))
-        wasted = [r.wasted.sum for r in rows]
+        wasted = [w for _, _, w, _ in rows]
         bars = ax.bar(
             x, wasted, color=OKABE_ITO["blue"], width=0.5, zorder=2, label="Wasted minutes"
         )
         ax.bar_label(bars, labels=[f"{w:g}" for w in wasted], padding=2, fontsize=8)
-        ax.set_xticks(x, [f"{r.key}\n{r.sessions} session(s)" for r in rows])
+        ax.set_xticks(x, [f"{month}\n{n} session(s)" for month, n, _, _ in rows])
         ax.set_ylabel("Wasted minutes")
         _minutes_axis(ax.yaxis)
         ax.set_ylim(0, max(max(wasted) * 1.2, 1))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
         ax2 = ax.twinx()
-        shares = [r.waste_share for r in rows]
+        shares = [s for _, _, _, s in rows]
         px = [i for i, s in zip(x, shares, strict=True) if s is not None]
         py = [s for s in shares if s is not None]
         ax2.plot(
@@ -413,26 +467,158 @@ def trend_chart(by_month: tuple[SessionGroup, ...]) -> Chart:
         return Chart("trend", title, *_outputs(fig))
 
 
+@dataclass(frozen=True, slots=True)
+class Plot:
+    """One chart to draw: its drawing function and all that the function reads.
+
+    `draw(*data)` sees nothing but `data` and this module's code, so a digest of both
+    names the chart's bytes: the key of its memo (issue 8).
+    """
+
+    name: str
+    draw: Callable[..., Chart]
+    data: tuple
+
+    def key(self) -> bytes:
+        """A digest of the drawing code, the chart's name and `data`, value by value."""
+        plain = tuple(
+            (
+                tuple(v.columns),
+                tuple(map(str, v.dtypes)),
+                list(v.itertuples(index=False, name=None)),
+            )
+            if isinstance(v, pd.DataFrame)
+            else v
+            for v in self.data
+        )
+        # repr keeps every value exactly (a float's shortest round trip, a Timestamp's
+        # nanoseconds) and its type: two data give one key only when they are equal
+        h = hashlib.blake2b(drawing_fingerprint(), digest_size=16)
+        h.update(f"{self.name}\0{plain!r}".encode("utf-8", "surrogatepass"))
+        return h.digest()
+
+
+_DRAWN_WITH = ("matplotlib", "numpy", "pandas", "pillow")
+"""The distributions a chart's bytes depend on: the drawing, its arrays, the PNG encoder."""
+
+
+@cache
+def drawing_fingerprint() -> bytes:
+    """What a chart's bytes depend on besides its data, without importing matplotlib.
+
+    This module's source (the drawing code and `_RC`), the versions of what it draws
+    with (matplotlib ships the DejaVu fonts), and every matplotlibrc matplotlib could
+    read: settings `_RC` leaves alone come from there.
+    """
+    h = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
+    for dist in _DRAWN_WITH:
+        try:
+            h.update(f"\0{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"\0{dist}=".encode())
+    for rc in _matplotlibrc_candidates():
+        with contextlib.suppress(OSError):  # absent, a folder, unreadable: matplotlib skips it
+            h.update(f"\0{rc}\0".encode("utf-8", "surrogateescape") + Path(rc).read_bytes())
+    return h.digest()
+
+
+def _matplotlibrc_candidates() -> list[str]:
+    """Where `matplotlib.matplotlib_fname` looks for a user's matplotlibrc (all of them)."""
+    found = ["matplotlibrc"]
+    if env := os.environ.get("MATPLOTLIBRC"):
+        found += [env, os.path.join(env, "matplotlibrc")]
+    config = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "matplotlib"
+    )
+    return [
+        *found,
+        os.path.join(config, "matplotlibrc"),
+        os.path.expanduser("~/.matplotlib/matplotlibrc"),
+    ]
+
+
 def draw_charts(
     by_category: tuple[AttemptGroup, ...],
     sessions: pd.DataFrame,
     attempts: pd.DataFrame,
     by_month: tuple[SessionGroup, ...],
+    memo: str | None = None,
 ) -> tuple[Chart, ...]:
     """The report's three charts, in page order.
 
-    Drawing is CPU-bound matplotlib work and the run waits for it, so with a second CPU
-    the timeline (about 40% of the work) is drawn in a forked process while this one
-    draws the other two (issue 8). Same code, same data: the same files either way.
+    With `memo`, the path of the run's SQLite cache, a chart whose data and drawing
+    code are those of one the last run used is taken from there instead of drawn: an
+    edit that changes nothing a chart shows (a lesson, a ticked action item) redraws
+    nothing and does not even import matplotlib (issue 8). None: every chart is drawn.
     """
+    plots = (
+        Plot("pareto", _pareto, (_pareto_bars(by_category),)),
+        Plot("timeline", _timeline, _timeline_rows(sessions, attempts)),
+        Plot("trend", _trend, (_trend_months(by_month),)),
+    )
+    if memo is None:
+        drawn = _draw(plots)
+        return tuple(drawn[p.name] for p in plots)
+    keys = [p.key() for p in plots]
+    stored = _read_memo(memo)
+    drawn = _draw([p for p, k in zip(plots, keys, strict=True) if stored.get(k) is None])
+    charts = tuple(
+        drawn[p.name] if stored.get(k) is None else stored[k]
+        for p, k in zip(plots, keys, strict=True)
+    )
+    if stored.keys() != set(keys) or None in stored.values():
+        _write_memo(memo, dict(zip(keys, charts, strict=True)))
+    return charts
+
+
+def _draw(plots: Iterable[Plot]) -> dict[str, Chart]:
+    """Draw `plots`, by name.
+
+    Drawing is CPU-bound matplotlib work and the run waits for it, so with a second CPU
+    and more than one chart to draw, the timeline (about 40% of the work), or else the
+    first, is drawn in a forked process while this one draws the rest (issue 8). Same
+    code, same data: the same files either way.
+    """
+    plots = list(plots)
+    if not plots:
+        return {}
     _matplotlib()  # imported once, before the fork, rather than in both processes
-    timeline = in_child(timeline_chart, sessions, attempts)
+    if len(plots) == 1:
+        return {plots[0].name: plots[0].draw(*plots[0].data)}
+    away = next((p for p in plots if p.name == "timeline"), plots[0])
+    later = in_child(away.draw, *away.data)
     try:
-        pareto = pareto_chart(by_category)
-        trend = trend_chart(by_month)
+        here = {p.name: p.draw(*p.data) for p in plots if p is not away}
     finally:
-        drawn = timeline()  # also when a chart here fails: the child waits to be read
-    return (pareto, drawn, trend)
+        there = later()  # also when a chart here fails: the child waits to be read
+    return {**here, away.name: there}
+
+
+def _read_memo(path: str) -> dict[bytes, Chart | None]:
+    """The memo's charts by key (None: a damaged entry); empty when it cannot be read.
+
+    The memo only saves time, so no trouble with it fails a run: every chart it does
+    not hand back intact is drawn. The parse cache, opened earlier in the same run,
+    has already reported any trouble with the file itself.
+    """
+    try:
+        db = open_cache(path, [])
+        if db is None:
+            return {}
+        with db:
+            rows = db.charts()
+    except sqlite3.Error:  # no memo table yet, or a damaged one
+        return {}
+    return {key: None if row is None else Chart(*row) for key, row in rows.items()}
+
+
+def _write_memo(path: str, charts: dict[bytes, Chart]) -> None:
+    """Make `charts` the whole memo; a memo that cannot be written is only a redraw later."""
+    with contextlib.suppress(sqlite3.Error):
+        db = open_cache(path, [])
+        if db is not None:
+            with db:
+                db.keep_charts({k: (c.name, c.title, c.svg, c.png) for k, c in charts.items()})
 
 
 def chart_files(charts: tuple[Chart, ...]) -> dict[str, bytes]:

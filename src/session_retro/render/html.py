@@ -25,7 +25,7 @@ from ..aggregate import SessionGroup
 from ..analysis import Analysis
 from ..backlog.items import Source, merge_sources
 from ..model import Priority
-from .charts import TIMELINE_MAX_SESSIONS, Chart, chart_files, draw_charts
+from .charts import Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
 from .templates import environment
 
@@ -231,21 +231,16 @@ def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow
 
 
 def analysis_charts(
-    a: Analysis, trend: tuple[SessionGroup, ...] | None = None
+    a: Analysis, trend: tuple[SessionGroup, ...] | None = None, memo: str | None = None
 ) -> tuple[Chart, ...]:
-    """The page's charts; `trend` replaces the analysis' own months (monthly report)."""
-    attempts = a.attempts
-    if len(a.sessions) > TIMELINE_MAX_SESSIONS:
-        # the timeline draws the most recent sessions only: hand it only their attempts,
-        # so its cost does not grow with the corpus (issue 8)
-        recent = a.sessions.assign(_d=a.sessions["date"].fillna(pd.Timestamp.max))
-        recent = recent.sort_values(["_d", "source"]).tail(TIMELINE_MAX_SESSIONS)
-        attempts = attempts[attempts["source"].isin(recent["source"])]
+    """The page's charts; `trend` replaces the analysis' own months (monthly report);
+    `memo` is the run's cache, where charts drawn before are kept (`draw_charts`)."""
     return draw_charts(
         a.figures.by_category,
         a.sessions,
-        attempts,
+        a.attempts,
         a.figures.by_month if trend is None else trend,
+        memo,
     )
 
 
@@ -342,8 +337,10 @@ def html_files(
     month=None,
     trend: tuple[SessionGroup, ...] | None = None,
     impact=None,
+    memo: str | None = None,
 ) -> dict[str, bytes]:
-    """``index.html`` and ``charts/<name>.svg|png`` for `export.tables.write_outputs`."""
-    charts = analysis_charts(a, trend)
+    """``index.html`` and ``charts/<name>.svg|png`` for `export.tables.write_outputs`;
+    `memo` is the run's cache path, or None to draw every chart (`draw_charts`)."""
+    charts = analysis_charts(a, trend, memo)
     page = html_page(a, charts, title=title, month=month, impact=impact)
     return {"index.html": render_html(page, templates).encode("utf-8"), **chart_files(charts)}

@@ -42,11 +42,12 @@ def render_month_markdown(
 
 
 def month_files(
-    report: MonthReport, templates: str | Path | None = None, impact=None
+    report: MonthReport, templates: str | Path | None = None, impact=None, memo: str | None = None
 ) -> dict[str, bytes]:
     """``report.md``, ``index.html`` and ``charts/*`` of one month, by name in its folder.
 
-    `impact` is the "Did it work?" section (`render.impact_chart.ImpactSection`) or None.
+    `impact` is the "Did it work?" section (`render.impact_chart.ImpactSection`) or None;
+    `memo` the run's cache path, where charts drawn before are kept (`html.html_files`).
     """
     files = {
         "report.md": render_month_markdown(report, templates, impact).encode("utf-8"),
@@ -57,6 +58,7 @@ def month_files(
             month=report,
             trend=report.trend,
             impact=impact,
+            memo=memo,
         ),
     }
     if impact is not None:
