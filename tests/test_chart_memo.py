@@ -101,7 +101,7 @@ def test_a_change_of_the_drawing_code_redraws_every_chart(
     memo = str(tmp_path / "cache.sqlite")
     charts.draw_charts(*args, memo=memo)
     drawn.clear()
-    monkeypatch.setattr(charts, "drawing_fingerprint", lambda: b"another matplotlib")
+    monkeypatch.setattr(charts, "drawing_fingerprint", lambda *_: b"another matplotlib")
     assert charts.draw_charts(*args, memo=memo) == fresh
     assert drawn == ["pareto", "timeline", "trend"]
 
@@ -132,7 +132,9 @@ def test_no_cache_draws_and_keeps_no_memo(tmp_path, cli_invoke, drawn):
     out = tmp_path / "out"
     for _ in range(2):
         cli_invoke("analyze", SESSIONS, "--out", out, "--quiet", "--no-cache", "--force")
-    assert drawn == ["pareto", "timeline", "trend"] * 2
+    impact = [n for n in drawn if n.startswith("impact-")]  # sessions/ records protocol changes
+    assert impact and impact[: len(impact) // 2] * 2 == impact
+    assert [n for n in drawn if n not in impact] == ["pareto", "timeline", "trend"] * 2
     assert not (out / ".retro-cache.sqlite").exists()
 
 
@@ -195,9 +197,9 @@ print("matplotlib" in sys.modules)
 def test_a_run_after_an_edit_no_chart_shows_does_not_import_matplotlib(tmp_path):
     # A ticked action item changes the page, not a chart: the charts come from the memo
     # and the run never pays matplotlib's import (~0.5 s, issue 8).
+    # sessions/ holds protocol-changes.toml: its "Did it work?" charts come from the memo too
     corpus = tmp_path / "sessions"
-    # without protocol-changes.toml: its "Did it work?" section draws charts of its own
-    shutil.copytree(SESSIONS, corpus, ignore=shutil.ignore_patterns("*.toml"))
+    shutil.copytree(SESSIONS, corpus)
     out = tmp_path / "out"
 
     def run() -> bool:
@@ -223,3 +225,20 @@ def test_report_takes_its_charts_from_the_memo_too(tmp_path, cli_invoke, drawn):
         cli_invoke("report", "--month", "2026-08", SESSIONS, "--out", out, "--quiet")
     assert drawn == ["pareto", "timeline", "trend"]
     assert sorted(_memo_rows(out / ".retro-cache.sqlite")) == ["pareto", "timeline", "trend"]
+
+
+def test_the_impact_charts_keep_their_own_memo_beside_the_reports(tmp_path, cli_invoke, drawn):
+    # two sets of charts in one run, each kept under its scope: neither write drops the
+    # other's entries, so a second run draws nothing at all
+    out = tmp_path / "out"
+    cli_invoke("analyze", SESSIONS, "--out", out, "--quiet")
+    first = list(drawn)
+    impact = [n for n in first if n.startswith("impact-")]
+    assert impact, "sessions/ records protocol changes: their charts are drawn"
+    assert sorted(_memo_rows(out / ".retro-cache.sqlite")) == sorted(first)
+    cli_invoke("analyze", SESSIONS, "--out", out, "--quiet", "--force")
+    assert drawn == first, "the forced run took every chart from the memo"
+    with sqlite3.connect(out / ".retro-cache.sqlite") as db:
+        scopes = dict(db.execute("SELECT name, scope FROM charts"))
+    assert {scopes[n] for n in impact} == {"impact"}
+    assert {scopes[n] for n in ("pareto", "timeline", "trend")} == {"report"}

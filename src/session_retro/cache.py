@@ -147,43 +147,50 @@ class Cache:
             with self._write():
                 self._db.executemany("DELETE FROM sessions WHERE path = ?", data)
 
-    def charts(self) -> dict[bytes, tuple[str, str, str, bytes] | None]:
-        """The chart memo (`render.charts.draw_charts`): (name, title, svg, png) by key.
+    def charts(self) -> dict[bytes, tuple[str, tuple[str, str, str, bytes] | None]]:
+        """The chart memo (`render.charts.draw_plots`): (scope, (name, title, svg, png)) by key.
 
         None for an entry whose bytes no longer match the digest stored with them: a
         damaged entry is redrawn, never shown. Raises `sqlite3.Error` when there is no
-        memo table (a cache no run has drawn charts into yet).
+        memo table of this layout (a cache no run has drawn charts into yet).
         """
-        rows = self._db.execute("SELECT key, name, title, svg, png, digest FROM charts")
-        out: dict[bytes, tuple[str, str, str, bytes] | None] = {}
-        for key, name, title, svg, png, digest in rows:
+        rows = self._db.execute("SELECT key, scope, name, title, svg, png, digest FROM charts")
+        out: dict[bytes, tuple[str, tuple[str, str, str, bytes] | None]] = {}
+        for key, scope, name, title, svg, png, digest in rows:
             fields = (name, title, svg, png)
             intact = all(isinstance(v, bytes) for v in (svg, png, digest)) and all(
                 isinstance(v, str) for v in (name, title)
             )
-            out[key] = None
+            entry = None
             if intact and _chart_digest(*fields) == digest:
-                out[key] = (name, title, svg.decode("utf-8"), png)
+                entry = (name, title, svg.decode("utf-8"), png)
+            out[key] = (str(scope), entry)
         return out
 
-    def keep_charts(self, charts: dict[bytes, tuple[str, str, str, bytes]]) -> None:
-        """Make `charts` (key -> name, title, svg, png) the whole memo, in one transaction.
+    def keep_charts(self, scope: str, charts: dict[bytes, tuple[str, str, str, bytes]]) -> None:
+        """Make `charts` (key -> name, title, svg, png) the memo's entries for `scope`, in
+        one transaction.
 
-        Only what the latest run used is kept, so the memo never grows. The table is
-        dropped and made again rather than emptied: one of another layout (a later
-        version's, a damaged one) is replaced instead of failing every run.
+        A scope is one set of charts a run draws (the report's three, the before/after
+        charts of the protocol changes): only what the latest run used of each is kept,
+        so the memo never grows. A table of another layout (a later version's, a damaged
+        one) is dropped and made again instead of failing every run.
         """
         rows = []
         for key, (name, title, svg, png) in charts.items():
             data = svg.encode("utf-8")
-            rows.append((key, name, title, data, png, _chart_digest(name, title, data, png)))
+            rows.append((key, scope, name, title, data, png, _chart_digest(name, title, data, png)))
         with self._write():
-            self._db.execute("DROP TABLE IF EXISTS charts")
-            self._db.execute(
-                "CREATE TABLE charts (key BLOB PRIMARY KEY, name TEXT NOT NULL,"
-                " title TEXT NOT NULL, svg BLOB NOT NULL, png BLOB NOT NULL, digest BLOB NOT NULL)"
-            )
-            self._db.executemany("INSERT INTO charts VALUES (?, ?, ?, ?, ?, ?)", rows)
+            try:
+                self._db.execute("DELETE FROM charts WHERE scope = ?", (scope,))
+            except sqlite3.OperationalError:  # no such table, or not this layout
+                self._db.execute("DROP TABLE IF EXISTS charts")
+                self._db.execute(
+                    "CREATE TABLE charts (key BLOB PRIMARY KEY, scope TEXT NOT NULL,"
+                    " name TEXT NOT NULL, title TEXT NOT NULL, svg BLOB NOT NULL,"
+                    " png BLOB NOT NULL, digest BLOB NOT NULL)"
+                )
+            self._db.executemany("INSERT OR REPLACE INTO charts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

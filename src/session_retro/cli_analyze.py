@@ -239,7 +239,13 @@ def analyze_cmd(
         sys.exit(EXIT_INPUT)
 
     impact, impact_problems = analysis_impact(
-        a, given, protocol=protocol, changed=changed, changes_file=changes_file, window=window
+        a,
+        given,
+        protocol=protocol,
+        changed=changed,
+        changes_file=changes_file,
+        window=window,
+        memo=cache,
     )
     report_md = render_markdown(a, templates, impact=impact)
     # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while

@@ -199,11 +199,13 @@ def analysis_impact(
     changed: tuple[Change, ...],
     changes_file: str | None,
     window: int,
+    memo: str | None = None,
 ):
     """`retro analyze`'s "Did it work?" section (None without any change), and problems.
 
     The protocol's git history is used when there is one; its absence is no problem
-    here, since analyze's --protocol is first of all the file to patch.
+    here, since analyze's --protocol is first of all the file to patch. `memo` is the
+    run's cache, where charts drawn before are kept.
     """
     report, problems = find_and_measure(
         a,
@@ -218,7 +220,7 @@ def analysis_impact(
         return None, problems
     from .render.impact_chart import impact_section  # matplotlib: only when there is a chart
 
-    return impact_section(report), problems
+    return impact_section(report, memo), problems
 
 
 def month_impact(
@@ -231,6 +233,7 @@ def month_impact(
     changed: tuple[Change, ...],
     changes_file: str | None,
     window: int,
+    memo: str | None = None,
 ):
     """`retro report --month`'s "Did it work?" section (None without a change), and problems.
 
@@ -249,7 +252,7 @@ def month_impact(
         return None, problems
     from .render.impact_chart import impact_section
 
-    return impact_section(only(report, shown, a.sessions, a.attempts)), problems
+    return impact_section(only(report, shown, a.sessions, a.attempts), memo), problems
 
 
 @click.command("impact")

@@ -167,6 +167,7 @@ def report_cmd(
         changed=changed,
         changes_file=changes_file,
         window=window,
+        memo=cache,
     )
     for p in impact_problems:
         click.echo(p, err=True)

@@ -32,8 +32,9 @@ import io
 import os
 import re
 import sqlite3
+import sys
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -493,7 +494,7 @@ class Plot:
         )
         # repr keeps every value exactly (a float's shortest round trip, a Timestamp's
         # nanoseconds) and its type: two data give one key only when they are equal
-        h = hashlib.blake2b(drawing_fingerprint(), digest_size=16)
+        h = hashlib.blake2b(drawing_fingerprint(self.draw.__module__), digest_size=16)
         h.update(f"{self.name}\0{plain!r}".encode("utf-8", "surrogatepass"))
         return h.digest()
 
@@ -503,14 +504,17 @@ _DRAWN_WITH = ("matplotlib", "numpy", "pandas", "pillow")
 
 
 @cache
-def drawing_fingerprint() -> bytes:
-    """What a chart's bytes depend on besides its data, without importing matplotlib.
+def drawing_fingerprint(module: str = __name__) -> bytes:
+    """What a chart drawn by `module`'s code depends on besides its data, without
+    importing matplotlib.
 
-    This module's source (the drawing code and `_RC`), the versions of what it draws
-    with (matplotlib ships the DejaVu fonts), and every matplotlibrc matplotlib could
-    read: settings `_RC` leaves alone come from there.
+    This module's source (the drawing helpers and `_RC`) and `module`'s, the versions of
+    what it draws with (matplotlib ships the DejaVu fonts), and every matplotlibrc
+    matplotlib could read: settings `_RC` leaves alone come from there.
     """
     h = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
+    if module != __name__:
+        h.update(b"\0" + Path(sys.modules[module].__file__).read_bytes())
     for dist in _DRAWN_WITH:
         try:
             h.update(f"\0{dist}={metadata.version(dist)}".encode())
@@ -544,35 +548,41 @@ def draw_charts(
     by_month: tuple[SessionGroup, ...],
     memo: str | None = None,
 ) -> tuple[Chart, ...]:
-    """The report's three charts, in page order.
-
-    With `memo`, the path of the run's SQLite cache, a chart whose data and drawing
-    code are those of one the last run used is taken from there instead of drawn: an
-    edit that changes nothing a chart shows (a lesson, a ticked action item) redraws
-    nothing and does not even import matplotlib (issue 8). None: every chart is drawn.
-    """
+    """The report's three charts, in page order (`memo`: see `draw_plots`)."""
     plots = (
         Plot("pareto", _pareto, (_pareto_bars(by_category),)),
         Plot("timeline", _timeline, _timeline_rows(sessions, attempts)),
         Plot("trend", _trend, (_trend_months(by_month),)),
     )
+    return draw_plots(plots, memo, scope="report")
+
+
+def draw_plots(
+    plots: Sequence[Plot], memo: str | None = None, *, scope: str = "report"
+) -> tuple[Chart, ...]:
+    """Each plot's chart, in order.
+
+    With `memo`, the path of the run's SQLite cache, a chart whose data and drawing
+    code are those of one the last run used is taken from there instead of drawn: an
+    edit that changes nothing a chart shows (a lesson, a ticked action item) redraws
+    nothing and does not even import matplotlib (issue 8). The memo then keeps, for
+    `scope` (one set of charts a run draws), exactly these charts. None: every chart
+    is drawn.
+    """
     if memo is None:
-        drawn = _draw(plots)
-        return tuple(drawn[p.name] for p in plots)
+        return tuple(_draw(plots))
     keys = [p.key() for p in plots]
     stored = _read_memo(memo)
-    drawn = _draw([p for p, k in zip(plots, keys, strict=True) if stored.get(k) is None])
-    charts = tuple(
-        drawn[p.name] if stored.get(k) is None else stored[k]
-        for p, k in zip(plots, keys, strict=True)
-    )
-    if stored.keys() != set(keys) or None in stored.values():
-        _write_memo(memo, dict(zip(keys, charts, strict=True)))
+    hit = {k: entry for k, (where, entry) in stored.items() if where == scope}
+    drawn = iter(_draw([p for p, k in zip(plots, keys, strict=True) if hit.get(k) is None]))
+    charts = tuple(next(drawn) if hit.get(k) is None else hit[k] for k in keys)
+    if hit.keys() != set(keys) or None in hit.values():
+        _write_memo(memo, scope, dict(zip(keys, charts, strict=True)))
     return charts
 
 
-def _draw(plots: Iterable[Plot]) -> dict[str, Chart]:
-    """Draw `plots`, by name.
+def _draw(plots: Iterable[Plot]) -> list[Chart]:
+    """Draw `plots`, in order.
 
     Drawing is CPU-bound matplotlib work and the run waits for it, so with a second CPU
     and more than one chart to draw, the timeline (about 40% of the work), or else the
@@ -581,21 +591,22 @@ def _draw(plots: Iterable[Plot]) -> dict[str, Chart]:
     """
     plots = list(plots)
     if not plots:
-        return {}
+        return []
     _matplotlib()  # imported once, before the fork, rather than in both processes
     if len(plots) == 1:
-        return {plots[0].name: plots[0].draw(*plots[0].data)}
-    away = next((p for p in plots if p.name == "timeline"), plots[0])
-    later = in_child(away.draw, *away.data)
+        return [plots[0].draw(*plots[0].data)]
+    away = next((n for n, p in enumerate(plots) if p.name == "timeline"), 0)
+    later = in_child(plots[away].draw, *plots[away].data)
     try:
-        here = {p.name: p.draw(*p.data) for p in plots if p is not away}
+        here = [p.draw(*p.data) if n != away else None for n, p in enumerate(plots)]
     finally:
         there = later()  # also when a chart here fails: the child waits to be read
-    return {**here, away.name: there}
+    here[away] = there
+    return here
 
 
-def _read_memo(path: str) -> dict[bytes, Chart | None]:
-    """The memo's charts by key (None: a damaged entry); empty when it cannot be read.
+def _read_memo(path: str) -> dict[bytes, tuple[str, Chart | None]]:
+    """The memo's (scope, chart) by key (None: a damaged entry); empty when it cannot be read.
 
     The memo only saves time, so no trouble with it fails a run: every chart it does
     not hand back intact is drawn. The parse cache, opened earlier in the same run,
@@ -609,16 +620,20 @@ def _read_memo(path: str) -> dict[bytes, Chart | None]:
             rows = db.charts()
     except sqlite3.Error:  # no memo table yet, or a damaged one
         return {}
-    return {key: None if row is None else Chart(*row) for key, row in rows.items()}
+    return {
+        key: (scope, None if row is None else Chart(*row)) for key, (scope, row) in rows.items()
+    }
 
 
-def _write_memo(path: str, charts: dict[bytes, Chart]) -> None:
-    """Make `charts` the whole memo; a memo that cannot be written is only a redraw later."""
+def _write_memo(path: str, scope: str, charts: dict[bytes, Chart]) -> None:
+    """Make `charts` the memo of `scope`; a memo that cannot be written is only a redraw later."""
     with contextlib.suppress(sqlite3.Error):
         db = open_cache(path, [])
         if db is not None:
             with db:
-                db.keep_charts({k: (c.name, c.title, c.svg, c.png) for k, c in charts.items()})
+                db.keep_charts(
+                    scope, {k: (c.name, c.title, c.svg, c.png) for k, c in charts.items()}
+                )
 
 
 def chart_files(charts: tuple[Chart, ...]) -> dict[str, bytes]:

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ..impact import Impact, ImpactReport, change_label, impact_to_dict, report_notes
-from .charts import OKABE_ITO, Chart, _figure, _minutes_axis, _outputs, _style, chart_files
+from .charts import (
+    OKABE_ITO,
+    Chart,
+    Plot,
+    _figure,
+    _minutes_axis,
+    _outputs,
+    _style,
+    chart_files,
+    draw_plots,
+)
 from .markdown import minutes
 
 SIDE_COLOURS = (OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"])
@@ -105,8 +115,11 @@ def _signed(v: float | None) -> str:
     return "±0" if text == "0" else ("+" if v > 0 else "−") + text
 
 
-def impact_section(report: ImpactReport) -> ImpactSection:
-    charts = tuple(impact_chart(i) for i in report.impacts)
+def impact_section(report: ImpactReport, memo: str | None = None) -> ImpactSection:
+    """The section of `report`; `memo` is the run's cache, where its charts drawn before
+    are kept (`render.charts.draw_plots`), or None to draw them all."""
+    plots = tuple(Plot(chart_name(i), impact_chart, (i,)) for i in report.impacts)
+    charts = draw_plots(plots, memo, scope="impact")
     rows = tuple(
         ImpactRow(
             impact=i,
