@@ -247,11 +247,12 @@ def analyze_cmd(
         window=window,
         memo=cache,
     )
-    report_md = render_markdown(a, templates, impact=impact)
     # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while
-    # this one draws the charts and the page (issue 8); the same bytes either way
+    # this one writes the report and draws the charts and the page (issue 8); the same
+    # bytes either way
     encoded = in_child(analysis_json, a, impact_json(impact))
     try:
+        report_md = render_markdown(a, templates, impact=impact)
         # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
         page = html_files(a, templates, impact=impact, memo=cache)
     finally:
