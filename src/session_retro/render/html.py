@@ -24,6 +24,7 @@ from markupsafe import Markup
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
 from ..backlog.items import merge_rows
+from ..gcpause import collector_paused
 from ..model import Priority
 from .charts import TIMELINE_MAX_SESSIONS, Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
@@ -217,17 +218,18 @@ def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow
     item takes no priority from a recommendation here: the page has the action table,
     not each session's recommendations.
     """
-    columns = _action_columns(a)
-    paths, lines, _, texts, _, _ = columns
-    items = [m for m in merge_rows(*columns) if not m.done]
-    rows = tuple(
-        ActionRow(
-            texts[m.rows[0]],
-            m.priority.value if m.priority else None,
-            tuple(zip([paths[i] for i in m.rows], [lines[i] for i in m.rows], strict=True)),
+    with collector_paused():  # ~40,000 lines' lists and tuples, no cycle among them
+        columns = _action_columns(a)
+        paths, lines, _, texts, _, _ = columns
+        items = [m for m in merge_rows(*columns) if not m.done]
+        rows = tuple(
+            ActionRow(
+                texts[m.rows[0]],
+                m.priority.value if m.priority else None,
+                tuple(zip([paths[i] for i in m.rows], [lines[i] for i in m.rows], strict=True)),
+            )
+            for m in items[:limit]
         )
-        for m in items[:limit]
-    )
     return rows, len(items)
 
 
