@@ -166,13 +166,16 @@ def input_keys(
         if st is None:
             keys.append(InputKey(path, problem, -1, -1, ""))
             continue
+        racy = now - st.st_mtime_ns < _RACY_NS
         old = known.get(path)
         if old and old.mtime_ns and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            if not racy:  # the very key the last run saved: reuse it, no copy (issue 8)
+                keys.append(old)
+                continue
             digest = old.digest
         else:
             digest = _digest(path)
-        mtime = 0 if now - st.st_mtime_ns < _RACY_NS else st.st_mtime_ns
-        keys.append(InputKey(path, problem, st.st_size, mtime, digest))
+        keys.append(InputKey(path, problem, st.st_size, 0 if racy else st.st_mtime_ns, digest))
     return tuple(keys)
 
 
