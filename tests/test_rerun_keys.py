@@ -1,5 +1,6 @@
-"""`rerun.input_keys` against the last run's record (issue 8): an untouched file keeps
-its very key (no re-hash, no copy), anything else is keyed afresh."""
+"""The run record (issue 8): `rerun.input_keys` against the last run's record (an
+untouched file keeps its very key, anything else is keyed afresh), and the record
+read back as it was saved."""
 
 from __future__ import annotations
 
@@ -53,3 +54,31 @@ def test_a_problem_file_is_keyed_by_its_problem(tmp_path):
     (first,) = rerun.input_keys([(gone, "missing")])
     (again,) = rerun.input_keys([(gone, "missing")], _record(first))
     assert again == rerun.InputKey(gone, "missing", -1, -1, "")
+
+
+def test_a_record_that_is_json_but_no_object_is_no_record(tmp_path):
+    (tmp_path / rerun.RUN_NAME).write_text("[1, 2]\n")  # read with .get: not a crash
+    assert rerun.load_run(tmp_path) is None
+
+
+def test_the_record_reads_back_what_was_saved(tmp_path):
+    key = rerun.InputKey("sessions/ä.md", None, 12, OLD_NS, "ab")
+    gone = rerun.InputKey("sessions/gone.md", "missing", -1, -1, "")
+    rerun.save_run(
+        tmp_path,
+        fingerprint="f",
+        inputs=(key, gone),
+        outputs={"report.md": b"r", "history/2026-03-01.json": b"{}"},
+        finished="2026-03-01 09:30 UTC",
+        exit_code=1,
+        messages=["sessions/gone.md: error: missing"],
+    )
+    state = rerun.load_run(tmp_path)
+    assert state == rerun.RunState(
+        "f",
+        (key, gone),
+        (("report.md", rerun._hex(b"r")),),  # history/ is a log, not an output to compare
+        "2026-03-01 09:30 UTC",
+        1,
+        ("sessions/gone.md: error: missing",),
+    )
