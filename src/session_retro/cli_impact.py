@@ -13,11 +13,9 @@ import io
 import json
 import sys
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from .aggregate import Filters
 from .analysis import Analysis, analyze
@@ -42,6 +40,11 @@ from .impact import (
 )
 from .protocol_history import CHANGES_FILE, find_and_measure
 from .render.markdown import minutes, percent
+
+if TYPE_CHECKING:  # rich is imported where the table is printed: `retro analyze` needs none
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -89,6 +92,9 @@ def notes(report: ImpactReport) -> list[str]:
 
 def _wide_table(report: ImpactReport) -> Table:
     """One row per change: every figure side by side (about 120 columns)."""
+    from rich.table import Table
+    from rich.text import Text
+
     t = Table(title=TITLE)
     t.add_column("category", no_wrap=True)
     t.add_column("changed", no_wrap=True)
@@ -112,6 +118,8 @@ def _wide_table(report: ImpactReport) -> Table:
 
 def _change_table(i: Impact) -> Table:
     """One change as a narrow table: its figures down, before and after across."""
+    from rich.table import Table
+
     b, a = i.before, i.after
     t = Table()
     t.add_column(change_label(i.change))  # the only column that may wrap
@@ -126,6 +134,8 @@ def _change_table(i: Impact) -> Table:
 
 def _change_summary(i: Impact) -> Text:
     """``median change -35 min [-50, -15]: improved``, under the change's table."""
+    from rich.text import Text
+
     return Text.assemble(
         f"median change {signed(i.difference)} min {interval_text(i.interval)}: ",
         (i.verdict.value, _VERDICT_STYLE[i.verdict]),
@@ -136,6 +146,8 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
     """The table, then `notes`. A console narrower than the one-row-per-change table
     (an 80-column terminal, or a pipe, which rich takes as 80 columns) gets one small
     table per change instead: squeezed, rich would shrink the number columns to nothing."""
+    from rich.console import Console
+
     console = console or Console()
     wide = _wide_table(report)
     natural = console.measure(wide, options=console.options.update_width(10_000)).maximum

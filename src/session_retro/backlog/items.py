@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -118,8 +118,8 @@ def item_id(text: str) -> str:
     return hashlib.blake2b(id_text(text).encode("utf-8"), digest_size=5).hexdigest()
 
 
-def _priority_of(sources: Iterable[tuple[Source, Priority | None]]) -> Priority | None:
-    found = {p for _, p in sources if p is not None}
+def _priority_of(priorities: Iterable[Priority | None]) -> Priority | None:
+    found = {p for p in priorities if p is not None}
     return next((p for p in PRIORITY_ORDER if p in found), None)
 
 
@@ -231,24 +231,73 @@ def assign_ids(
     return out  # type: ignore[return-value]
 
 
-def rank_items(items: Iterable[BacklogItem]) -> tuple[BacklogItem, ...]:
-    """Priority group first, then more recurrences, then the text; ranks set 1..n."""
-    order = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    ranked = sorted(
-        items, key=lambda it: (order[it.priority], -it.recurrences, id_text(it.text), it.id)
-    )
-    return tuple(
-        BacklogItem(it.id, it.text, it.priority, it.done, it.sources, n)
-        for n, it in enumerate(ranked, 1)
-    )
-
-
-def _done(srcs: tuple[Source, ...]) -> bool:
+def _done(rows: list[int], dates: Sequence[str | None], dones: Sequence[bool]) -> bool:
     """Ticked in the newest dated reflection that lists it; undated: ticked in all."""
-    dated = [s for s in srcs if s.date]
+    dated = [i for i in rows if dates[i]]
     if dated:
-        return max(dated, key=lambda s: s.date).done  # max keeps the first of a tie
-    return all(s.done for s in srcs)
+        return dones[max(dated, key=dates.__getitem__)]  # max keeps the first of a tie
+    return all(dones[i] for i in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """One item of `merge_rows`: row numbers of the caller's columns, not `Source`s."""
+
+    id: str
+    rows: tuple[int, ...]
+    """Its lines, oldest first (date, path, line); the first one's text is shown."""
+    priority: Priority | None
+    done: bool
+
+
+def merge_rows(
+    paths: Sequence[str],
+    lines: Sequence[int],
+    dates: Sequence[str | None],
+    texts: Sequence[str],
+    dones: Sequence[bool],
+    priorities: Sequence[Priority | None],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    known: Mapping[str, Iterable[str]] | None = None,
+) -> list[Merged]:
+    """The ranked distinct items among action lines given column by column (row i is
+    one line): priority group first, then more recurrences, then the text.
+
+    The one place items are merged: `merge_sources` feeds it the backlog's sources,
+    the HTML report the analysis' action table, so both list the same items. Columns,
+    not `Source`s: the page reads ~40,000 lines at 10,000 sessions and needs no object
+    per line (issue 8). `known` maps IDs the backlog already holds to their texts (the
+    original text and the user's wording), so near-identical texts keep their ID.
+    """
+    # Rows by (date, undated last; path; line), ties in input order: three stable sorts,
+    # least significant key first, so no key tuple is built per row.
+    days = [d or "9999" for d in dates]
+    order = sorted(range(len(days)), key=lines.__getitem__)
+    order.sort(key=paths.__getitem__)
+    order.sort(key=days.__getitem__)
+    # a corpus repeats its items: normalise each distinct text once
+    norm_of = {t: id_text(t) for t in dict.fromkeys(texts)}
+    kept = [i for i in order if norm_of[texts[i]]]  # nothing left to match on: markup only
+    clusters = _cluster([norm_of[texts[i]] for i in kept], threshold)
+    groups = [[kept[j] for j in g] for g in clusters]
+    ids = assign_ids(
+        [tuple(dict.fromkeys(texts[i] for i in g)) for g in groups], known or {}, threshold
+    )
+    items = [
+        Merged(iid, tuple(g), _priority_of(priorities[i] for i in g), _done(g, dates, dones))
+        for g, iid in zip(groups, ids, strict=True)
+    ]
+    rank = {p: n for n, p in enumerate(PRIORITY_ORDER)}
+    return sorted(
+        items,
+        key=lambda m: (
+            rank[m.priority],
+            -len({paths[i] for i in m.rows}),  # recurrences: distinct sessions
+            norm_of[texts[m.rows[0]]],
+            m.id,
+        ),
+    )
 
 
 def merge_sources(
@@ -257,31 +306,25 @@ def merge_sources(
     threshold: float = DEFAULT_THRESHOLD,
     known: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[BacklogItem, ...]:
-    """One ranked BacklogItem per distinct action item among `sources`.
-
-    The one place items are merged: `gather_items` feeds it parsed sessions, the HTML
-    report the analysis' action table, so both list the same items. `known` maps IDs
-    the backlog already holds to their texts (the original text and the user's
-    wording), so near-identical texts keep their ID.
-    """
-    norm_of: dict[str, str] = {}  # a corpus repeats its items: normalise each text once
-    pairs, norms = [], []
-    for sp in sorted(sources, key=lambda sp: (sp[0].date or "9999", sp[0].path, sp[0].line)):
-        n = norm_of.get(sp[0].text)
-        if n is None:
-            n = norm_of[sp[0].text] = id_text(sp[0].text)
-        if n:  # nothing left to match on: markup only
-            pairs.append(sp)
-            norms.append(n)
-    groups = _cluster(norms, threshold)
-    texts = [tuple(dict.fromkeys([pairs[i][0].text for i in g])) for g in groups]
-    ids = assign_ids(texts, known or {}, threshold)
-    items = []
-    for g, iid in zip(groups, ids, strict=True):
-        members = [pairs[i] for i in g]
-        srcs = tuple(s for s, _ in members)
-        items.append(BacklogItem(iid, srcs[0].text, _priority_of(members), _done(srcs), srcs))
-    return rank_items(items)
+    """One ranked BacklogItem per distinct action item among `sources` (see `merge_rows`)."""
+    pairs = list(sources)
+    srcs = [s for s, _ in pairs]
+    merged = merge_rows(
+        [s.path for s in srcs],
+        [s.line for s in srcs],
+        [s.date for s in srcs],
+        [s.text for s in srcs],
+        [s.done for s in srcs],
+        [p for _, p in pairs],
+        threshold=threshold,
+        known=known,
+    )
+    return tuple(
+        BacklogItem(
+            m.id, srcs[m.rows[0]].text, m.priority, m.done, tuple(srcs[i] for i in m.rows), n
+        )
+        for n, m in enumerate(merged, 1)
+    )
 
 
 def gather_items(

@@ -23,7 +23,8 @@ from markupsafe import Markup
 
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
-from ..backlog.items import Source, merge_sources
+from ..backlog.items import merge_rows
+from ..gcpause import collector_paused
 from ..model import Priority
 from .charts import Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
@@ -190,23 +191,22 @@ def session_rows(
 _PRIORITIES = {p.value: p for p in Priority}
 
 
-def _action_sources(a: Analysis) -> list[tuple[Source, Priority | None]]:
-    """The analysis' action table as the backlog's sources (`backlog.merge_sources`).
+def _action_columns(a: Analysis) -> tuple[list, ...]:
+    """The analysis' action table as `backlog.merge_rows` columns: paths, lines, dates,
+    texts, dones, priorities.
 
     Column by column, missing values as "" then None: 10,000 sessions hold ~40,000
     action items, and a per-value `pd.isna` cost more than the merge.
     """
     df = a.actions
-    cols = (
+    return (
         df["source"].tolist(),
         df["line"].tolist(),
         [d or None for d in df["date"].dt.strftime("%Y-%m-%d").fillna("").tolist()],
-        [p or None for p in df["project"].fillna("").tolist()],
         df["text"].tolist(),
         df["done"].fillna(False).astype(bool).tolist(),
+        [_PRIORITIES.get(p) for p in df["priority"].tolist()],  # NaN: None
     )
-    prios = [_PRIORITIES.get(p) for p in df["priority"].tolist()]  # NaN: None
-    return list(zip(map(Source, *cols), prios, strict=True))
 
 
 def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow, ...], int]:
@@ -218,15 +218,18 @@ def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow
     item takes no priority from a recommendation here: the page has the action table,
     not each session's recommendations.
     """
-    items = [it for it in merge_sources(_action_sources(a)) if not it.done]
-    rows = tuple(
-        ActionRow(
-            it.text,
-            it.priority.value if it.priority else None,
-            tuple((s.path, s.line) for s in it.sources),
+    with collector_paused():  # ~40,000 lines' lists and tuples, no cycle among them
+        columns = _action_columns(a)
+        paths, lines, _, texts, _, _ = columns
+        items = [m for m in merge_rows(*columns) if not m.done]
+        rows = tuple(
+            ActionRow(
+                texts[m.rows[0]],
+                m.priority.value if m.priority else None,
+                tuple(zip([paths[i] for i in m.rows], [lines[i] for i in m.rows], strict=True)),
+            )
+            for m in items[:limit]
         )
-        for it in items[:limit]
-    )
     return rows, len(items)
 
 
