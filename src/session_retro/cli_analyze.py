@@ -232,6 +232,7 @@ def analyze_cmd(
         top=top,
         threshold=merge_threshold,
     )
+    gc.freeze()  # the analysis too lives to the end: the report's passes need not walk it
     if a.figures.headline.sessions == 0:
         extra = f" ({a.undated_excluded} without a date)" if a.undated_excluded else ""
         click.echo(f"error: no session matches the filters{extra}; nothing written", err=True)
