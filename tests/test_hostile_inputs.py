@@ -558,3 +558,33 @@ def test_a_file_that_grew_since_its_stat_is_read_whole_up_to_the_cap(tmp_path: P
     assert read_capped(str(f), 100, 1000) == b"x" * 100
     assert read_capped(str(f), 40, 60) == b"x" * 61  # over the cap: one byte more tells it
     assert read_capped(str(f), 100, 60) == b"x" * 61
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_a_name_that_is_not_utf8_is_reported_and_the_run_goes_on(workdir: Path, cli_invoke, where):
+    # Python hands such a name over with lone surrogates, which no cache key, Arrow
+    # column or JSON can hold: it crashed analyze in the cache and in the frames.
+    if where == "file":
+        bad = os.path.join(b"in", b"caf\xe9.md")
+    else:
+        os.mkdir(os.path.join(b"in", b"caf\xe9"))
+        bad = os.path.join(b"in", b"caf\xe9", b"x.md")
+    with open(bad, "wb") as fh:
+        fh.write(GOOD.encode("utf-8"))
+    shown = os.fsdecode(bad).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    why = "file name is not valid UTF-8 (b'caf\\xe9.md')" if where == "file" else ""
+    for args in (
+        ["analyze", "in", "--out", "out"],
+        ["analyze", "in", "--out", "out", "--force"],  # from the cache
+        ["analyze", "in", "--out", "plain", "--no-cache", "--export", "csv,json,parquet"],
+        ["backlog", "in", "--file", "BACKLOG.md"],
+    ):
+        result = cli_invoke(*args, expect=1)
+        assert f"{shown}: error: file name is not valid UTF-8" in result.stderr
+        assert why in result.stderr
+        assert "Traceback" not in result.output
+    report = json.loads(Path("out/analysis.json").read_text(encoding="utf-8"))
+    assert report["files_read"] == 2 and report["files_with_errors"] == 1
+    records, stderr = _parse(cli_invoke, ["in"], 1)
+    assert _record(records, "in/good.md") == _solo_parse(cli_invoke)
+    assert f"{shown}: error: file name is not valid UTF-8" in stderr

@@ -15,8 +15,33 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
 
     Folders are walked recursively without following directory symlinks (a
     symlink loop cannot hang the run); hidden folders are skipped. A path that
-    does not exist is yielded with a problem so the caller reports it.
+    does not exist is yielded with a problem so the caller reports it, and so is one
+    whose name is not UTF-8 (`_undecodable`).
     """
+    for path, problem in _walk(paths):
+        if problem is None and _undecodable(path):
+            yield _undecodable(path)
+        else:
+            yield path, problem
+
+
+def _undecodable(path: str) -> tuple[str, str] | None:
+    """(a printable name, the problem) for a path whose bytes are not UTF-8, else None.
+
+    Python hands such a name over with lone surrogates standing for its bytes, which
+    no report, cache key or JSON can hold: the file is reported, under its name with
+    U+FFFD for those bytes, and skipped, instead of failing the whole run.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        name = os.fsencode(os.path.basename(path))
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return shown, f"file name is not valid UTF-8 ({name!r}); rename the file to read it"
+    return None
+
+
+def _walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
     for given in paths:
         p = Path(given)
         if p.is_dir():
