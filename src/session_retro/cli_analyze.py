@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,7 +193,8 @@ def analyze_cmd(
                 f"nothing changed since the last run ({last.finished}); report is up to date"
             )
         sys.exit(last.exit_code)
-    keys = input_keys(found, previous)  # before parsing: an edit made meanwhile reruns next time
+    read_keys: dict = {}  # what each record was parsed from, as read (rerun.input_keys)
+    reading_from = time.time_ns()
 
     with _progress(sys.stderr.isatty() and not quiet) as bar:
         task = bar.add_task("read", total=None) if bar else None
@@ -205,7 +207,11 @@ def analyze_cmd(
             jobs=jobs,
             cache_path=cache,
             warnings=cache_warnings,
+            keys=read_keys,
         )
+    # The run's record of its inputs is the bytes parsed: a file edited meanwhile has
+    # another size, mtime or hash next time, and is read again then.
+    keys = input_keys(found, previous, read=read_keys, since=reading_from)
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)
     # Everything alive now (imports, the sessions) lives to the end of the run: out of

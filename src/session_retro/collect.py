@@ -29,6 +29,10 @@ from .model import Session
 POOL_THRESHOLD = 64
 """Fewer files to parse than this and the pool's start-up (~0.2 s) costs more than it saves."""
 
+CHANGED_WHILE_READ = _cache.Key(-1, 0, b"")
+"""The key of a file that changed while it was parsed: it vouches for no bytes, so a
+run record holding it has the file read again next time, and the cache never stores it."""
+
 _WRITE_BATCH = 500
 """Parsed rows are committed to the cache in batches: an interrupted run keeps them."""
 
@@ -42,6 +46,7 @@ def collect_sessions(
     progress: Callable[[int, int], None] | None = None,
     warnings: list[str] | None = None,
     pool_threshold: int = POOL_THRESHOLD,
+    keys: dict[str, _cache.Key] | None = None,
 ) -> list[Session]:
     """Sessions for every reflection under `paths`, in a stable (sorted) order.
 
@@ -50,7 +55,9 @@ def collect_sessions(
     worker processes (default: one per CPU; 1 parses in this process). With
     `cache_path`, unchanged files come from that SQLite cache and new parses go into
     it; cache trouble (corrupted, locked, another version) is appended to `warnings`
-    as a sentence and the run goes on.
+    as a sentence and the run goes on. `keys`, when given, is filled with the size,
+    mtime and content hash of the bytes each record was read from, by path as found
+    (a file read whole, unchanged while it was parsed, or a cache hit).
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
@@ -67,6 +74,7 @@ def collect_sessions(
         if progress:
             progress(done, total)
 
+    sink_keys = keys if keys is not None else {}
     todo: list[int] = []
     for i, (path, problem) in enumerate(found):
         if problem:
@@ -80,7 +88,7 @@ def collect_sessions(
     try:
         if db is not None:
             try:
-                todo = _from_cache(db, found, todo, out, tick)
+                todo = _from_cache(db, found, todo, out, tick, sink_keys)
             except sqlite3.DatabaseError as exc:
                 db.close()
                 db = None
@@ -100,6 +108,12 @@ def collect_sessions(
             ):
                 out[i] = _cache.loads(blob)
                 tick()
+                if key is not None:
+                    sink_keys[found[i][0]] = key
+                else:  # not read whole (too big, unreadable): the caller reads it itself
+                    sink_keys.pop(found[i][0], None)
+                if key == CHANGED_WHILE_READ:
+                    key = None
                 if db is not None and key is not None:
                     pending.append((os.path.abspath(found[i][0]), key, blob))
                     if len(pending) >= _WRITE_BATCH:
@@ -119,8 +133,9 @@ def _from_cache(
     todo: list[int],
     out: list[Session | None],
     tick: Callable[[], None],
+    keys: dict[str, _cache.Key],
 ) -> list[int]:
-    """Fill `out` from the cache; return the indexes still to parse.
+    """Fill `out` from the cache, and `keys` for each hit; return the indexes still to parse.
 
     A hit needs the same size and mtime, or the same size and content hash (the file
     was touched, not changed). Entries of files that no longer exist are pruned, so
@@ -149,7 +164,8 @@ def _from_cache(
                 continue
             if st.st_size != entry.size:
                 misses.append(i)
-            elif st.st_mtime_ns == entry.mtime_ns:
+                continue
+            if st.st_mtime_ns == entry.mtime_ns:
                 hits.setdefault(absolute, []).append(i)
             elif _same_content(given, entry):
                 if absolute not in hits:
@@ -157,10 +173,15 @@ def _from_cache(
                 hits.setdefault(absolute, []).append(i)
             else:
                 misses.append(i)
+                continue
+            # the file as stat'ed now holds the bytes the entry was parsed from
+            keys[given] = _cache.Key(st.st_size, st.st_mtime_ns, entry.digest)
         with collector_paused():
             _load_hits(db, hits, found, out, misses, tick)
     for rest in hits.values():  # not in the table after all
         misses.extend(rest)
+        for i in rest:
+            keys.pop(found[i][0], None)
     db.touch_many(touched)
     db.delete_many(p for p in entries if p not in seen and not os.path.exists(p))
     misses.sort()
@@ -245,7 +266,8 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
 
     Runs in a worker. The Session is pickled here so the parent unpickles once and
     stores the same bytes in the cache. Only content decides a cacheable result: a
-    file we could not read, or one that changed while we parsed it, gets no key.
+    file we could not read gets no key, one that changed while we parsed it
+    `CHANGED_WHILE_READ`.
     """
     key = None
     try:
@@ -261,7 +283,7 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
         try:
             st = os.stat(path)
             if (st.st_size, st.st_mtime_ns) != (key.size, key.mtime_ns):
-                key = None
+                key = CHANGED_WHILE_READ
         except OSError:
-            key = None
+            key = CHANGED_WHILE_READ
     return _cache.dumps(session), key
