@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
@@ -134,8 +135,10 @@ def _analyze(
     # The tables and their figures need nothing the recommendations and recurring notes
     # compute, and the other way round: with a second CPU a forked child builds the
     # former (its frames come back as Arrow buffers, ~20 ms for 10,000 sessions) while
-    # this process ranks (10,000 sessions: 1.55 -> ~1.0 s, issue 8). Same result either way.
-    tables = in_child(_tables, kept, classifications, taxonomy, worst)
+    # this process ranks (10,000 sessions: 1.55 -> 1.4 s on the 2-CPU container, where
+    # each process runs ~30% slower beside the other; issue 8). Same result either way.
+    split = in_child if len(kept) >= SPLIT_FROM else functools.partial
+    tables = split(_tables, kept, classifications, taxonomy, worst)
     try:
         recommendations = rank_recommendations(kept, classifications, taxonomy, threshold=threshold)
         root_causes = recurring_notes(kept, "root_cause", threshold=threshold)
@@ -174,6 +177,11 @@ def _tables(
     sdf = sessions_frame(kept)
     adf = with_categories(attempts_frame(kept), classifications, taxonomy)
     return sdf, adf, actions_frame(kept), aggregate(kept, sdf, adf, taxonomy, worst=worst)
+
+
+SPLIT_FROM = 500
+"""Sessions from which `analyze` builds its tables in a second process: below, the
+fork costs about what it saves."""
 
 
 _LEAVES = frozenset({str, int, bool, type(None)})
