@@ -30,8 +30,9 @@ POOL_THRESHOLD = 64
 """Fewer files to parse than this and the pool's start-up (~0.2 s) costs more than it saves."""
 
 CHANGED_WHILE_READ = _cache.Key(-1, 0, b"")
-"""The key of a file that changed while it was parsed: it vouches for no bytes, so a
-run record holding it has the file read again next time, and the cache never stores it."""
+"""The key of a file that changed while it was parsed (or, reached twice, was parsed
+from two different states): it vouches for no bytes, so a run record holding it has
+the file read again next time, and the cache never stores it."""
 
 _WRITE_BATCH = 500
 """Parsed rows are committed to the cache in batches: an interrupted run keeps them."""
@@ -55,9 +56,10 @@ def collect_sessions(
     worker processes (default: one per CPU; 1 parses in this process). With
     `cache_path`, unchanged files come from that SQLite cache and new parses go into
     it; cache trouble (corrupted, locked, another version) is appended to `warnings`
-    as a sentence and the run goes on. `keys`, when given, is filled with the size,
-    mtime and content hash of the bytes each record was read from, by path as found
-    (a file read whole, unchanged while it was parsed, or a cache hit).
+    as a sentence and the run goes on. `keys`, when given, is filled with what each
+    readable record was made from, by path as found: the size, mtime and content hash
+    of the bytes parsed or cached; size and mtime alone (no hash) for a file not read
+    whole; `CHANGED_WHILE_READ` for one that changed under the parser.
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
@@ -108,11 +110,11 @@ def collect_sessions(
             ):
                 out[i] = _cache.loads(blob)
                 tick()
-                if key is not None:
-                    sink_keys[found[i][0]] = key
-                else:  # not read whole (too big, unreadable): the caller reads it itself
-                    sink_keys.pop(found[i][0], None)
-                if key == CHANGED_WHILE_READ:
+                path = found[i][0]
+                earlier = sink_keys.get(path, key)
+                # one file reached twice and parsed from two states: neither key holds
+                sink_keys[path] = key if earlier == key else CHANGED_WHILE_READ
+                if not key.digest:  # not read whole, or CHANGED_WHILE_READ: not cacheable
                     key = None
                 if db is not None and key is not None:
                     pending.append((os.path.abspath(found[i][0]), key, blob))
@@ -233,7 +235,7 @@ def _store(
 
 def _parse_all(
     paths: list[str], max_bytes: int, jobs: int | None, threshold: int
-) -> Iterator[tuple[bytes, _cache.Key | None]]:
+) -> Iterator[tuple[bytes, _cache.Key]]:
     """(pickled Session, cache key) per path, in order, streamed as they finish."""
     workers = min(jobs or os.cpu_count() or 1, max(1, len(paths)))
     if workers <= 1 or len(paths) <= threshold:
@@ -261,29 +263,35 @@ def _parse_all(
         yield from results
 
 
-def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key | None]:
+def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key]:
     """Parse one file; returns the pickled Session and, when cacheable, its key.
 
     Runs in a worker. The Session is pickled here so the parent unpickles once and
     stores the same bytes in the cache. Only content decides a cacheable result: a
-    file we could not read gets no key, one that changed while we parsed it
-    `CHANGED_WHILE_READ`.
+    file read whole gets the key of its bytes; one not read whole (too big, not a
+    regular file, unreadable) the key of its stat alone, with no hash, which the
+    cache does not store and a run record compares by size and mtime; one that
+    changed while we parsed it, or that cannot even be stat'ed, `CHANGED_WHILE_READ`.
     """
-    key = None
     try:
         st = os.stat(path)
-        if stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
+    except OSError:
+        st = None
+    key = None if st is None else _cache.Key(st.st_size, st.st_mtime_ns, b"")
+    try:
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
             data = read_capped(path, st.st_size, max_bytes)
             key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
             del data  # read_session reads it again (page cache); hold one copy at a time
     except OSError:
-        key = None
+        pass  # unreadable: keyed by its stat
     session = read_session(path, max_bytes=max_bytes)
-    if key is not None:
-        try:
-            st = os.stat(path)
-            if (st.st_size, st.st_mtime_ns) != (key.size, key.mtime_ns):
-                key = CHANGED_WHILE_READ
-        except OSError:
+    if key is None:
+        return _cache.dumps(session), CHANGED_WHILE_READ
+    try:
+        st = os.stat(path)
+        if (st.st_size, st.st_mtime_ns) != (key.size, key.mtime_ns):
             key = CHANGED_WHILE_READ
+    except OSError:
+        key = CHANGED_WHILE_READ
     return _cache.dumps(session), key

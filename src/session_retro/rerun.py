@@ -165,26 +165,26 @@ def input_keys(
     """A key per discovered reflection; a file whose size and mtime match `previous`
     reuses its hash, any other is read and hashed.
 
-    `read` holds the keys of the bytes the run actually parsed, by path, taken before
-    reading them (`collect.collect_sessions`'s `keys`, from the cache or the workers,
-    which hash every file they read): those are used as they are, with no second read
-    and hash (10,000 files on a cold run: 0.6 s), and describe what the report was made
-    from even if a file changed since. `since` is when that reading began
+    With `read`, the keys of what the run actually parsed, by path
+    (`collect.collect_sessions`'s `keys`: from the cache or the workers, which hash
+    every file they read), nothing is read or hashed here (10,000 files on a cold run:
+    0.6 s), and the record describes what the report was made from even if a file
+    changed since: a key without a hash (a file not read whole) is compared by size
+    and mtime next time, and a file with no key at all, or one that changed while it
+    was parsed, is read again next time. `since` is when that reading began
     (`time.time_ns()`), for the too-fresh-to-trust rule.
     """
     known = {k.path: k for k in previous.inputs} if previous else {}
     now = time.time_ns() if since is None else since
-    read = read or {}
     keys = []
     for path, problem in found:
-        got = None if problem else read.get(path)
-        if got is not None and got.size < 0:  # changed while it was parsed: read it again
-            keys.append(InputKey(path, problem, -1, 0, ""))
-            continue
-        if got is not None:
-            racy = now - got.mtime_ns < _RACY_NS
-            mtime = 0 if racy else got.mtime_ns
-            keys.append(InputKey(path, problem, got.size, mtime, got.digest.hex()))
+        if read is not None and not problem:
+            got = read.get(path)
+            if got is None or got.size < 0:  # nothing vouches for what was parsed
+                keys.append(InputKey(path, problem, -1, 0, ""))
+            else:
+                mtime = 0 if now - got.mtime_ns < _RACY_NS else got.mtime_ns
+                keys.append(InputKey(path, problem, got.size, mtime, got.digest.hex()))
             continue
         st = None if problem else _stat(path)
         if st is None:
