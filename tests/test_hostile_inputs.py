@@ -588,3 +588,40 @@ def test_a_name_that_is_not_utf8_is_reported_and_the_run_goes_on(workdir: Path, 
     records, stderr = _parse(cli_invoke, ["in"], 1)
     assert _record(records, "in/good.md") == _solo_parse(cli_invoke)
     assert f"{shown}: error: file name is not valid UTF-8" in stderr
+
+
+@pytest.mark.parametrize("case", ["missing", "dangling link", "unlistable folder"])
+def test_a_problem_path_whose_name_is_not_utf8_is_reported_printably(
+    workdir: Path, cli_invoke, monkeypatch, case
+):
+    # the path's own problem (missing, a link to nothing, a folder that cannot be
+    # listed) is reported, with U+FFFD for the name's bytes, and every command goes on
+    args = ["in"]
+    if case == "missing":
+        args.append(os.fsdecode(b"nope\xff.md"))
+        expected = ("nope\ufffd.md:", "no such file or folder")
+    elif case == "dangling link":
+        os.symlink(b"gone\xff.md", b"in/link.md")
+        expected = ("in/link.md:", "broken symbolic link (points to gone\ufffd.md")
+    else:
+        os.mkdir(b"in/locked\xff")
+        real = os.scandir
+
+        def unlistable(path="."):
+            if b"locked" in os.fsencode(path):
+                raise PermissionError(13, "Permission denied", path)
+            return real(path)
+
+        monkeypatch.setattr(os, "scandir", unlistable)
+        expected = ("in/locked\ufffd:", "cannot read folder: permission denied")
+    for command in (
+        ["analyze", *args, "--out", "out"],
+        ["report", "--month", "2026-02", *args, "--out", "monthly"],
+        ["backlog", *args, "--file", "BACKLOG.md"],
+        ["check", *args],
+        ["parse", *args, "--format", "json"],
+    ):
+        result = cli_invoke(*command, expect=1)
+        assert all(part in result.output for part in expected), command  # check: file:line
+        assert "Traceback" not in result.output
+    json.loads(Path("out/analysis.json").read_text(encoding="utf-8"))

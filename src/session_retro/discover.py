@@ -16,29 +16,38 @@ def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
     Folders are walked recursively without following directory symlinks (a
     symlink loop cannot hang the run); hidden folders are skipped. A path that
     does not exist is yielded with a problem so the caller reports it, and so is one
-    whose name is not UTF-8 (`_undecodable`).
+    whose name is not UTF-8 (`_is_utf8`).
     """
     for path, problem in _walk(paths):
-        if problem is None and _undecodable(path):
-            yield _undecodable(path)
-        else:
-            yield path, problem
+        if _is_utf8(path):
+            yield path, problem if problem is None else _printable(problem)
+        elif problem is None:
+            name = os.fsencode(os.path.basename(path))
+            why = f"file name is not valid UTF-8 ({name!r}); rename the file to read it"
+            yield _printable(path), why
+        else:  # missing, or a folder that cannot be listed: its own problem, printable
+            yield _printable(path), _printable(problem)
 
 
-def _undecodable(path: str) -> tuple[str, str] | None:
-    """(a printable name, the problem) for a path whose bytes are not UTF-8, else None.
+def _is_utf8(text: str) -> bool:
+    """Whether `text` holds no lone surrogate: the bytes of a name that is not UTF-8.
 
-    Python hands such a name over with lone surrogates standing for its bytes, which
-    no report, cache key or JSON can hold: the file is reported, under its name with
+    Python hands such a name over with surrogates standing for its bytes, which no
+    report, cache key or JSON can hold: the file is reported, under its name with
     U+FFFD for those bytes, and skipped, instead of failing the whole run.
     """
     try:
-        path.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
-        name = os.fsencode(os.path.basename(path))
-        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return shown, f"file name is not valid UTF-8 ({name!r}); rename the file to read it"
-    return None
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """`text` with U+FFFD for the bytes of a name that is not UTF-8 (see `_is_utf8`)."""
+    if _is_utf8(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
@@ -97,7 +106,8 @@ def missing_reason(given: str) -> str:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "symbolic link loop (the link points back to itself)"
-    return f"broken symbolic link (points to {os.readlink(given)}, which does not exist)"
+    target = _printable(os.readlink(given))
+    return f"broken symbolic link (points to {target}, which does not exist)"
 
 
 def project_of(path: str, roots: list[str]) -> str | None:
