@@ -242,3 +242,17 @@ def test_the_impact_charts_keep_their_own_memo_beside_the_reports(tmp_path, cli_
         scopes = dict(db.execute("SELECT name, scope FROM charts"))
     assert {scopes[n] for n in impact} == {"impact"}
     assert {scopes[n] for n in ("pareto", "timeline", "trend")} == {"report"}
+
+
+def test_any_change_to_the_package_code_is_a_change_of_the_drawing_code(monkeypatch):
+    # a chart's labels are formatted by helpers of other modules (render.markdown's
+    # `minutes` for the impact charts): the whole package's code keys the memo
+    charts.drawing_fingerprint.cache_clear()
+    before = charts.drawing_fingerprint()
+    monkeypatch.setattr(charts, "code_fingerprint", lambda: "render/markdown.py edited")
+    charts.drawing_fingerprint.cache_clear()
+    try:
+        assert charts.drawing_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        charts.drawing_fingerprint.cache_clear()

@@ -32,7 +32,6 @@ import io
 import os
 import re
 import sqlite3
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from ..aggregate import AttemptGroup, SessionGroup
 from ..cache import open_cache
 from ..classify import UNCLASSIFIED
 from ..forked import in_child
+from ..rerun import code_fingerprint
 from ..safeio import atomic_write, inside
 
 if TYPE_CHECKING:
@@ -494,7 +494,7 @@ class Plot:
         )
         # repr keeps every value exactly (a float's shortest round trip, a Timestamp's
         # nanoseconds) and its type: two data give one key only when they are equal
-        h = hashlib.blake2b(drawing_fingerprint(self.draw.__module__), digest_size=16)
+        h = hashlib.blake2b(drawing_fingerprint(), digest_size=16)
         h.update(f"{self.name}\0{plain!r}".encode("utf-8", "surrogatepass"))
         return h.digest()
 
@@ -504,17 +504,16 @@ _DRAWN_WITH = ("matplotlib", "numpy", "pandas", "pillow")
 
 
 @cache
-def drawing_fingerprint(module: str = __name__) -> bytes:
-    """What a chart drawn by `module`'s code depends on besides its data, without
-    importing matplotlib.
+def drawing_fingerprint() -> bytes:
+    """What a chart depends on besides its data, without importing matplotlib.
 
-    This module's source (the drawing helpers and `_RC`) and `module`'s, the versions of
-    what it draws with (matplotlib ships the DejaVu fonts), and every matplotlibrc
-    matplotlib could read: settings `_RC` leaves alone come from there.
+    The package's whole code (`rerun.code_fingerprint`: the drawing modules and every
+    helper they format labels with, plus the libraries that shape the output), the
+    versions of what it draws with (matplotlib ships the DejaVu fonts; Pillow writes
+    the PNG), and every matplotlibrc matplotlib could read: settings `_RC` leaves alone
+    come from there.
     """
-    h = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
-    if module != __name__:
-        h.update(b"\0" + Path(sys.modules[module].__file__).read_bytes())
+    h = hashlib.blake2b(code_fingerprint().encode(), digest_size=16)
     for dist in _DRAWN_WITH:
         try:
             h.update(f"\0{dist}={metadata.version(dist)}".encode())
