@@ -62,6 +62,9 @@ def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
         try:
             return receive.recv()
         except EOFError:
+            child.join()
+            if child.exitcode == _INTERRUPTED:  # Ctrl-C reached the child too: stop, not redo
+                raise KeyboardInterrupt from None
             return here()
         finally:
             receive.close()
@@ -70,10 +73,16 @@ def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
     return result
 
 
+_INTERRUPTED = 128 + 2
+"""The child's exit code when Ctrl-C (SIGINT, sent to the whole process group) stopped it."""
+
+
 def _run_and_send(send: Connection, fn: Callable, args: tuple) -> None:
     """The forked child: compute, send the result, or exit quietly for the parent to redo."""
     try:
         send.send(fn(*args))
+    except KeyboardInterrupt:  # no traceback from the child: the parent stops too
+        os._exit(_INTERRUPTED)
     except Exception:  # the parent runs it again, and raises it there
         pass
     finally:
