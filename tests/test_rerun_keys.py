@@ -211,3 +211,27 @@ def test_a_file_too_big_to_parse_is_keyed_by_its_stat_and_read_again_once_change
     f.write_text("# Session 0\n")  # cut down to size: the report's error no longer holds
     os.utime(f, ns=(OLD_NS, OLD_NS + 10**9))
     assert not rerun._same_input(key, str(f), None)
+
+
+def test_an_unreadable_file_made_readable_is_read_again(tmp_path, monkeypatch):
+    # chmod moves no mtime: an unreadable file's key trusts no mtime, so the next
+    # run looks at it again and, readable now, analyses it
+    from session_retro import collect
+
+    folder = _corpus(tmp_path, 1)
+    f = folder / "s0.md"
+
+    def denied(path, size, max_bytes):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(collect, "read_capped", denied)
+    read: dict = {}
+    since = time.time_ns()
+    collect.collect_sessions([str(folder)], jobs=1, keys=read)
+    monkeypatch.undo()
+    assert read[str(f)] == collect._cache.Key(f.stat().st_size, 0, b"")
+    (key,) = rerun.input_keys([(str(f), None)], read=read, since=since)
+    monkeypatch.setattr(rerun, "_digest", lambda path: "")  # still unreadable: no bytes
+    assert rerun._same_input(key, str(f), None)
+    monkeypatch.undo()  # readable again (root reads it anyway)
+    assert not rerun._same_input(key, str(f), None)

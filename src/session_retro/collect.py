@@ -269,9 +269,10 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key]:
     Runs in a worker. The Session is pickled here so the parent unpickles once and
     stores the same bytes in the cache. Only content decides a cacheable result: a
     file read whole gets the key of its bytes; one not read whole (too big, not a
-    regular file, unreadable) the key of its stat alone, with no hash, which the
-    cache does not store and a run record compares by size and mtime; one that
-    changed while we parsed it, or that cannot even be stat'ed, `CHANGED_WHILE_READ`.
+    regular file) the key of its stat alone, with no hash, which the cache does not
+    store and a run record compares by size and mtime; an unreadable one its size
+    alone (made readable, it is read next time); one that changed while we parsed it,
+    or that cannot even be stat'ed, `CHANGED_WHILE_READ`.
     """
     try:
         st = os.stat(path)
@@ -283,14 +284,14 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key]:
             data = read_capped(path, st.st_size, max_bytes)
             key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
             del data  # read_session reads it again (page cache); hold one copy at a time
-    except OSError:
-        pass  # unreadable: keyed by its stat
+    except OSError:  # unreadable: its mtime cannot tell a chmod, so it is not trusted
+        key = _cache.Key(key.size, 0, b"")
     session = read_session(path, max_bytes=max_bytes)
     if key is None:
         return _cache.dumps(session), CHANGED_WHILE_READ
     try:
-        st = os.stat(path)
-        if (st.st_size, st.st_mtime_ns) != (key.size, key.mtime_ns):
+        after = os.stat(path)
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
             key = CHANGED_WHILE_READ
     except OSError:
         key = CHANGED_WHILE_READ
