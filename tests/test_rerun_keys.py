@@ -231,7 +231,56 @@ def test_an_unreadable_file_made_readable_is_read_again(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert read[str(f)] == collect._cache.Key(f.stat().st_size, 0, b"")
     (key,) = rerun.input_keys([(str(f), None)], read=read, since=since)
-    monkeypatch.setattr(rerun, "_digest", lambda path: "")  # still unreadable: no bytes
+    monkeypatch.setattr(rerun, "_readable", lambda path: False)  # still unreadable
     assert rerun._same_input(key, str(f), None)
     monkeypatch.undo()  # readable again (root reads it anyway)
     assert not rerun._same_input(key, str(f), None)
+
+
+def test_a_key_that_vouches_for_nothing_matches_no_file_even_a_gone_one(tmp_path):
+    # a file that changed under the parser, then vanished: the report still holds what
+    # was parsed, so the next run must not call the (now missing) file unchanged
+    from session_retro.collect import CHANGED_WHILE_READ
+
+    f = tmp_path / "a.md"
+    f.write_text("x")
+    (key,) = rerun.input_keys([(str(f), None)], read={str(f): CHANGED_WHILE_READ})
+    assert not rerun._same_input(key, str(f), None)
+    f.unlink()
+    assert not rerun._same_input(key, str(f), None)
+
+
+def test_a_too_big_file_written_just_now_is_unchanged_next_run(tmp_path):
+    # its report entry is its size: no bytes were read that a same-tick edit could
+    # change, so even a recent (or future) mtime is trusted, and it is never hashed
+    from session_retro.collect import collect_sessions
+
+    folder = _corpus(tmp_path, 1)
+    f = folder / "s0.md"
+    future = time.time_ns() + 86_400 * 10**9
+    os.utime(f, ns=(future, future))
+    read: dict = {}
+    since = time.time_ns()
+    collect_sessions([str(folder)], jobs=1, keys=read, max_bytes=10)
+    (key,) = rerun.input_keys([(str(f), None)], read=read, since=since)
+    assert key.mtime_ns == future
+    assert rerun._same_input(key, str(f), None)
+
+
+def test_a_matplotlibrc_is_part_of_the_run_fingerprint(tmp_path, monkeypatch, cli_invoke):
+    # the chart memo keys on it; so must the run record, or a changed matplotlibrc
+    # would leave the old charts in place as "nothing changed"
+    sessions = Path(__file__).resolve().parent.parent / "sessions"
+    monkeypatch.chdir(tmp_path)
+    args = ("analyze", sessions, "--out", "out")
+    cli_invoke(*args)
+    assert "nothing changed" in cli_invoke(*args).output
+    Path("matplotlibrc").write_text("axes.facecolor: ffcccc\n")
+    from session_retro.render import charts
+
+    charts.drawing_fingerprint.cache_clear()
+    try:
+        assert "nothing changed" not in cli_invoke(*args).output
+    finally:
+        Path("matplotlibrc").unlink()
+        charts.drawing_fingerprint.cache_clear()

@@ -45,6 +45,7 @@ from .discover import iter_reflections, nothing_to_read
 from .export.tables import analysis_json, history_name, output_files, parse_formats
 from .forked import in_child
 from .recommend import protocol_patch
+from .render.charts import drawing_fingerprint
 from .render.html import html_files
 from .render.impact_chart import impact_files, impact_json
 from .render.markdown import render_markdown
@@ -96,11 +97,13 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     options.update(paths=given, cwd=os.getcwd(), epoch=os.environ.get("SOURCE_DATE_EPOCH"))
     named = [opts[k] for k in ("taxonomy", "protocol", "changes_file") if opts[k]]
     protocol = opts["protocol"]
+    # the charts' bytes also depend on any matplotlibrc and on Pillow (render.charts)
+    extra = [drawing_fingerprint().hex()]
     return settings_fingerprint(
         options,
         files=named + [str(f) for f in default_changes_files(given)],
         folders=[opts["templates"]] if opts["templates"] else [],
-        extra=[repr(read_git_log(protocol))] if protocol else [],
+        extra=extra + ([repr(read_git_log(protocol))] if protocol else []),
     )
 
 

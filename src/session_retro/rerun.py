@@ -181,7 +181,12 @@ def input_keys(
         if read is not None and not problem:
             got = read.get(path)
             if got is None or got.size < 0:  # nothing vouches for what was parsed
-                keys.append(InputKey(path, problem, -1, 0, ""))
+                keys.append(InputKey(path, problem, _NO_KEY, 0, ""))
+            elif not got.digest:
+                # Not read whole (too big: its report entry is its size; unreadable: its
+                # mtime is 0): compared by size and mtime, a recent mtime kept as it is,
+                # since no bytes were read that a same-tick edit could differ from.
+                keys.append(InputKey(path, problem, got.size, got.mtime_ns, ""))
             else:
                 mtime = 0 if now - got.mtime_ns < _RACY_NS else got.mtime_ns
                 keys.append(InputKey(path, problem, got.size, mtime, got.digest.hex()))
@@ -203,8 +208,13 @@ def input_keys(
     return tuple(keys)
 
 
+_NO_KEY = -2
+"""The size of a key that vouches for nothing (the file changed while it was parsed, or
+nothing keyed it): it matches no file, present or gone, so the next run reads it again."""
+
+
 def _same_input(key: InputKey, path: str, problem: str | None) -> bool:
-    if (key.path, key.problem) != (path, problem):
+    if (key.path, key.problem) != (path, problem) or key.size == _NO_KEY:
         return False
     if problem:
         return True
@@ -215,7 +225,17 @@ def _same_input(key: InputKey, path: str, problem: str | None) -> bool:
         return False
     if key.mtime_ns and st.st_mtime_ns == key.mtime_ns:
         return True
+    if not key.digest:  # no bytes were read last time: unchanged only if still unreadable
+        return not _readable(path)
     return _digest(path) == key.digest  # touched, or too fresh last time: the bytes decide
+
+
+def _readable(path: str) -> bool:
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError:
+        return False
+    return True
 
 
 def load_run(out_dir: str | Path) -> RunState | None:
