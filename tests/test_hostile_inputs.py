@@ -99,6 +99,12 @@ def _zip_bytes() -> bytes:
     return buf.getvalue()
 
 
+def _fifo(folder: Path) -> list[str]:
+    # A named pipe has no writer: opening it to read would wait for one for ever.
+    os.mkfifo(folder / "pipe.md")
+    return ["in/pipe.md"]
+
+
 def _fifty_mb(folder: Path) -> list[str]:
     # Sparse: 50 MB on paper, a few bytes on disk, and the size check reads none of it.
     path = folder / "huge.md"
@@ -225,8 +231,16 @@ CASES = {
     "fifty-megabytes": Case(
         _fifty_mb,
         errors=(
-            ("in/huge.md", "file is 50.0 MiB, over the 20 MiB limit (raise it with --max-size)"),
+            (
+                "in/huge.md",
+                "file is 50.0 MiB, over the 20 MiB limit (`retro parse` and `retro check` take --max-size)",
+            ),
         ),
+    ),
+    # A pipe named like a reflection is reported, not waited on (the run used to hang).
+    "named-pipe": Case(
+        _fifo,
+        errors=(("in/pipe.md", "not a regular file (a pipe, socket or device), not read"),),
     ),
     # One NUL byte is dropped with a warning on its line; the rest parses as usual.
     "nul-byte": Case(
@@ -530,7 +544,7 @@ def test_max_size_is_configurable(workdir: Path, cli_invoke):
     big.write_text(GOOD + "\n" + "filler " * 180_000 + "\n", encoding="utf-8")  # ~1.2 MiB
     records, stderr = _parse(cli_invoke, ["in/good.md", "in/big.md"], 1, "--max-size", "1")
     assert (
-        "in/big.md: error: file is 1.2 MiB, over the 1 MiB limit (raise it with --max-size)"
+        "in/big.md: error: file is 1.2 MiB, over the 1 MiB limit (`retro parse` and `retro check` take --max-size)"
         in stderr
     )
     assert _record(records, "in/good.md") == _solo_parse(cli_invoke)

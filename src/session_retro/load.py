@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 from .discover import missing_reason, project_of
 from .ingest import DEFAULT_MAX_BYTES, IngestError, clean_text
@@ -40,10 +41,16 @@ def read_session(
     Never raises for a bad file: the caller decides what an error means for the run.
     """
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(st.st_mode):  # a pipe would wait for a writer for ever
+            raise IngestError("not a regular file (a pipe, socket or device), not read")
+        size = st.st_size
         if size > max_bytes:
             raise IngestError(
-                f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB limit (raise it with --max-size)"
+                f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.0f} MiB "
+                "limit (`retro parse` and `retro check` take --max-size)"
             )
         data = read_capped(path, size, max_bytes)
         clean = clean_text(data, max_bytes=max_bytes)
