@@ -246,3 +246,19 @@ def test_quiet_prints_nothing_on_success(work, cli_invoke):
 def test_help_has_an_example(cli_invoke):
     r = cli_invoke("analyze", "--help")
     assert "Example: retro analyze" in r.output
+
+
+def test_the_output_folder_inside_the_sessions_folder_is_not_read_back(tmp_path, cli_invoke):
+    # `retro analyze s --out s/reports` (or `retro analyze .` with the default
+    # reports/): the second run must not take its own report.md for a reflection
+    import shutil
+
+    corpus = tmp_path / "s"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sessions", corpus)
+    read = len(list(corpus.rglob("*.md")))
+    for _ in range(2):  # exit 0 both times: nothing refused, nothing read twice
+        result = cli_invoke("analyze", corpus, "--out", corpus / "reports", "--force")
+        assert f"Read {read} file(s)" in result.output
+    for _ in range(2):
+        month = cli_invoke("report", "--month", "2026-08", corpus, "--out", corpus / "monthly")
+        assert "monthly" not in month.stderr

@@ -185,7 +185,7 @@ def analyze_cmd(
     given = list(paths) or ["sessions"]
 
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
-    found = list(iter_reflections(given))
+    found = list(iter_reflections(given, skip=(out_dir,)))  # not our own reports
     fingerprint = _fingerprint(given, click.get_current_context().params)
     previous = load_run(out_dir)
     if not force and (last := unchanged_run(out_dir, fingerprint, found, previous)):
@@ -211,6 +211,7 @@ def analyze_cmd(
             cache_path=cache,
             warnings=cache_warnings,
             keys=read_keys,
+            skip=(out_dir,),
         )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

@@ -126,6 +126,7 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
+        skip=(out_dir,),  # not our own reports
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

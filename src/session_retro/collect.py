@@ -48,6 +48,7 @@ def collect_sessions(
     warnings: list[str] | None = None,
     pool_threshold: int = POOL_THRESHOLD,
     keys: dict[str, _cache.Key] | None = None,
+    skip: tuple[str, ...] = (),
 ) -> list[Session]:
     """Sessions for every reflection under `paths`, in a stable (sorted) order.
 
@@ -59,12 +60,13 @@ def collect_sessions(
     as a sentence and the run goes on. `keys`, when given, is filled with what each
     readable record was made from, by path as found: the size, mtime and content hash
     of the bytes parsed or cached; size and mtime alone (no hash) for a file not read
-    whole; `CHANGED_WHILE_READ` for one that changed under the parser.
+    whole; `CHANGED_WHILE_READ` for one that changed under the parser. Folders in
+    `skip` are not walked (`discover.iter_reflections`).
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
-    found = list(iter_reflections(paths))
+    found = list(iter_reflections(paths, skip))
     total = len(found)
     out: list[Session | None] = [None] * total
     sink = warnings if warnings is not None else []

@@ -10,15 +10,19 @@ from pathlib import Path
 SUFFIXES = (".md", ".markdown", ".txt")
 
 
-def iter_reflections(paths: list[str]) -> Iterator[tuple[str, str | None]]:
+def iter_reflections(
+    paths: list[str], skip: tuple[str, ...] = ()
+) -> Iterator[tuple[str, str | None]]:
     """Yield (path as given or joined, problem) for each reflection, sorted per folder.
 
     Folders are walked recursively without following directory symlinks (a
-    symlink loop cannot hang the run); hidden folders are skipped. A path that
-    does not exist is yielded with a problem so the caller reports it, and so is one
-    whose name is not UTF-8 (`_is_utf8`).
+    symlink loop cannot hang the run); hidden folders are skipped, and so are the
+    folders in `skip` (a command's own output folder: `retro analyze .` must not read
+    its `reports/report.md` back as a reflection). A path that does not exist is
+    yielded with a problem so the caller reports it, and so is one whose name is not
+    UTF-8 (`_is_utf8`).
     """
-    for path, problem in _walk(paths):
+    for path, problem in _walk(paths, {os.path.realpath(s) for s in skip}):
         if _is_utf8(path):
             yield path, problem if problem is None else _printable(problem)
         elif problem is None:
@@ -50,7 +54,7 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
+def _walk(paths: list[str], skip: set[str]) -> Iterator[tuple[str, str | None]]:
     for given in paths:
         p = Path(given)
         if p.is_dir():
@@ -63,7 +67,12 @@ def _walk(paths: list[str]) -> Iterator[tuple[str, str | None]]:
                 unreadable.append((where, f"cannot read folder: {_reason(exc)}"))
 
             for dirpath, dirnames, filenames in os.walk(given, onerror=note, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                dirnames[:] = sorted(
+                    d
+                    for d in dirnames
+                    if not d.startswith(".")
+                    and not (skip and os.path.realpath(os.path.join(dirpath, d)) in skip)
+                )
                 for name in filenames:
                     if (
                         name.lower().endswith(SUFFIXES)
