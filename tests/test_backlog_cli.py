@@ -379,3 +379,18 @@ def test_until_and_since_bound_the_sessions(work, cli_invoke):
     assert "--since 2026-02-01 is after --until 2026-01-01" in r.output
     r = cli_invoke("backlog", "--until", "2026-02-30", expect=2)
     assert "'2026-02-30' is not a real day" in r.output
+
+
+def test_a_backlog_inside_the_sessions_folder_is_not_read_as_a_reflection(tmp_path, cli_invoke):
+    # `retro backlog sessions/ --file sessions/BACKLOG.md`: the backlog is Markdown
+    # with checkboxes, and read back as a reflection its items came in a second time
+    import shutil
+
+    corpus = tmp_path / "s"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sessions", corpus)
+    backlog = corpus / "BACKLOG.md"
+    first = cli_invoke("backlog", corpus, "--file", backlog, expect=None)
+    again = cli_invoke("backlog", corpus, "--file", backlog, expect=None)
+    assert first.exit_code == again.exit_code == 0
+    assert " 0 added," in again.output
+    assert first.output.splitlines()[0] == again.output.splitlines()[0]  # "Read N file(s): ..."

@@ -133,7 +133,7 @@ def backlog_cmd(
         fmt = "github"
     filters = filters_from(since, until, project)
     given = list(paths) or ["sessions"]
-    sessions = collect_sessions(given)
+    sessions = collect_sessions(given, skip=(backlog_file,))  # not the backlog itself
     for s in sessions:
         if s.error:
             click.echo(f"{s.source}: error: {s.error}", err=True)

@@ -17,8 +17,9 @@ def iter_reflections(
 
     Folders are walked recursively without following directory symlinks (a
     symlink loop cannot hang the run); hidden folders are skipped, and so are the
-    folders in `skip` (a command's own output folder: `retro analyze .` must not read
-    its `reports/report.md` back as a reflection). A path that does not exist is
+    folders and files in `skip`, a command's own outputs (`retro analyze .` must not
+    read its `reports/report.md` back as a reflection, nor `retro backlog .` its
+    `BACKLOG.md`). A path that does not exist is
     yielded with a problem so the caller reports it, and so is one whose name is not
     UTF-8 (`_is_utf8`).
     """
@@ -54,7 +55,14 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _skipped(folder: str, name: str, skip: set[str], names: set[str]) -> bool:
+    """Whether `folder`/`name` is one of `skip` (real paths; `names`: their base names,
+    so that only a name that could match costs a `realpath`)."""
+    return name in names and os.path.realpath(os.path.join(folder, name)) in skip
+
+
 def _walk(paths: list[str], skip: set[str]) -> Iterator[tuple[str, str | None]]:
+    names = {os.path.basename(p) for p in skip}
     for given in paths:
         p = Path(given)
         if p.is_dir():
@@ -70,14 +78,14 @@ def _walk(paths: list[str], skip: set[str]) -> Iterator[tuple[str, str | None]]:
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
-                    if not d.startswith(".")
-                    and not (skip and os.path.realpath(os.path.join(dirpath, d)) in skip)
+                    if not d.startswith(".") and not _skipped(dirpath, d, skip, names)
                 )
                 for name in filenames:
                     if (
                         name.lower().endswith(SUFFIXES)
                         and not name.startswith(".")
                         and not name.lower().startswith("readme")
+                        and not _skipped(dirpath, name, skip, names)
                     ):
                         found.append(os.path.join(dirpath, name))
             yield from sorted([(f, None) for f in found] + unreadable)
