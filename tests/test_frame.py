@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from retro_samples import write_samples
 
 from session_retro.collect import collect_sessions
@@ -109,3 +111,14 @@ def test_action_items(sessions):
     ]
     assert list(df["priority"].astype(str)) == ["high", "low", "medium"]
     assert list(df["done"]) == [False, True, False]
+
+
+@given(st.lists(st.one_of(st.none(), st.text())))
+def test_text_columns_are_what_pandas_builds(values):
+    # frame builds text columns with Arrow directly (7x faster, issue 8): the same array
+    from session_retro.frame import _strings
+
+    expected = pd.array(values, dtype="string")
+    got = _strings(values)
+    assert got.dtype == expected.dtype and type(got) is type(expected)
+    pd.testing.assert_extension_array_equal(got, expected)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 from .model import Outcome, Priority, Result, Session
 
@@ -105,10 +106,26 @@ def _from_columns(values: dict[str, list], columns: dict[str, object]) -> pd.Dat
         elif str(dtype) == "category":
             # through object, so a column with no value yet keeps object categories
             data[name] = pd.Series(col, dtype=object).astype(dtype)
+        elif dtype == "string":
+            data[name] = _strings(col)
         else:
             # pd.array turns None into pd.NA for nullable dtypes (never NaN-then-0)
             data[name] = pd.array(col, dtype=dtype)
     return pd.DataFrame(data, columns=list(columns))
+
+
+def _strings(values: list) -> pd.api.extensions.ExtensionArray:
+    """`pd.array(values, dtype="string")`, built by Arrow straight from the list.
+
+    pandas checks every value in Python first: 43 ms for 65,000 texts against 6 ms,
+    and the tables hold ~600,000 at 10,000 sessions (issue 8). Same array (Arrow large
+    strings, None as NA); a list holding anything but text or None takes pandas' way,
+    which converts or refuses it as it always did.
+    """
+    try:
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError):
+        return pd.array(values, dtype="string")
 
 
 def _month(date: str | None) -> str | None:
