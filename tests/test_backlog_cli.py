@@ -394,3 +394,18 @@ def test_a_backlog_inside_the_sessions_folder_is_not_read_as_a_reflection(tmp_pa
     assert first.exit_code == again.exit_code == 0
     assert " 0 added," in again.output
     assert first.output.splitlines()[0] == again.output.splitlines()[0]  # "Read N file(s): ..."
+
+
+def test_a_backlog_skipped_while_printing_another_format_says_so(tmp_path, cli_invoke):
+    # --format csv writes no file but reads the backlog for its IDs: it is still the
+    # backlog, not a reflection, and the run says why its checklist was not read
+    import shutil
+
+    corpus = tmp_path / "s"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sessions", corpus)
+    backlog = corpus / "BACKLOG.md"
+    cli_invoke("backlog", corpus, "--file", backlog)
+    printed = cli_invoke("backlog", corpus, "--file", backlog, "--format", "csv")
+    assert f"note: {backlog} is the backlog (--file), not read as a reflection" in printed.stderr
+    elsewhere = cli_invoke("backlog", corpus, "--file", tmp_path / "other.md", "--format", "csv")
+    assert "is the backlog" not in elsewhere.stderr

@@ -586,7 +586,11 @@ def test_a_name_that_is_not_utf8_is_reported_and_the_run_goes_on(workdir: Path, 
     with open(bad, "wb") as fh:
         fh.write(GOOD.encode("utf-8"))
     shown = os.fsdecode(bad).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    why = "file name is not valid UTF-8 (b'caf\\xe9.md')" if where == "file" else ""
+    why = (
+        "file name is not valid UTF-8 (b'caf\\xe9.md'); rename the file"
+        if where == "file"
+        else "folder name is not valid UTF-8 (b'caf\\xe9'); rename the folder"
+    )
     for args in (
         ["analyze", "in", "--out", "out"],
         ["analyze", "in", "--out", "out", "--force"],  # from the cache
@@ -594,14 +598,13 @@ def test_a_name_that_is_not_utf8_is_reported_and_the_run_goes_on(workdir: Path, 
         ["backlog", "in", "--file", "BACKLOG.md"],
     ):
         result = cli_invoke(*args, expect=1)
-        assert f"{shown}: error: file name is not valid UTF-8" in result.stderr
-        assert why in result.stderr
+        assert f"{shown}: error: {why}" in result.stderr
         assert "Traceback" not in result.output
     report = json.loads(Path("out/analysis.json").read_text(encoding="utf-8"))
     assert report["files_read"] == 2 and report["files_with_errors"] == 1
     records, stderr = _parse(cli_invoke, ["in"], 1)
     assert _record(records, "in/good.md") == _solo_parse(cli_invoke)
-    assert f"{shown}: error: file name is not valid UTF-8" in stderr
+    assert f"{shown}: error: {why}" in stderr
 
 
 @pytest.mark.parametrize("case", ["missing", "dangling link", "unlistable folder"])

@@ -284,3 +284,46 @@ def test_a_matplotlibrc_is_part_of_the_run_fingerprint(tmp_path, monkeypatch, cl
     finally:
         Path("matplotlibrc").unlink()
         charts.drawing_fingerprint.cache_clear()
+
+
+_PIPE_CHECK = """
+import os, sys, time
+from session_retro import rerun
+from session_retro.collect import collect_sessions
+
+folder, db, old = sys.argv[1], sys.argv[2], int(sys.argv[3])
+f = os.path.join(folder, "empty.md")
+read = {}
+since = time.time_ns()
+collect_sessions([folder], jobs=1, cache_path=db, keys=read)
+(key,) = rerun.input_keys([(f, None)], read=read, since=since)
+os.unlink(f)
+os.mkfifo(f)
+print(rerun._same_input(key, f, None))
+(session,) = collect_sessions([folder], jobs=1, cache_path=db)
+print(session.error)
+print(repr(rerun.input_keys([(f, None)])[0].digest))
+"""
+
+
+def test_an_empty_reflection_replaced_by_a_pipe_is_not_opened(tmp_path):
+    # same size (0) as the cached empty file, another mtime: neither the cache's
+    # content check nor the run record's may open it, since that waits for a writer
+    # (in a child process with a timeout: a regression fails instead of hanging)
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    f = folder / "empty.md"
+    f.write_bytes(b"")
+    os.utime(f, ns=(OLD_NS, OLD_NS))
+    argv = [str(folder), str(tmp_path / "cache.sqlite"), str(OLD_NS)]
+    done = subprocess.run(
+        [sys.executable, "-c", _PIPE_CHECK, *argv], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    same, error, digest = done.stdout.splitlines()
+    assert same == "False"
+    assert error.startswith("not a regular file")
+    assert digest == "''"

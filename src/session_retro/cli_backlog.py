@@ -10,6 +10,7 @@ is never written), 2 usage.
 from __future__ import annotations
 
 import difflib
+import os
 import shlex
 import sys
 from datetime import datetime
@@ -133,7 +134,13 @@ def backlog_cmd(
         fmt = "github"
     filters = filters_from(since, until, project)
     given = list(paths) or ["sessions"]
-    sessions = collect_sessions(given, skip=(backlog_file,))  # not the backlog itself
+    # The backlog (read for its IDs in every format) is no reflection, even when it sits
+    # in a folder read: its checklist would come back as items a second time.
+    sessions = collect_sessions(given, skip=(backlog_file,))
+    if fmt != "md" and _inside_any(backlog_file, given):
+        click.echo(
+            f"note: {backlog_file} is the backlog (--file), not read as a reflection", err=True
+        )
     for s in sessions:
         if s.error:
             click.echo(f"{s.source}: error: {s.error}", err=True)
@@ -237,3 +244,12 @@ def backlog_cmd(
         f"{counts} (recorded in {state_path(backlog_file)})"
     )
     sys.exit(EXIT_INPUT if errors or failed else EXIT_OK)
+
+
+def _inside_any(path: str, folders: list[str]) -> bool:
+    """Whether the file `path` exists in one of `folders` (or below), by real paths."""
+    if not os.path.isfile(path):
+        return False
+    real = os.path.realpath(path)
+    roots = [os.path.realpath(f) for f in folders if os.path.isdir(f)]
+    return any(os.path.commonpath([real, r]) == r for r in roots)

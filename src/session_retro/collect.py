@@ -166,8 +166,8 @@ def _from_cache(
             except OSError:
                 misses.append(i)  # read_session reports what is wrong with it
                 continue
-            if st.st_size != entry.size:
-                misses.append(i)
+            if st.st_size != entry.size or not stat.S_ISREG(st.st_mode):
+                misses.append(i)  # a pipe or device now is parsed (and reported), not opened
                 continue
             if st.st_mtime_ns == entry.mtime_ns:
                 hits.setdefault(absolute, []).append(i)

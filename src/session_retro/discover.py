@@ -27,11 +27,20 @@ def iter_reflections(
         if _is_utf8(path):
             yield path, problem if problem is None else _printable(problem)
         elif problem is None:
-            name = os.fsencode(os.path.basename(path))
-            why = f"file name is not valid UTF-8 ({name!r}); rename the file to read it"
-            yield _printable(path), why
+            yield _printable(path), _not_utf8(path)
         else:  # missing, or a folder that cannot be listed: its own problem, printable
             yield _printable(path), _printable(problem)
+
+
+def _not_utf8(path: str) -> str:
+    """Which name of `path` is not UTF-8, with its bytes, and what to rename."""
+    folder, name = os.path.split(path)
+    if not _is_utf8(name):
+        return f"file name is not valid UTF-8 ({os.fsencode(name)!r}); rename the file to read it"
+    while folder and _is_utf8(os.path.basename(folder)):
+        folder = os.path.dirname(folder)
+    bad = os.fsencode(os.path.basename(folder))
+    return f"folder name is not valid UTF-8 ({bad!r}); rename the folder to read its files"
 
 
 def _is_utf8(text: str) -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -202,8 +203,8 @@ def input_keys(
                 keys.append(old)
                 continue
             digest = old.digest
-        else:
-            digest = _digest(path)
+        else:  # a pipe or device is never opened: it would wait, or never end
+            digest = _digest(path) if stat.S_ISREG(st.st_mode) else ""
         keys.append(InputKey(path, problem, st.st_size, 0 if racy else st.st_mtime_ns, digest))
     return tuple(keys)
 
@@ -225,6 +226,8 @@ def _same_input(key: InputKey, path: str, problem: str | None) -> bool:
         return False
     if key.mtime_ns and st.st_mtime_ns == key.mtime_ns:
         return True
+    if not stat.S_ISREG(st.st_mode):  # a pipe or device now: never opened to compare
+        return False
     if not key.digest:  # no bytes were read last time: unchanged only if still unreadable
         return not _readable(path)
     return _digest(path) == key.digest  # touched, or too fresh last time: the bytes decide
