@@ -211,7 +211,7 @@ def analyze_cmd(
             cache_path=cache,
             warnings=cache_warnings,
             keys=read_keys,
-            skip=(out_dir,),
+            found=found,  # the files the run record lists, walked once
         )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

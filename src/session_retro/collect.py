@@ -49,6 +49,7 @@ def collect_sessions(
     pool_threshold: int = POOL_THRESHOLD,
     keys: dict[str, _cache.Key] | None = None,
     skip: tuple[str, ...] = (),
+    found: list[tuple[str, str | None]] | None = None,
 ) -> list[Session]:
     """Sessions for every reflection under `paths`, in a stable (sorted) order.
 
@@ -61,12 +62,14 @@ def collect_sessions(
     readable record was made from, by path as found: the size, mtime and content hash
     of the bytes parsed or cached; size and mtime alone (no hash) for a file not read
     whole; `CHANGED_WHILE_READ` for one that changed under the parser. Folders in
-    `skip` are not walked (`discover.iter_reflections`).
+    `skip` are not walked (`discover.iter_reflections`). `found`, when given, is that
+    walk already made by the caller: the records are then exactly its files.
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
-    found = list(iter_reflections(paths, skip))
+    if found is None:
+        found = list(iter_reflections(paths, skip))
     total = len(found)
     out: list[Session | None] = [None] * total
     sink = warnings if warnings is not None else []
