@@ -44,6 +44,35 @@ def work(tmp_path, monkeypatch):
             "'nothing_here' is undefined",
             id="undefined",
         ),
+        # an error the template's own code raises is the template's, not a crash
+        pytest.param(
+            "report.md.j2",
+            "# x\n{{ 1 / 0 }}\n",
+            "report.md.j2:2",
+            "ZeroDivisionError: division by zero",
+            id="zero-division",
+        ),
+        pytest.param(
+            "report.md.j2",
+            '# x\n\n{{ "a" + 1 }}\n',
+            "report.md.j2:3",
+            "TypeError",
+            id="type-error",
+        ),
+        pytest.param(
+            "report.md.j2",
+            '# x\n{% include "report.md.j2" %}\n',
+            "report.md.j2:2",
+            "RecursionError",
+            id="includes-itself",
+        ),
+        pytest.param(
+            "report.md.j2",
+            b"# caf\xe9\n",
+            "report.md.j2",
+            "not UTF-8 text",
+            id="not-utf8",
+        ),
         # the HTML page goes through the same environment
         pytest.param(
             "index.html.j2",
@@ -57,7 +86,11 @@ def work(tmp_path, monkeypatch):
 def test_analyze_names_file_and_line_and_writes_nothing(
     work, cli_invoke, name, text, where, message
 ):
-    (work / "tpl" / name).write_text(text, encoding="utf-8")
+    path = work / "tpl" / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
     r = cli_invoke("analyze", "sessions", "--out", "out", "--templates", "tpl", expect=2, env=ENV)
     lines = r.output.strip().splitlines()
     assert len(lines) == 1, r.output

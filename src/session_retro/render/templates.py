@@ -78,19 +78,52 @@ class _Environment(jinja2.Environment):
 
     `handle_exception` is where Jinja sends every error of compiling (a syntax error)
     and of rendering (an undefined name under `StrictUndefined`), so every renderer
-    built on `environment` reports a bad template the same way. Other exceptions are
-    bugs and keep their traceback.
+    built on `environment` reports a bad template the same way. So is any other error
+    raised by the code of a user's template (``{{ 1/0 }}``, a template including
+    itself): the template is the input to fix. Other exceptions are bugs and keep their
+    traceback.
     """
+
+    user_dir: Path | None = None
 
     def handle_exception(self, source: str | None = None):
         exc, tb = sys.exc_info()[1:]
         if not isinstance(exc, jinja2.TemplateError):
+            where, line = _place(exc, tb)
+            if self.user_dir is not None and _inside(where, self.user_dir):
+                raise TemplateProblem(where, line, f"{type(exc).__name__}: {exc}") from None
             return super().handle_exception(source)
         if isinstance(exc, jinja2.TemplateNotFound):
             message = f"template not found: {exc.message}"
         else:
             message = exc.message or type(exc).__name__
         raise TemplateProblem(*_place(exc, tb), message) from None
+
+
+def _inside(filename: str, folder: Path) -> bool:
+    """Whether the template file `filename` lies in `folder` (by real paths)."""
+    try:
+        return Path(filename).resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader; a template that is not UTF-8 text is a `TemplateProblem`."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            where = next(
+                (
+                    str(Path(d) / template)
+                    for d in self.searchpath
+                    if (Path(d) / template).is_file()
+                ),
+                template,
+            )
+            raise TemplateProblem(where, None, f"not UTF-8 text ({exc.reason})") from None
 
 
 def environment(
@@ -103,8 +136,8 @@ def environment(
     Markdown output is not HTML-escaped (escaping would show as literal entities);
     HTML renderers must pass ``autoescape=True``.
     """
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(user_dir)])
-    return _Environment(
+    loader = jinja2.ChoiceLoader([_Loader(str(d)) for d in template_dirs(user_dir)])
+    env = _Environment(
         loader=loader,
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
@@ -112,3 +145,5 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.user_dir = None if user_dir is None else Path(user_dir)
+    return env
