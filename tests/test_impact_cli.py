@@ -315,3 +315,28 @@ def test_narrow_table_keeps_every_number(cli_invoke, monkeypatch, columns):
         assert f"share of waste {b['share']:.0%} {a['share']:.0%}" in rows
         assert f"median change {i['difference']:g} min" in out
     assert max(len(line) for line in out.splitlines()) <= int(columns)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--window", "100000000"], "is not in the range 1<=x<=36500"),
+        (["--changed", "skipped-discovery=9999-12-31"], "9999-12-31 is not a day a change"),
+        (["--changed", "skipped-discovery=0001-01-01"], "0001-01-01 is not a day a change"),
+    ],
+)
+def test_days_past_the_calendar_are_usage_errors_not_overflows(cli_invoke, args, message):
+    # 9999-12-31 plus a window overflowed Python's calendar: a traceback, exit 1
+    if args[0] == "--window":
+        args = ["--changed", "skipped-discovery=2026-10-01", *args]
+    r = cli_invoke("impact", REPO / "sessions", *args, expect=2)
+    assert message in r.output and "Traceback" not in r.output
+
+
+def test_a_changes_file_day_past_the_calendar_is_an_input_problem(tmp_path, cli_invoke):
+    folder = tmp_path / "s"
+    shutil.copytree(REPO / "sessions" / "billing-api", folder)
+    changes = folder / "protocol-changes.toml"
+    changes.write_text('[[change]]\ncategory = "skipped-discovery"\ndate = 9999-12-31\n')
+    r = cli_invoke("analyze", folder, "--out", tmp_path / "out", expect=1)
+    assert f"{changes}:1: 9999-12-31 is not a day a change could land on" in r.output

@@ -25,6 +25,7 @@ from .collect import collect_sessions
 from .impact import (
     CSV_COLUMNS,
     DEFAULT_WINDOW,
+    MAX_WINDOW,
     Change,
     ChangeError,
     Impact,
@@ -186,7 +187,7 @@ changes_option = click.option(
 )
 window_option = click.option(
     "--window",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WINDOW),
     default=DEFAULT_WINDOW,
     show_default=True,
     help="Days on each side of a protocol change.",

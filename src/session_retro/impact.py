@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from collections.abc import Iterable
@@ -112,19 +113,36 @@ class Target:
 # ---- reading changes ---------------------------------------------------------------------
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+"""The days a change may land on: its windows (at most `MAX_WINDOW` days each side)
+then stay inside the calendar, where 9999-12-31 plus a day would overflow."""
+
+MAX_WINDOW = 36_500
+"""Days each side of a change, at most (a century)."""
+
+
 def parse_day(value: object, what: str) -> date:
     """A day from a TOML date or datetime, or a ``YYYY-MM-DD`` string (an ISO time after
-    it is allowed and dropped); ChangeError naming `what` otherwise."""
+    it is allowed and dropped), between `FIRST_DAY` and `LAST_DAY`; ChangeError naming
+    `what` otherwise."""
+    day = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and (m := _DAY.fullmatch(value.strip())):
-        try:
-            return date.fromisoformat(m.group(1))
-        except ValueError:
-            pass
-    raise ChangeError(f"{what}: {value!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-10-01")
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str) and (m := _DAY.fullmatch(value.strip())):
+        with contextlib.suppress(ValueError):  # 2026-02-30: not a day, said below
+            day = date.fromisoformat(m.group(1))
+    if day is None:
+        raise ChangeError(
+            f"{what}: {value!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-10-01"
+        )
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ChangeError(
+            f"{what}: {day.isoformat()} is not a day a change could land on "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
+        )
+    return day
 
 
 def parse_changed(spec: str) -> Change:
