@@ -262,3 +262,21 @@ def test_the_output_folder_inside_the_sessions_folder_is_not_read_back(tmp_path,
     for _ in range(2):
         month = cli_invoke("report", "--month", "2026-08", corpus, "--out", corpus / "monthly")
         assert "monthly" not in month.stderr
+
+
+def test_a_protocol_already_holding_the_recommendations_gets_no_patch(work, cli_invoke):
+    # after `git apply`, a second run has nothing to propose: no protocol.patch, and
+    # it says why
+    import subprocess
+
+    (work / "CLAUDE.md").write_bytes(b"# CLAUDE.md\n\n1. Read STATE.md\n")
+    args = ("analyze", "sessions", "--out", "out", "--protocol", "CLAUDE.md", "--top", "2")
+    cli_invoke(*args, env=ENV)
+    patch = work / "out" / "protocol.patch"
+    subprocess.run(["git", "apply", str(patch)], cwd=work, check=True, capture_output=True)
+    r = cli_invoke(*args, env=ENV)
+    assert not patch.exists(), "the applied patch, as written, is not left to apply twice"
+    assert "CLAUDE.md already holds every top recommendation; no patch" in r.output
+    patch.write_text("my own notes\n")  # a file the user made is never removed
+    cli_invoke(*args, "--force", env=ENV)
+    assert patch.read_text() == "my own notes\n"

@@ -181,3 +181,40 @@ def test_cluster_remembers_texts_yet_groups_as_a_full_scan():
     for _ in range(50):
         texts = [rng.choice(pool) for _ in range(rng.randrange(1, 30))]
         assert cluster(texts, 85) == _full_scan_cluster(texts, 85)
+
+
+def test_a_protocol_patch_applied_is_not_proposed_again(tmp_path, analysis):
+    # the second run after `git apply` found the section missing and proposed it anew:
+    # now every recommendation already in the file as a list item is left out
+    original = "# Agents\n\n1. Read STATE.md\n"
+    top = analysis.top_recommendations
+    applied = _applied(tmp_path / "first", original, protocol_patch(original, "CLAUDE.md", top))
+    assert protocol_patch(applied, "CLAUDE.md", top) == ""
+    # written by hand in other words of case and punctuation, it is held too
+    held = original + "".join(f"* {r.text.upper()}!\n" for r in top)
+    assert protocol_patch(held, "CLAUDE.md", top) == ""
+
+
+def test_new_recommendations_join_the_files_own_section(tmp_path, analysis):
+    # a later run that ranks one more recommendation adds just that bullet, at the end
+    # of the section the first patch made, not a second section
+    top = analysis.top_recommendations
+    assert len(top) >= 2
+    original = "# Agents\n\n1. Read STATE.md\n"
+    first = _applied(tmp_path / "a", original, protocol_patch(original, "CLAUDE.md", top[:1]))
+    first += "\n## Later notes\n\n- keep this\n"
+    patch = protocol_patch(first, "CLAUDE.md", top[:2])
+    after = _applied(tmp_path / "b", first, patch)
+    assert after.count(SECTION_TITLE) == 1 and patch.count("\n+- ") == 1
+    section = after[after.index(SECTION_TITLE) : after.index("## Later notes")]
+    assert section.rstrip().endswith(" ".join(top[1].text.split()))
+    assert after.endswith("## Later notes\n\n- keep this\n")
+
+
+def _applied(work, original: str, patch: str) -> str:
+    """`original` after `git apply` of `patch` in a scratch folder."""
+    work.mkdir()
+    (work / "CLAUDE.md").write_text(original, encoding="utf-8", newline="")
+    (work / "p.patch").write_text(patch, encoding="utf-8", newline="")
+    subprocess.run(["git", "apply", "p.patch"], cwd=work, check=True, capture_output=True)
+    return (work / "CLAUDE.md").read_bytes().decode("utf-8")

@@ -49,7 +49,14 @@ from .render.charts import drawing_fingerprint
 from .render.html import html_files
 from .render.impact_chart import impact_files, impact_json
 from .render.markdown import render_markdown
-from .rerun import input_keys, load_run, save_run, settings_fingerprint, unchanged_run
+from .rerun import (
+    input_keys,
+    load_run,
+    remove_stale_output,
+    save_run,
+    settings_fingerprint,
+    unchanged_run,
+)
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -278,7 +285,10 @@ def analyze_cmd(
         patch = protocol_patch(
             raw.decode("utf-8", "surrogateescape"), Path(protocol).name, a.top_recommendations
         )
-        files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
+        if patch:
+            files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
+        else:  # the file holds every top recommendation: last run's patch is applied
+            remove_stale_output(out_dir, "protocol.patch", previous)
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
     write_report(out_dir, files, [s.source for s in sessions] + [protocol, changes_file])
 
@@ -290,10 +300,12 @@ def analyze_cmd(
         )
         click.echo(f"Report: {Path(out_dir) / 'report.md'}")
         click.echo(f"HTML report: {Path(out_dir) / 'index.html'}")
-        if protocol:
+        if protocol and "protocol.patch" in files:
             click.echo(
                 f"Protocol patch: {Path(out_dir) / 'protocol.patch'} (apply with: git apply {Path(out_dir) / 'protocol.patch'})"
             )
+        elif protocol:
+            click.echo(f"Protocol: {protocol} already holds every top recommendation; no patch")
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK

@@ -349,14 +349,24 @@ SECTION_TITLE = "Startup protocol: changes suggested by retro analyze"
 
 def protocol_section(recommendations: Iterable[RankedRecommendation], newline: str = "\n") -> str:
     """The Markdown section the patch appends: one bullet per recommendation."""
+    return _section([_bullet(r.text) for r in recommendations], newline)
+
+
+def _section(bullets: list[str], newline: str) -> str:
     lines = [
         f"## {SECTION_TITLE}",
         "",
         "<!-- Ranked by the wasted minutes each addresses; the evidence is in the report.md of `retro analyze`. -->",
         "",
     ]
-    lines += [f"- {' '.join(r.text.split())}" for r in recommendations]
-    return newline.join(lines) + newline
+    return newline.join(lines + bullets) + newline
+
+
+def _bullet(text: str) -> str:
+    return f"- {' '.join(text.split())}"
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(.*)")
 
 
 def _lines(text: str) -> list[str]:
@@ -368,20 +378,40 @@ def _lines(text: str) -> list[str]:
 def protocol_patch(
     original: str, name: str, recommendations: Iterable[RankedRecommendation]
 ) -> str:
-    """A unified diff (``a/name`` → ``b/name``) that appends one section to `original`.
+    """A unified diff (``a/name`` → ``b/name``) adding the recommendations `original`
+    does not hold yet; "" when it holds them all.
 
-    Every existing line is kept as it is; the file's line ending (LF or CRLF) is used
-    for the new lines. A file without a final newline gets one, and the diff marks the
-    old last line with ``\\ No newline at end of file`` as patch and git apply expect.
+    A recommendation already written as a list item anywhere in the file (same words,
+    case and punctuation aside) is not proposed again, so a patch applied last week is
+    not proposed twice. The new bullets go at the end of the file's own section of
+    suggestions when it has one, else in a new section at the end. Every existing line
+    is kept as it is; the file's line ending (LF or CRLF) is used for the new lines. A
+    file without a final newline gets one, and the diff marks the old last line with
+    ``\\ No newline at end of file`` as patch and git apply expect.
     """
     newline = "\r\n" if "\r\n" in original else "\n"
     old = _lines(original)
+    held = {normalize(m.group(1)) for line in old if (m := _LIST_ITEM.match(line))}
+    bullets = [_bullet(r.text) for r in recommendations]
+    bullets = [b for b in dict.fromkeys(bullets) if normalize(b[2:]) not in held]
+    if not bullets:
+        return ""
     new = list(old)
     if new and not new[-1].endswith("\n"):
         new[-1] += newline
-    if new and new[-1].strip():
-        new.append(newline)  # a blank line before the new heading
-    new += _lines(protocol_section(recommendations, newline))
+    heading = f"## {SECTION_TITLE}"
+    start = next((n for n, line in enumerate(new) if line.strip() == heading), None)
+    if start is None:
+        if new and new[-1].strip():
+            new.append(newline)  # a blank line before the new heading
+        new += _lines(_section(bullets, newline))
+    else:
+        end = next(
+            (n for n in range(start + 1, len(new)) if re.match(r"#{1,2}\s", new[n])), len(new)
+        )
+        while end > start + 1 and not new[end - 1].strip():
+            end -= 1  # after the section's last line, before its trailing blank lines
+        new[end:end] = [b + newline for b in bullets]
     out = []
     for line in difflib.unified_diff(old, new, fromfile=f"a/{name}", tofile=f"b/{name}"):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")

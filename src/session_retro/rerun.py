@@ -241,6 +241,20 @@ def _readable(path: str) -> bool:
     return True
 
 
+def remove_stale_output(out_dir: str | Path, name: str, previous: RunState | None) -> bool:
+    """Delete `name` in `out_dir` when the last run wrote it and it is still exactly
+    as written (a file the user edited or made is never touched); whether it went."""
+    written = dict(previous.outputs) if previous else {}
+    path = inside(out_dir, name)
+    try:
+        if name not in written or _hex(path.read_bytes()) != written[name]:
+            return False
+        path.unlink()
+    except OSError:
+        return False
+    return True
+
+
 def load_run(out_dir: str | Path) -> RunState | None:
     """The last run's record in `out_dir`, or None (missing, unreadable, other version)."""
     try:
