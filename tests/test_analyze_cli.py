@@ -280,3 +280,24 @@ def test_a_protocol_already_holding_the_recommendations_gets_no_patch(work, cli_
     patch.write_text("my own notes\n")  # a file the user made is never removed
     cli_invoke(*args, "--force", env=ENV)
     assert patch.read_text() == "my own notes\n"
+
+
+@pytest.mark.parametrize("given", ["docs/CLAUDE.md", "AGENTS.md"])
+def test_the_protocol_patch_applies_from_the_repository_root(work, cli_invoke, given):
+    # docs/CLAUDE.md was named a/CLAUDE.md, and AGENTS.md -> docs/CLAUDE.md the link:
+    # `git apply` from the root of the repository failed on both
+    import subprocess
+
+    repo = work / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "CLAUDE.md").write_text("# CLAUDE.md\n\n1. Read STATE.md\n")
+    (repo / "AGENTS.md").symlink_to("docs/CLAUDE.md")
+    for cmd in (["init", "-q"], ["add", "."]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--protocol", repo / given, env=ENV)
+    patch = work / "out" / "protocol.patch"
+    assert patch.read_text().startswith("--- a/docs/CLAUDE.md\n+++ b/docs/CLAUDE.md\n")
+    assert f"git -C {repo.resolve()} apply {patch.resolve()}" in r.output
+    subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True, capture_output=True)
+    assert "Startup protocol" in (repo / "docs" / "CLAUDE.md").read_text()
+    assert (repo / "AGENTS.md").is_symlink()

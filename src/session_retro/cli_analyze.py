@@ -282,9 +282,10 @@ def analyze_cmd(
     if protocol:
         raw = Path(protocol).read_bytes()
         # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
-        patch = protocol_patch(
-            raw.decode("utf-8", "surrogateescape"), Path(protocol).name, a.top_recommendations
-        )
+        from .protocol_history import patch_base
+
+        base, name = patch_base(protocol)
+        patch = protocol_patch(raw.decode("utf-8", "surrogateescape"), name, a.top_recommendations)
         if patch:
             files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
         else:  # the file holds every top recommendation: last run's patch is applied
@@ -301,8 +302,9 @@ def analyze_cmd(
         click.echo(f"Report: {Path(out_dir) / 'report.md'}")
         click.echo(f"HTML report: {Path(out_dir) / 'index.html'}")
         if protocol and "protocol.patch" in files:
+            written = Path(out_dir) / "protocol.patch"
             click.echo(
-                f"Protocol patch: {Path(out_dir) / 'protocol.patch'} (apply with: git apply {Path(out_dir) / 'protocol.patch'})"
+                f"Protocol patch: {written} (apply with: git -C {base} apply {written.resolve()})"
             )
         elif protocol:
             click.echo(f"Protocol: {protocol} already holds every top recommendation; no patch")

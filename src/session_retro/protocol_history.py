@@ -164,6 +164,30 @@ def read_git_log(path: str | Path) -> tuple[str | None, str | None]:
     return run.stdout, None
 
 
+def patch_base(path: str | Path) -> tuple[Path, str]:
+    """(the folder a patch of `path` applies from, the name the patch gives the file).
+
+    The real file, not a symlink to it (git apply will not patch through a link), named
+    from the root of its git work tree (so ``git apply`` works from there, as usual),
+    or from its own folder outside git.
+    """
+    real = Path(path).resolve()
+    try:
+        run = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=real.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        top = Path(run.stdout.strip()).resolve() if run.returncode == 0 else None
+    except OSError:  # no git here: the file's own folder
+        top = None
+    if top is not None and real.is_relative_to(top):
+        return top, real.relative_to(top).as_posix()
+    return real.parent, real.name
+
+
 def backlog_state_path(backlog: str | Path) -> Path:
     """``dir/.NAME.retro.json`` for ``dir/NAME``: where `retro backlog` keeps its state."""
     p = Path(backlog)
