@@ -301,3 +301,16 @@ def test_the_protocol_patch_applies_from_the_repository_root(work, cli_invoke, g
     subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True, capture_output=True)
     assert "Startup protocol" in (repo / "docs" / "CLAUDE.md").read_text()
     assert (repo / "AGENTS.md").is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["device", "binary"])
+def test_a_protocol_that_is_no_text_file_is_a_usage_error(work, cli_invoke, kind):
+    # /dev/null got a patch naming "null", and a binary file a garbled one, exit 0
+    if kind == "device":
+        (work / "CLAUDE.md").symlink_to("/dev/null")
+        why = "is not a regular file"
+    else:
+        (work / "CLAUDE.md").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+        why = "is not a text file (it holds NUL bytes)"
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--protocol", "CLAUDE.md", expect=2)
+    assert why in r.output and not (work / "out").exists()

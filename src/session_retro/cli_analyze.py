@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 import time
 from contextlib import nullcontext
@@ -94,6 +95,19 @@ def _progress(enabled: bool):
     )
 
 
+def _text_file(path: str | None) -> str | None:
+    """`path` when it is a regular file of text; a usage error for a device, a pipe or
+    a binary file, which a patch could only garble (or, for a pipe, wait on)."""
+    if path is None:
+        return None
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise click.BadParameter(f"{path} is not a regular file")
+    with open(path, "rb") as fh:
+        if b"\0" in fh.read(65536):
+            raise click.BadParameter(f"{path} is not a text file (it holds NUL bytes)")
+    return path
+
+
 def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     """What decides the output besides the reflections: options and the files they name."""
     from .protocol_history import default_changes_files, read_git_log
@@ -137,6 +151,7 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
 @click.option(
     "--protocol",
     type=click.Path(exists=True, dir_okay=False),
+    callback=lambda ctx, param, value: _text_file(value),
     help="CLAUDE.md / AGENTS.md: write protocol.patch adding the top recommendations (the file itself is not touched).",
 )
 @top_option
