@@ -327,3 +327,11 @@ def test_bootstrap_interval_properties(before, after):
         assert verdict_of((lo, hi)) is Verdict.IMPROVED
     if min(after) > max(before):
         assert verdict_of((lo, hi)) is Verdict.WORSE
+
+
+def test_a_changes_file_with_another_table_name_says_so():
+    # [[changes]] (a typo) read as "no protocol change" without a word
+    text = '[[changes]]\ncategory = "flaky-tests"\ndate = 2026-10-15\n'
+    changes, problems = parse_changes_file(text, "c.toml")
+    assert changes == ()
+    assert problems == ("c.toml: unknown 'changes'; the tables are [[change]]",)

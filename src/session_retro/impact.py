@@ -184,8 +184,10 @@ def parse_changes_file(text: str, source: str) -> tuple[tuple[Change, ...], tupl
     raw = data.get("change", [])
     if not isinstance(raw, list):
         return (), (f"{source}: expected [[change]] tables with category and date",)
+    # a typo such as [[changes]] would otherwise read as a file with no change at all
+    unknown = [f"{source}: unknown {k!r}; the tables are [[change]]" for k in data if k != "change"]
     lines = _table_lines(text)
-    out, problems = [], []
+    out, problems = [], unknown
     for n, item in enumerate(raw):
         where = f"{source}:{lines[n]}" if n < len(lines) else f"{source}: change {n + 1}"
         if not isinstance(item, dict) or not isinstance(item.get("category"), str):
