@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -160,9 +161,14 @@ def test_damaged_run_record_means_a_full_run(work, cli_invoke):
 
 def test_fresh_files_are_compared_by_content(tmp_path):
     # written just now: the mtime is not trusted (stored as 0), the hash decides
+    from session_retro.collect import collect_sessions
+
     f = tmp_path / "a.md"
     f.write_text("x")
-    (key,) = rerun.input_keys([(str(f), None)])
+    since = time.time_ns()
+    read: dict = {}
+    collect_sessions([str(f)], jobs=1, keys=read)
+    (key,) = rerun.input_keys([(str(f), None)], read=read, since=since)
     assert key.mtime_ns == 0 and key.digest
     assert rerun._same_input(key, str(f), None)
     f.write_text("y")

@@ -243,7 +243,7 @@ def analyze_cmd(
     gc.freeze()
     # The run's record of its inputs is the bytes parsed: a file edited meanwhile has
     # another size, mtime or hash next time, and is read again then.
-    keys = input_keys(found, previous, read=read_keys, since=reading_from)
+    keys = input_keys(found, read=read_keys, since=reading_from)
 
     messages = [f"{s.source}: error: {s.error}" for s in sessions if s.error]
     for line in messages:

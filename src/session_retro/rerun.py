@@ -158,54 +158,37 @@ def _digest(path: str) -> str:
 
 def input_keys(
     found: Iterable[tuple[str, str | None]],
-    previous: RunState | None = None,
     *,
-    read: Mapping[str, Key] | None = None,
+    read: Mapping[str, Key],
     since: int | None = None,
 ) -> tuple[InputKey, ...]:
-    """A key per discovered reflection; a file whose size and mtime match `previous`
-    reuses its hash, any other is read and hashed.
+    """A key per discovered reflection, from `read`: the keys of what the run actually
+    parsed, by path (`collect.collect_sessions`'s `keys`: from the cache or the
+    workers, which hash every file they read).
 
-    With `read`, the keys of what the run actually parsed, by path
-    (`collect.collect_sessions`'s `keys`: from the cache or the workers, which hash
-    every file they read), nothing is read or hashed here (10,000 files on a cold run:
-    0.6 s), and the record describes what the report was made from even if a file
-    changed since: a key without a hash (a file not read whole) is compared by size
-    and mtime next time, and a file with no key at all, or one that changed while it
-    was parsed, is read again next time. `since` is when that reading began
-    (`time.time_ns()`), for the too-fresh-to-trust rule.
+    Nothing is read or hashed here (10,000 files on a cold run: 0.6 s), and the record
+    describes what the report was made from even if a file changed since: a key
+    without a hash (a file not read whole) is compared by size and mtime next time,
+    and a file with no key at all, or one that changed while it was parsed, is read
+    again next time. `since` is when that reading began (`time.time_ns()`), for the
+    too-fresh-to-trust rule.
     """
-    known = {k.path: k for k in previous.inputs} if previous else {}
     now = time.time_ns() if since is None else since
     keys = []
     for path, problem in found:
-        if read is not None and not problem:
-            got = read.get(path)
-            if got is None or got.size < 0:  # nothing vouches for what was parsed
-                keys.append(InputKey(path, problem, _NO_KEY, 0, ""))
-            elif not got.digest:
-                # Not read whole (too big: its report entry is its size; unreadable: its
-                # mtime is 0): compared by size and mtime, a recent mtime kept as it is,
-                # since no bytes were read that a same-tick edit could differ from.
-                keys.append(InputKey(path, problem, got.size, got.mtime_ns, ""))
-            else:
-                mtime = 0 if now - got.mtime_ns < _RACY_NS else got.mtime_ns
-                keys.append(InputKey(path, problem, got.size, mtime, got.digest.hex()))
-            continue
-        st = None if problem else _stat(path)
-        if st is None:
+        got = None if problem else read.get(path)
+        if problem:
             keys.append(InputKey(path, problem, -1, -1, ""))
-            continue
-        racy = now - st.st_mtime_ns < _RACY_NS
-        old = known.get(path)
-        if old and old.mtime_ns and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
-            if not racy:  # the very key the last run saved: reuse it, no copy (issue 8)
-                keys.append(old)
-                continue
-            digest = old.digest
-        else:  # a pipe or device is never opened: it would wait, or never end
-            digest = _digest(path) if stat.S_ISREG(st.st_mode) else ""
-        keys.append(InputKey(path, problem, st.st_size, 0 if racy else st.st_mtime_ns, digest))
+        elif got is None or got.size < 0:  # nothing vouches for what was parsed
+            keys.append(InputKey(path, problem, _NO_KEY, 0, ""))
+        elif not got.digest:
+            # Not read whole (too big: its report entry is its size; unreadable: its
+            # mtime is 0): compared by size and mtime, a recent mtime kept as it is,
+            # since no bytes were read that a same-tick edit could differ from.
+            keys.append(InputKey(path, problem, got.size, got.mtime_ns, ""))
+        else:
+            mtime = 0 if now - got.mtime_ns < _RACY_NS else got.mtime_ns
+            keys.append(InputKey(path, problem, got.size, mtime, got.digest.hex()))
     return tuple(keys)
 
 
