@@ -10,7 +10,6 @@ is never written), 2 usage.
 from __future__ import annotations
 
 import difflib
-import os
 import shlex
 import sys
 from datetime import datetime
@@ -35,7 +34,7 @@ from .backlog.github import create_issues, find_gh, gh_command, pending
 from .cli_analyze import _now
 from .cli_options import filters_from, project_option, since_option, until_option
 from .collect import collect_sessions
-from .discover import nothing_to_read
+from .discover import iter_reflections, nothing_to_read
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 PRIORITIES = ("high", "medium", "low", "none")
@@ -136,8 +135,10 @@ def backlog_cmd(
     given = list(paths) or ["sessions"]
     # The backlog (read for its IDs in every format) is no reflection, even when it sits
     # in a folder read: its checklist would come back as items a second time.
-    sessions = collect_sessions(given, skip=(backlog_file,))
-    if fmt != "md" and _inside_any(backlog_file, given):
+    skipped: list[str] = []
+    found = list(iter_reflections(given, skip=(backlog_file,), skipped=skipped))
+    sessions = collect_sessions(given, found=found)
+    if fmt != "md" and skipped:
         click.echo(
             f"note: {backlog_file} is the backlog (--file), not read as a reflection", err=True
         )
@@ -244,12 +245,3 @@ def backlog_cmd(
         f"{counts} (recorded in {state_path(backlog_file)})"
     )
     sys.exit(EXIT_INPUT if errors or failed else EXIT_OK)
-
-
-def _inside_any(path: str, folders: list[str]) -> bool:
-    """Whether the file `path` exists in one of `folders` (or below), by real paths."""
-    if not os.path.isfile(path):
-        return False
-    real = os.path.realpath(path)
-    roots = [os.path.realpath(f) for f in folders if os.path.isdir(f)]
-    return any(os.path.commonpath([real, r]) == r for r in roots)

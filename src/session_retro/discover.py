@@ -11,7 +11,7 @@ SUFFIXES = (".md", ".markdown", ".txt")
 
 
 def iter_reflections(
-    paths: list[str], skip: tuple[str, ...] = ()
+    paths: list[str], skip: tuple[str, ...] = (), skipped: list[str] | None = None
 ) -> Iterator[tuple[str, str | None]]:
     """Yield (path as given or joined, problem) for each reflection, sorted per folder.
 
@@ -19,11 +19,12 @@ def iter_reflections(
     symlink loop cannot hang the run); hidden folders are skipped, and so are the
     folders and files in `skip`, a command's own outputs (`retro analyze .` must not
     read its `reports/report.md` back as a reflection, nor `retro backlog .` its
-    `BACKLOG.md`). A path that does not exist is
+    `BACKLOG.md`); each one met is appended to `skipped` when given. A path that does not exist is
     yielded with a problem so the caller reports it, and so is one whose name is not
     UTF-8 (`_is_utf8`).
     """
-    for path, problem in _walk(paths, {os.path.realpath(s) for s in skip}):
+    met = skipped if skipped is not None else []
+    for path, problem in _walk(paths, {os.path.realpath(s) for s in skip}, met):
         if _is_utf8(path):
             yield path, problem if problem is None else _printable(problem)
         elif problem is None:
@@ -64,14 +65,18 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _skipped(folder: str, name: str, skip: set[str], names: set[str]) -> bool:
-    """Whether `folder`/`name` is one of `skip` (real paths; `names`: their base names,
-    so that only a name that could match costs a `realpath`)."""
-    return name in names and os.path.realpath(os.path.join(folder, name)) in skip
-
-
-def _walk(paths: list[str], skip: set[str]) -> Iterator[tuple[str, str | None]]:
+def _walk(paths: list[str], skip: set[str], met: list[str]) -> Iterator[tuple[str, str | None]]:
     names = {os.path.basename(p) for p in skip}
+
+    def skipped(folder: str, name: str) -> bool:
+        """Whether `folder`/`name` is one of `skip` (real paths), noted in `met`; only a
+        name that could match (one of `names`) costs a `realpath`."""
+        path = os.path.join(folder, name)
+        if name in names and os.path.realpath(path) in skip:
+            met.append(path)
+            return True
+        return False
+
     for given in paths:
         p = Path(given)
         if p.is_dir():
@@ -85,16 +90,14 @@ def _walk(paths: list[str], skip: set[str]) -> Iterator[tuple[str, str | None]]:
 
             for dirpath, dirnames, filenames in os.walk(given, onerror=note, followlinks=False):
                 dirnames[:] = sorted(
-                    d
-                    for d in dirnames
-                    if not d.startswith(".") and not _skipped(dirpath, d, skip, names)
+                    d for d in dirnames if not d.startswith(".") and not skipped(dirpath, d)
                 )
                 for name in filenames:
                     if (
                         name.lower().endswith(SUFFIXES)
                         and not name.startswith(".")
                         and not name.lower().startswith("readme")
-                        and not _skipped(dirpath, name, skip, names)
+                        and not skipped(dirpath, name)
                     ):
                         found.append(os.path.join(dirpath, name))
             yield from sorted([(f, None) for f in found] + unreadable)
