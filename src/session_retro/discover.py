@@ -19,9 +19,9 @@ def iter_reflections(
     symlink loop cannot hang the run); hidden folders are skipped, and so are the
     folders and files in `skip`, a command's own outputs (`retro analyze .` must not
     read its `reports/report.md` back as a reflection, nor `retro backlog .` its
-    `BACKLOG.md`); each one met is appended to `skipped` when given. A path that does not exist is
-    yielded with a problem so the caller reports it, and so is one whose name is not
-    UTF-8 (`_is_utf8`).
+    `BACKLOG.md`); each one met is appended to `skipped` when given. A path that does
+    not exist is yielded with a problem so the caller reports it, and so is one whose
+    name is not UTF-8 (`_is_utf8`).
     """
     met = skipped if skipped is not None else []
     for path, problem in _walk(paths, {os.path.realpath(s) for s in skip}, met):
