@@ -347,12 +347,8 @@ def recurring_notes(
 SECTION_TITLE = "Startup protocol: changes suggested by retro analyze"
 
 
-def protocol_section(recommendations: Iterable[RankedRecommendation], newline: str = "\n") -> str:
-    """The Markdown section the patch appends: one bullet per recommendation."""
-    return _section([_bullet(r.text) for r in recommendations], newline)
-
-
 def _section(bullets: list[str], newline: str) -> str:
+    """The Markdown section a patch adds when the file has none, holding `bullets`."""
     lines = [
         f"## {SECTION_TITLE}",
         "",

@@ -52,7 +52,7 @@ class TemplateProblem(Exception):
         return f"{where}: {self.message}"
 
 
-def _place(exc: jinja2.TemplateError, tb: TracebackType | None) -> tuple[str, int | None]:
+def _place(exc: BaseException, tb: TracebackType | None) -> tuple[str, int | None]:
     """The template file and line an error comes from.
 
     A syntax error knows its own; a render error (an undefined name) is raised by
