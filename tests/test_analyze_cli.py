@@ -314,3 +314,40 @@ def test_a_protocol_that_is_no_text_file_is_a_usage_error(work, cli_invoke, kind
         why = "is not a text file (it holds NUL bytes)"
     r = cli_invoke("analyze", "sessions", "--out", "out", "--protocol", "CLAUDE.md", expect=2)
     assert why in r.output and not (work / "out").exists()
+
+
+def test_outputs_a_run_no_longer_writes_are_removed_when_untouched(work: Path, cli_invoke):
+    (work / "CLAUDE.md").write_bytes(b"# CLAUDE.md\n\n1. Read STATE.md\n")
+    out = work / "out"
+    cli_invoke(
+        "analyze",
+        "sessions",
+        "--out",
+        "out",
+        "--export",
+        "csv,json",
+        "--protocol",
+        "CLAUDE.md",
+        env=ENV,
+    )
+    assert (out / "protocol.patch").is_file() and (out / "attempts.csv").is_file()
+    (out / "attempts.json").write_text("[]\n")  # the user's own version: kept
+    (out / "notes.txt").write_text("mine\n")  # a file the tool never wrote: kept
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--export", "csv", env=ENV)
+    assert not (out / "protocol.patch").exists()
+    assert not (out / "sessions.json").exists() and not (out / "action_items.json").exists()
+    assert (out / "attempts.json").read_text() == "[]\n"
+    assert (out / "notes.txt").read_text() == "mine\n"
+    assert (out / "attempts.csv").is_file() and (out / "report.md").is_file()
+    assert "Removed 3 file(s) the last run wrote and this one does not" in r.output
+    assert "protocol.patch" in r.output and "sessions.json" in r.output
+    assert len(list((out / "history").iterdir())) >= 1, "history is a log, never removed"
+
+
+def test_a_run_without_a_record_removes_nothing(work: Path, cli_invoke):
+    out = work / "out"
+    out.mkdir()
+    (out / "protocol.patch").write_text("--- a/x\n+++ b/x\n")  # no run record says it is ours
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    assert (out / "protocol.patch").read_text() == "--- a/x\n+++ b/x\n"
+    assert "Removed" not in r.output

@@ -53,7 +53,7 @@ from .render.markdown import render_markdown
 from .rerun import (
     input_keys,
     load_run,
-    remove_stale_output,
+    remove_stale_outputs,
     save_run,
     settings_fingerprint,
     unchanged_run,
@@ -195,9 +195,9 @@ def analyze_cmd(
     Reads every reflection under PATHS (default: sessions/) and writes report.md,
     index.html with its charts/ (PNG and SVG), analysis.json and
     history/YYYY-MM-DD.json into --out; --export adds the tables, --protocol a
-    protocol.patch. When no reflection, option
-    or output file changed since the last run, it says so and writes nothing (--force
-    to run anyway).
+    protocol.patch. A file the last run wrote and this one does not (an export, a
+    patch) is removed if still as written. When no reflection, option or output file
+    changed since the last run, it says so and writes nothing (--force to run anyway).
 
     Example: retro analyze sessions/ --since 2026-01-01 --export csv,parquet --protocol CLAUDE.md
     """
@@ -303,10 +303,11 @@ def analyze_cmd(
         patch = protocol_patch(raw.decode("utf-8", "surrogateescape"), name, a.top_recommendations)
         if patch:
             files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
-        else:  # the file holds every top recommendation: last run's patch is applied
-            remove_stale_output(out_dir, "protocol.patch", previous)
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-    write_report(out_dir, files, [s.source for s in sessions] + [protocol, changes_file])
+    inputs = [s.source for s in sessions] + [protocol, changes_file]
+    write_report(out_dir, files, inputs)
+    # e.g. last run's protocol.patch when the file now holds every top recommendation
+    stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
 
     if not quiet:
         h = a.figures.headline
@@ -323,6 +324,11 @@ def analyze_cmd(
             )
         elif protocol:
             click.echo(f"Protocol: {protocol} already holds every top recommendation; no patch")
+        if stale:
+            names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+            click.echo(
+                f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
+            )
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -224,18 +225,45 @@ def _readable(path: str) -> bool:
     return True
 
 
-def remove_stale_output(out_dir: str | Path, name: str, previous: RunState | None) -> bool:
-    """Delete `name` in `out_dir` when the last run wrote it and it is still exactly
-    as written (a file the user edited or made is never touched); whether it went."""
-    written = dict(previous.outputs) if previous else {}
-    path = inside(out_dir, name)
-    try:
-        if name not in written or _hex(path.read_bytes()) != written[name]:
-            return False
-        path.unlink()
-    except OSError:
-        return False
-    return True
+def remove_stale_outputs(
+    out_dir: str | Path,
+    previous: RunState | None,
+    written: Iterable[str],
+    protect: Iterable[str | None] = (),
+) -> list[str]:
+    """Delete what the last run wrote and this run did not (an export format no longer
+    asked for, a protocol.patch, impact charts), so the folder never mixes two runs'
+    files; the names removed, sorted.
+
+    A file goes only when it is still exactly as the last run wrote it: a file the user
+    edited or made is never touched, nor one of this run's inputs (`protect`). history/
+    is a log of runs and not in the record.
+    """
+    if previous is None:
+        return []
+    keep = set(written)
+    base = Path(out_dir).resolve()
+    inputs = {os.path.realpath(p) for p in protect if p}
+    removed = []
+    for name, digest in previous.outputs:
+        if name in keep:
+            continue
+        try:
+            path = inside(out_dir, name)
+            if (
+                str(path) in inputs
+                or not stat.S_ISREG(os.lstat(Path(out_dir, name)).st_mode)  # no link followed
+                or _hex(path.read_bytes()) != digest
+            ):
+                continue
+            path.unlink()
+        except (OSError, ValueError):  # gone, unreadable, or a name outside the folder
+            continue
+        removed.append(name)
+        if path.parent != base:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # charts/ when this emptied it
+    return sorted(removed)
 
 
 def load_run(out_dir: str | Path) -> RunState | None:
