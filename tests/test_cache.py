@@ -32,13 +32,13 @@ def sessions_dir(tmp_path) -> Path:
 def parses(monkeypatch) -> list[str]:
     """The paths actually parsed (serial path: jobs=1), in order."""
     calls: list[str] = []
-    real = collect.read_session
+    real = collect.read_file
 
     def counting(path, **kw):
         calls.append(Path(path).name)
         return real(path, **kw)
 
-    monkeypatch.setattr(collect, "read_session", counting)
+    monkeypatch.setattr(collect, "read_file", counting)
     return calls
 
 

@@ -82,8 +82,8 @@ def test_progress_counts_every_file(corpus):
 def test_small_runs_stay_in_process(corpus, monkeypatch):
     # below the threshold no pool starts: the parse happens here, where a patch sees it
     calls = []
-    real = collect.read_session
-    monkeypatch.setattr(collect, "read_session", lambda p, **kw: calls.append(p) or real(p, **kw))
+    real = collect.read_file
+    monkeypatch.setattr(collect, "read_file", lambda p, **kw: calls.append(p) or real(p, **kw))
     files = sorted(str(p) for p in corpus.rglob("*.md"))[:5]
     collect_sessions(files, jobs=2)
     assert calls == files

@@ -290,7 +290,7 @@ def test_report_parses_nothing_that_analyze_cached(work, cli_invoke, monkeypatch
     def parse_again(path, **kw):
         raise AssertionError(f"{path} parsed again")
 
-    monkeypatch.setattr(collect, "read_session", parse_again)
+    monkeypatch.setattr(collect, "read_file", parse_again)
     cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", env=ENV)
     assert (work / "out" / "2026-02" / "report.md").is_file()
 

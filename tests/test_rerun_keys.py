@@ -105,16 +105,16 @@ def test_a_file_edited_while_it_was_parsed_is_read_again_next_run(tmp_path, monk
 
     folder = _corpus(tmp_path, 1)
     f = folder / "s0.md"
-    real = collect.read_session
+    real = collect.read_file
 
     def edited_meanwhile(path, **kw):
-        session = real(path, **kw)
+        read = real(path, **kw)
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("\n2. Another try (5 min) - failed\n")
         os.utime(path, ns=(OLD_NS, OLD_NS + 10**9))
-        return session
+        return read
 
-    monkeypatch.setattr(collect, "read_session", edited_meanwhile)
+    monkeypatch.setattr(collect, "read_file", edited_meanwhile)
     db = str(tmp_path / "cache.sqlite")
     read: dict = {}
     since = time.time_ns()
@@ -178,7 +178,7 @@ def test_a_file_too_big_to_parse_is_keyed_by_its_stat_and_read_again_once_change
 def test_an_unreadable_file_made_readable_is_read_again(tmp_path, monkeypatch):
     # chmod moves no mtime: an unreadable file's key trusts no mtime, so the next
     # run looks at it again and, readable now, analyses it
-    from session_retro import collect
+    from session_retro import collect, load
 
     folder = _corpus(tmp_path, 1)
     f = folder / "s0.md"
@@ -186,7 +186,7 @@ def test_an_unreadable_file_made_readable_is_read_again(tmp_path, monkeypatch):
     def denied(path, size, max_bytes):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(collect, "read_capped", denied)
+    monkeypatch.setattr(load, "read_capped", denied)
     read: dict = {}
     since = time.time_ns()
     collect.collect_sessions([str(folder)], jobs=1, keys=read)

@@ -3,7 +3,7 @@
 `collect_sessions` finds the files, takes what it can from the cache (issue 8), parses
 the rest (in a process pool when there are enough of them to pay for one) and returns
 one `Session` per file in discovery (sorted) order. With or without the pool or the
-cache, the records are the same: workers run the very `read_session` the serial path
+cache, the records are the same: workers run the very `read_file` the serial path
 runs, on the path as given.
 """
 
@@ -23,7 +23,7 @@ from . import cache as _cache
 from .discover import iter_reflections
 from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
-from .load import read_capped, read_session
+from .load import read_file
 from .model import Session
 
 POOL_THRESHOLD = 64
@@ -167,7 +167,7 @@ def _from_cache(
             try:
                 st = os.stat(given)
             except OSError:
-                misses.append(i)  # read_session reports what is wrong with it
+                misses.append(i)  # read_file reports what is wrong with it
                 continue
             if st.st_size != entry.size or not stat.S_ISREG(st.st_mode):
                 misses.append(i)  # a pipe or device now is parsed (and reported), not opened
@@ -273,27 +273,22 @@ def _parse_one(path: str, max_bytes: int) -> tuple[bytes, _cache.Key]:
 
     Runs in a worker. The Session is pickled here so the parent unpickles once and
     stores the same bytes in the cache. Only content decides a cacheable result: a
-    file read whole gets the key of its bytes; one not read whole (too big, not a
-    regular file) the key of its stat alone, with no hash, which the cache does not
-    store and a run record compares by size and mtime; an unreadable one its size
+    file read whole gets the key of the very bytes parsed; one not read whole (too big,
+    not a regular file) the key of its stat alone, with no hash, which the cache does
+    not store and a run record compares by size and mtime; an unreadable one its size
     alone (made readable, it is read next time); one that changed while we parsed it,
     or that cannot even be stat'ed, `CHANGED_WHILE_READ`.
     """
-    try:
-        st = os.stat(path)
-    except OSError:
-        st = None
-    key = None if st is None else _cache.Key(st.st_size, st.st_mtime_ns, b"")
-    try:
-        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
-            data = read_capped(path, st.st_size, max_bytes)
-            key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
-            del data  # read_session reads it again (page cache); hold one copy at a time
-    except OSError:  # unreadable: its mtime cannot tell a chmod, so it is not trusted
-        key = _cache.Key(key.size, 0, b"")
-    session = read_session(path, max_bytes=max_bytes)
-    if key is None:
+    st, data, session = read_file(path, max_bytes=max_bytes)
+    if st is None:
         return _cache.dumps(session), CHANGED_WHILE_READ
+    if data is not None:
+        key = _cache.Key(len(data), st.st_mtime_ns, _cache.file_hash(data))
+    elif stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes:
+        key = _cache.Key(st.st_size, 0, b"")  # unreadable: an mtime cannot tell a chmod
+    else:
+        key = _cache.Key(st.st_size, st.st_mtime_ns, b"")
+    del data  # hold one copy at a time
     try:
         after = os.stat(path)
         if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):

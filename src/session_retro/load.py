@@ -40,6 +40,19 @@ def read_session(
 
     Never raises for a bad file: the caller decides what an error means for the run.
     """
+    return read_file(path, max_bytes=max_bytes, project=project)[2]
+
+
+def read_file(
+    path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, project: str | None = None
+) -> tuple[os.stat_result | None, bytes | None, Session]:
+    """`read_session`, with what it read: the stat taken before reading (None when the
+    path cannot be stat'ed) and the bytes parsed (None when the file was not read whole:
+    a folder, a pipe, a file over `max_bytes`, one that could not be opened).
+
+    The parse cache keys a session by exactly the bytes it was parsed from (issue 8).
+    """
+    st = data = None
     try:
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
@@ -55,23 +68,29 @@ def read_session(
         data = read_capped(path, size, max_bytes)
         clean = clean_text(data, max_bytes=max_bytes)
     except IsADirectoryError:
-        return Session(source=path, error="is a folder, not a file")
+        return st, data, Session(source=path, error="is a folder, not a file")
     except PermissionError:
-        return Session(source=path, error="permission denied (check the file's permissions)")
+        return (
+            st,
+            data,
+            Session(source=path, error="permission denied (check the file's permissions)"),
+        )
     except FileNotFoundError:
-        return Session(source=path, error=missing_reason(path))
+        return st, data, Session(source=path, error=missing_reason(path))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return Session(source=path, error="symbolic link loop (the link points back to itself)")
-        return Session(source=path, error=f"cannot read: {exc.strerror or exc}")
+            error = "symbolic link loop (the link points back to itself)"
+        else:
+            error = f"cannot read: {exc.strerror or exc}"
+        return st, data, Session(source=path, error=error)
     except IngestError as exc:
-        return Session(source=path, error=str(exc))
+        return st, data, Session(source=path, error=str(exc))
     if not clean.text or clean.text.isspace():  # no copy of the text, unlike strip()
-        return Session(source=path, error="empty file (nothing to parse)")
+        return st, data, Session(source=path, error="empty file (nothing to parse)")
     session = parse_session(clean.text, path, project=project or project_of(path, []))
     if clean.diagnostics:
         from dataclasses import replace
 
         session = replace(session, warnings=tuple(clean.diagnostics) + session.warnings)
     session.extra["encoding"] = clean.encoding
-    return session
+    return st, data, session
