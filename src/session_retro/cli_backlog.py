@@ -32,7 +32,7 @@ from .backlog import (
 from .backlog.formats import github_payload, to_github, to_jira_csv, to_json, to_jsonl
 from .backlog.github import create_issues, find_gh, gh_command, pending
 from .cli_analyze import _now
-from .cli_options import filters_from, project_option, since_option, until_option
+from .cli_options import filters_from, project_option, regular_file, since_option, until_option
 from .collect import collect_sessions
 from .discover import iter_reflections, nothing_to_read
 
@@ -63,6 +63,7 @@ def _fail(message: str) -> None:
     "--file",
     "backlog_file",
     type=click.Path(dir_okay=False),
+    callback=regular_file,
     default="BACKLOG.md",
     show_default=True,
     help="The Markdown backlog to merge into; its state file sits beside it (.NAME.retro.json).",

@@ -20,7 +20,7 @@ import click
 from .aggregate import Filters
 from .analysis import Analysis, analyze
 from .classify import Taxonomy
-from .cli_options import taxonomy_from, taxonomy_option
+from .cli_options import regular_file, taxonomy_from, taxonomy_option
 from .collect import collect_sessions
 from .impact import (
     CSV_COLUMNS,
@@ -183,6 +183,7 @@ changes_option = click.option(
     "--changes",
     "changes_file",
     type=click.Path(exists=True, dir_okay=False),
+    callback=regular_file,
     help=f"TOML file of [[change]] tables (category, date, text); {CHANGES_FILE} beside the sessions is read anyway.",
 )
 window_option = click.option(

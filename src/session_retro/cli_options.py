@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 from contextlib import suppress
 from datetime import date, datetime
@@ -75,9 +76,20 @@ def filters_from(since: datetime | None, until: datetime | None, project: str | 
 
 project_option = click.option("--project", help="Only sessions of this project (case-insensitive).")
 
+
+def regular_file(ctx, param, value: str | None) -> str | None:
+    """`value` unless it names a pipe, socket or device: a usage error, since a pipe
+    with no writer makes the read wait forever and a run reads its files twice (the
+    run's fingerprint, then the content). A name that does not exist yet passes."""
+    if value is not None and os.path.exists(value) and not stat.S_ISREG(os.stat(value).st_mode):
+        raise click.BadParameter(f"{value} is not a regular file (a pipe, socket or device)")
+    return value
+
+
 taxonomy_option = click.option(
     "--taxonomy",
     type=click.Path(exists=True, dir_okay=False),
+    callback=regular_file,
     help="Waste taxonomy TOML replacing the default.",
 )
 

@@ -1,0 +1,70 @@
+"""Defects found by a hostile-input review of the CLI, one test each.
+
+Each test runs the real command through CliRunner on a tiny set of reflections
+(`retro_samples.write_samples`) and asserts the house rules: a clear usage error
+naming the bad value (exit 2) instead of a hang, a silent wrong answer or a file of
+the user's overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from retro_samples import write_samples
+
+
+@pytest.fixture
+def sessions(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return write_samples(tmp_path / "sessions")
+
+
+@contextlib.contextmanager
+def _fifo(path: Path) -> Iterator[Path]:
+    """A named pipe at `path`. A helper thread opens its writing end and closes it as
+    soon as anything opens it for reading, so a command that does read it sees an
+    empty file instead of waiting forever (the test then fails on its assertions,
+    not by hanging)."""
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def unblock() -> None:
+        while not done.is_set():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:  # ENXIO: nobody reading yet
+                if exc.errno != errno.ENXIO:
+                    return
+            done.wait(0.05)
+
+    helper = threading.Thread(target=unblock, daemon=True)
+    helper.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        helper.join()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("analyze", "sessions", "--out", "rep", "--taxonomy", "pipe.toml"),
+        ("impact", "sessions", "--changes", "pipe.toml"),
+        ("analyze", "sessions", "--out", "rep", "--changes", "pipe.toml"),
+        ("backlog", "sessions", "--file", "pipe.toml"),
+    ],
+    ids=["analyze-taxonomy", "impact-changes", "analyze-changes", "backlog-file"],
+)
+def test_a_pipe_given_as_an_option_file_is_a_usage_error(sessions, cli_invoke, args):
+    """A pipe with no writer made the command wait forever (issue 5)."""
+    with _fifo(Path("pipe.toml")):
+        result = cli_invoke(*args, expect=2)
+    assert "pipe.toml is not a regular file" in result.output
+    assert not Path("rep").exists()
