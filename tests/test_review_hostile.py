@@ -68,3 +68,20 @@ def test_a_pipe_given_as_an_option_file_is_a_usage_error(sessions, cli_invoke, a
         result = cli_invoke(*args, expect=2)
     assert "pipe.toml is not a regular file" in result.output
     assert not Path("rep").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("analyze", "sessions", "--out", "rep"),
+        ("report", "--month", "2026-01", "sessions", "--out", "rep"),
+        ("backlog", "sessions", "--file", "B.md"),
+    ],
+    ids=["analyze", "report", "backlog"],
+)
+def test_a_nan_merge_threshold_is_a_usage_error(sessions, cli_invoke, args):
+    """`--merge-threshold nan` passed the 0-100 range check (every comparison with NaN
+    is false) and silently merged nothing (issue 7)."""
+    result = cli_invoke(*args, "--merge-threshold", "nan", expect=2)
+    assert "--merge-threshold" in result.output
+    assert not Path("rep").exists() and not Path("B.md").exists()

@@ -32,7 +32,14 @@ from .backlog import (
 from .backlog.formats import github_payload, to_github, to_jira_csv, to_json, to_jsonl
 from .backlog.github import create_issues, find_gh, gh_command, pending
 from .cli_analyze import _now
-from .cli_options import filters_from, project_option, regular_file, since_option, until_option
+from .cli_options import (
+    Score,
+    filters_from,
+    project_option,
+    regular_file,
+    since_option,
+    until_option,
+)
 from .collect import collect_sessions
 from .discover import iter_reflections, nothing_to_read
 
@@ -98,7 +105,7 @@ def _fail(message: str) -> None:
 @click.option("--open-only", is_flag=True, help="Leave out items ticked in their reflections.")
 @click.option(
     "--merge-threshold",
-    type=click.FloatRange(0, 100),
+    type=Score(),
     default=DEFAULT_THRESHOLD,
     show_default=True,
     help="rapidfuzz score at which two action items are the same backlog item.",

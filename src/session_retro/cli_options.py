@@ -11,6 +11,7 @@ recommendations the same way; each stacks the decorators it needs:
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import stat
@@ -101,9 +102,24 @@ top_option = click.option(
     help="How many recommendations to show.",
 )
 
+
+class Score(click.FloatRange):
+    """A rapidfuzz score from 0 to 100. NaN passes click's FloatRange (it compares
+    false with both bounds) and would then silently merge nothing: refused."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 100)
+
+    def convert(self, value, param, ctx) -> float:
+        score = super().convert(value, param, ctx)
+        if math.isnan(score):
+            self.fail(f"{value!r} is not a number from 0 to 100", param, ctx)
+        return score
+
+
 merge_threshold_option = click.option(
     "--merge-threshold",
-    type=click.FloatRange(0, 100),
+    type=Score(),
     default=DEFAULT_THRESHOLD,
     show_default=True,
     help="rapidfuzz token_set_ratio at which two recommendations are merged.",
