@@ -85,3 +85,27 @@ def test_a_nan_merge_threshold_is_a_usage_error(sessions, cli_invoke, args):
     result = cli_invoke(*args, "--merge-threshold", "nan", expect=2)
     assert "--merge-threshold" in result.output
     assert not Path("rep").exists() and not Path("B.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        ("category = [1, 2]\n", "category 1 has no id"),
+        ('fields = 3\n[[category]]\nid = "x"\n', "fields must be a [fields] table"),
+        ('[fields]\nroot_cause = nan\n[[category]]\nid = "x"\n', "root_cause = nan"),
+        ('[fields]\napproach = -1\n[[category]]\nid = "x"\n', "approach = -1"),
+        ('[[category]]\nid = "x"\nkeywords = "abc"\n', "keywords must be a list of strings"),
+        ('[[category]]\nid = "x"\nkeywords = [1]\n', "keywords must be a list of strings"),
+        ('[[category]]\nid = "x"\nregexes = [1]\n', "regexes must be a list of strings"),
+        ('[[category]]\nid = "x"\nregexes = ["x*"]\n', "regex 'x*' matches the empty text"),
+        ('[[category]]\nid = "x"\nlabel = 5\n', "label must be a string"),
+    ],
+)
+def test_a_taxonomy_of_the_wrong_shape_is_a_usage_error(sessions, cli_invoke, toml, says):
+    """A table where a list was expected (or the reverse) raised a traceback; a bare
+    string of keywords was read letter by letter, a NaN weight made every score NaN and
+    an empty-matching regex put every wasted attempt in its category (issue 5)."""
+    Path("tax.toml").write_text(toml, encoding="utf-8")
+    result = cli_invoke("analyze", "sessions", "--out", "rep", "--taxonomy", "tax.toml", expect=2)
+    assert "--taxonomy: tax.toml: " in result.output and says in result.output
+    assert not Path("rep").exists()

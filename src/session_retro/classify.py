@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -148,6 +149,21 @@ def _negation(table: object, source: str) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?:{lists['words']})\s+{filler}$", re.IGNORECASE)
 
 
+def _strings(table: dict, key: str, where: str) -> list[str]:
+    """`table[key]`, a list of strings (a bare string would be read letter by letter)."""
+    got = table.get(key, [])
+    if not isinstance(got, list) or not all(isinstance(x, str) for x in got):
+        raise TaxonomyError(f"{where}: {key} must be a list of strings")
+    return got
+
+
+def _text_field(table: dict, key: str, where: str) -> str | None:
+    got = table.get(key)
+    if got is not None and not isinstance(got, str):
+        raise TaxonomyError(f"{where}: {key} must be a string")
+    return got
+
+
 def parse_taxonomy(text: str, source: str = "default") -> Taxonomy:
     """A Taxonomy from TOML text; raises TaxonomyError saying what to fix."""
     try:
@@ -160,37 +176,48 @@ def parse_taxonomy(text: str, source: str = "default") -> Taxonomy:
             f"{source}: no [[category]] tables; see the packaged taxonomy.toml for the shape"
         )
     weights = dict(DEFAULT_WEIGHTS)
-    for k, v in (data.get("fields") or {}).items():
-        if k not in DEFAULT_WEIGHTS or not isinstance(v, int | float):
+    fields = data.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise TaxonomyError(f"{source}: fields must be a [fields] table of weights")
+    for k, v in fields.items():
+        # NaN or inf would make every score NaN or inf, a negative weight a match count against
+        if k not in DEFAULT_WEIGHTS or not isinstance(v, int | float) or not 0 <= v < math.inf:
             raise TaxonomyError(
-                f"{source}: [fields] {k} = {v!r}: expected one of {sorted(DEFAULT_WEIGHTS)} = number"
+                f"{source}: [fields] {k} = {v!r}: expected one of {sorted(DEFAULT_WEIGHTS)} = a number from 0"
             )
         weights[k] = float(v)
     cats: list[Category] = []
     seen: set[str] = set()
     for n, c in enumerate(raw, 1):
-        cid = c.get("id")
+        cid = c.get("id") if isinstance(c, dict) else None
         if not isinstance(cid, str) or not cid:
             raise TaxonomyError(f"{source}: category {n} has no id")
         if cid == UNCLASSIFIED or cid in seen:
             raise TaxonomyError(f"{source}: category id {cid!r} is reserved or used twice")
         seen.add(cid)
-        rules = [Rule(f"keyword:{k}", _keyword(k)) for k in c.get("keywords", []) if k.strip()]
-        for rx in c.get("regexes", []):
+        where = f"{source}: category {cid!r}"
+        texts = {
+            k: _text_field(c, k, where) for k in ("label", "description", "protocol_change", "mast")
+        }
+        rules = [
+            Rule(f"keyword:{k}", _keyword(k)) for k in _strings(c, "keywords", where) if k.strip()
+        ]
+        for rx in _strings(c, "regexes", where):
             try:
-                rules.append(Rule(f"regex:{rx}", re.compile(rx, re.IGNORECASE)))
+                pattern = re.compile(rx, re.IGNORECASE)
             except re.error as exc:
-                raise TaxonomyError(
-                    f"{source}: category {cid!r}: bad regex {rx!r}: {exc}"
-                ) from None
+                raise TaxonomyError(f"{where}: bad regex {rx!r}: {exc}") from None
+            if pattern.search(""):  # it would match every text, so every attempt
+                raise TaxonomyError(f"{where}: regex {rx!r} matches the empty text")
+            rules.append(Rule(f"regex:{rx}", pattern))
         cats.append(
             Category(
                 id=cid,
-                label=c.get("label") or cid,
-                description=c.get("description") or "",
+                label=texts["label"] or cid,
+                description=texts["description"] or "",
                 rules=tuple(rules),
-                protocol_change=c.get("protocol_change") or None,
-                mast=c.get("mast") or None,
+                protocol_change=texts["protocol_change"] or None,
+                mast=texts["mast"] or None,
             )
         )
     return Taxonomy(
