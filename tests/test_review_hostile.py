@@ -109,3 +109,32 @@ def test_a_taxonomy_of_the_wrong_shape_is_a_usage_error(sessions, cli_invoke, to
     result = cli_invoke("analyze", "sessions", "--out", "rep", "--taxonomy", "tax.toml", expect=2)
     assert "--taxonomy: tax.toml: " in result.output and says in result.output
     assert not Path("rep").exists()
+
+
+def test_ctrl_c_exits_130_not_the_input_problem_code(sessions, monkeypatch, capsys):
+    """Click's standalone mode answered Ctrl-C with "Aborted!" and exit 1, the code of a
+    problem in the inputs; `main` meant 130 but never saw the interrupt (issue 5)."""
+    import session_retro.cli as cli_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "collect_sessions", interrupted)
+    monkeypatch.setattr("sys.argv", ["retro", "parse", "sessions"])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["--help"], 0), (["--version"], 0), (["nope"], 2), (["parse"], 2), (["parse", "gone.md"], 1)],
+)
+def test_main_keeps_the_exit_codes(sessions, monkeypatch, argv, code):
+    import session_retro.cli as cli_module
+
+    monkeypatch.setattr("sys.argv", ["retro", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == code

@@ -101,13 +101,22 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
 
 
 def main() -> None:
-    """Entry point: click's usage errors exit 2; anything unexpected is a bug report."""
+    """Entry point: click's usage errors exit 2, an interrupt (Ctrl-C) 130; anything
+    unexpected is a bug report.
+
+    Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code
+    of a problem in the inputs, so a scheduled job would blame its reflections.
+    """
     try:
-        cli.main(standalone_mode=True)
+        code = cli.main(standalone_mode=False)  # --help and --version return 0
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except UnsafePath as exc:
         # A link in the output folder that leads out of it: refused, never followed (issue 9).
         click.echo(f"error: {exc} (remove the link, or choose another --out)", err=True)
         sys.exit(EXIT_INPUT)
-    except KeyboardInterrupt:
+    except (click.Abort, KeyboardInterrupt):  # click raises Ctrl-C as Abort
         click.echo("interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
