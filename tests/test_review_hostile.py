@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from retro_samples import write_samples
 @pytest.fixture
 def sessions(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    return write_samples(tmp_path / "sessions")
+    return write_samples(tmp_path)
 
 
 @contextlib.contextmanager
@@ -138,3 +139,24 @@ def test_main_keeps_the_exit_codes(sessions, monkeypatch, argv, code):
     with pytest.raises(SystemExit) as exit_:
         cli_module.main()
     assert exit_.value.code == code
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [("sessions", "sessions"), ("sessions", "sessions/alpha"), ("sessions", "./sessions/")],
+    ids=["twice", "folder-and-subfolder", "spelt-twice"],
+)
+def test_a_reflection_reached_twice_is_counted_once(sessions, cli_invoke, paths):
+    """`retro analyze sessions/ sessions/alpha/` counted alpha's session twice (its
+    minutes and waste too), `retro check` printed its problems twice and `retro
+    backlog` listed each of its sources twice (issue 4)."""
+    once = cli_invoke("analyze", "sessions", "--out", "one", "--export", "json")
+    again = cli_invoke("analyze", *paths, "--out", "two", "--export", "json")
+    assert once.output.splitlines()[0] == again.output.splitlines()[0]  # Read 3 file(s): ...
+    assert Path("one/sessions.json").read_bytes() == Path("two/sessions.json").read_bytes()
+    records = json.loads(cli_invoke("parse", *paths).output)
+    assert len(records) == len({r["source"] for r in records}) == 3
+    check = cli_invoke("check", *paths, expect=None)
+    assert check.exit_code == cli_invoke("check", "sessions", expect=None).exit_code
+    lines = [ln for ln in check.output.splitlines() if ": " in ln and ln.startswith(paths[0])]
+    assert len(lines) == len(set(lines))
