@@ -160,3 +160,16 @@ def test_a_reflection_reached_twice_is_counted_once(sessions, cli_invoke, paths)
     assert check.exit_code == cli_invoke("check", "sessions", expect=None).exit_code
     lines = [ln for ln in check.output.splitlines() if ": " in ln and ln.startswith(paths[0])]
     assert len(lines) == len(set(lines))
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_a_cache_option_naming_a_file_that_is_no_database_is_refused(sessions, cli_invoke, command):
+    """`--cache sessions/alpha/2026-01-10-db.md` moved the reflection aside as
+    `.corrupt-*` and put an SQLite database in its place (issue 8)."""
+    mine = sessions / "alpha" / "2026-01-10-db.md"
+    before = mine.read_bytes()
+    month = ("--month", "2026-01") if command == "report" else ()
+    result = cli_invoke(command, *month, "sessions", "--out", "rep", "--cache", mine, expect=2)
+    assert "is not an SQLite file" in result.output
+    assert mine.read_bytes() == before
+    assert list(mine.parent.iterdir()) == [mine]

@@ -177,8 +177,28 @@ def cache_options(command):
         "--cache",
         "cache_path",
         type=click.Path(dir_okay=False),
+        callback=_sqlite_or_new,
         help="SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: OUT/.retro-cache.sqlite]",
     )(command)
+
+
+def _sqlite_or_new(ctx, param, value: str | None) -> str | None:
+    """A --cache that names no file yet, an empty one or an SQLite file. A damaged cache
+    is moved aside and rebuilt, which for a file that never was a database (a
+    reflection, a README named by mistake) would put a database in the user's file's
+    place: refused instead."""
+    if value is None or not os.path.isfile(value):
+        return value
+    try:
+        with open(value, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return value  # unreadable: the cache reports it and the run goes on uncached
+    if head and head != b"SQLite format 3\0":
+        raise click.BadParameter(
+            f"{value} is not an SQLite file, so not a cache; name another file (or a new one)"
+        )
+    return value
 
 
 def cache_file(out_dir: str, cache_path: str | None, no_cache: bool) -> str | None:
