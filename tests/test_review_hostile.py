@@ -173,3 +173,17 @@ def test_a_cache_option_naming_a_file_that_is_no_database_is_refused(sessions, c
     assert "is not an SQLite file" in result.output
     assert mine.read_bytes() == before
     assert list(mine.parent.iterdir()) == [mine]
+
+
+def test_backlog_dry_run_shows_the_rewrite_of_mixed_line_endings(sessions, cli_invoke):
+    """A hand edit that left some lines CRLF and others LF: --dry-run showed no diff,
+    then the real run rewrote the whole file (issue 7)."""
+    cli_invoke("backlog", "sessions")
+    lines = Path("BACKLOG.md").read_bytes().split(b"\n")
+    mixed = b"\r\n".join(lines[:3]) + b"\n" + b"\n".join(lines[3:])
+    Path("BACKLOG.md").write_bytes(mixed)
+    dry = cli_invoke("backlog", "sessions", "--dry-run")
+    assert "\n@@ " in dry.output and Path("BACKLOG.md").read_bytes() == mixed
+    real = cli_invoke("backlog", "sessions")
+    assert "BACKLOG.md written" in real.output
+    assert Path("BACKLOG.md.bak").read_bytes() == mixed

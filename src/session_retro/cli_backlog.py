@@ -13,6 +13,7 @@ import difflib
 import shlex
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -182,7 +183,11 @@ def backlog_cmd(
             f"{len(result.ticked)} newly ticked"
         )
         if dry_run:
-            old, new = doc.render(), result.doc.render()
+            # the file as it is, not as parsed: the write compares bytes, so a rewrite that
+            # only evens out mixed line endings must show here too
+            path = Path(backlog_file)
+            old = path.read_bytes().decode("utf-8") if path.is_file() else ""
+            new = result.doc.render()
             diff = difflib.unified_diff(
                 old.splitlines(keepends=True),
                 new.splitlines(keepends=True),
