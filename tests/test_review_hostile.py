@@ -187,3 +187,64 @@ def test_backlog_dry_run_shows_the_rewrite_of_mixed_line_endings(sessions, cli_i
     real = cli_invoke("backlog", "sessions")
     assert "BACKLOG.md written" in real.output
     assert Path("BACKLOG.md.bak").read_bytes() == mixed
+
+
+BAD_NAME = os.fsdecode(b"bad\xff")  # a name that is not UTF-8, as Python hands it over
+
+
+@pytest.mark.parametrize("option", ["--taxonomy", "--changes"])
+def test_an_option_file_whose_name_is_not_utf8_is_read(sessions, cli_invoke, option):
+    """Its name went into the run's fingerprint (and the taxonomy's into analysis.json)
+    as a str that cannot be encoded: a UnicodeEncodeError traceback (issue 5)."""
+    if option == "--taxonomy":
+        from importlib import resources
+
+        text = resources.files("session_retro").joinpath("taxonomy.toml").read_bytes()
+    else:
+        text = b'[[change]]\ncategory = "flaky-tests"\ndate = "2026-02-01"\n'
+    Path(BAD_NAME + ".toml").write_bytes(text)
+    result = cli_invoke("analyze", "sessions", "--out", "rep", option, BAD_NAME + ".toml")
+    assert "Report: rep/report.md" in result.output
+    assert "bad\ufffd.toml" in Path("rep/analysis.json").read_text() or option == "--changes"
+
+
+def test_a_sessions_folder_whose_name_is_not_utf8_is_reported(sessions, cli_invoke):
+    """Its protocol-changes.toml went into the run's fingerprint by a name that cannot
+    be encoded: a traceback instead of the message naming the folder (issue 5)."""
+    os.rename("sessions", BAD_NAME)
+    Path(BAD_NAME, "protocol-changes.toml").write_text("")
+    result = cli_invoke("analyze", BAD_NAME, "--out", "rep", expect=1)
+    assert "folder name is not valid UTF-8 (b'bad\\xff')" in result.output
+
+
+def test_a_protocol_in_a_folder_whose_name_is_not_utf8_gets_its_patch(sessions, cli_invoke):
+    """git's answer naming the work tree was decoded as strict UTF-8: a
+    UnicodeDecodeError traceback instead of the patch (issue 5)."""
+    import subprocess
+
+    repo = Path(BAD_NAME)
+    repo.mkdir()
+    (repo / "CLAUDE.md").write_text("# CLAUDE.md\n\n1. Read STATE.md\n")
+    for cmd in (["init", "-q"], ["add", "."]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
+    protocol = repo / "CLAUDE.md"
+    cli_invoke("analyze", "sessions", "--out", "rep", "--protocol", protocol, "--quiet")
+    assert Path("rep/protocol.patch").read_bytes().startswith(b"--- a/CLAUDE.md\n")
+    subprocess.run(
+        ["git", "apply", "--check", Path("rep/protocol.patch").resolve()], cwd=repo, check=True
+    )
+
+
+def test_paths_whose_names_are_not_utf8_are_printed_as_their_bytes(
+    sessions, monkeypatch, capsysbinary
+):
+    """With a UTF-8 locale stdout is strict: "Report: <--out>/report.md" for an --out
+    whose name is not UTF-8 raised a UnicodeEncodeError traceback after writing (issue 5)."""
+    import session_retro.cli as cli_module
+
+    monkeypatch.setattr("sys.argv", ["retro", "analyze", "sessions", "--out", BAD_NAME])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 0
+    assert b"Report: bad\xff/report.md\n" in capsysbinary.readouterr().out
+    assert Path(BAD_NAME, "report.md").is_file()

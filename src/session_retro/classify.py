@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -232,11 +233,14 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
             resources.files("session_retro").joinpath("taxonomy.toml").read_text(encoding="utf-8")
         )
         return parse_taxonomy(text, "default")
+    # the name goes into messages, analysis.json and the page: one that is not UTF-8 is
+    # shown with U+FFFD for its bytes (as a reflection's is), else writing them fails
+    name = os.fsencode(path).decode("utf-8", "replace")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"{path}: cannot read: {exc}") from None
-    return parse_taxonomy(text, str(path))
+        raise TaxonomyError(f"{name}: cannot read: {exc}") from None
+    return parse_taxonomy(text, name)
 
 
 def _clean(text: str) -> str:

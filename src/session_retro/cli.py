@@ -7,6 +7,7 @@ returns an exit code: 0 ok, 1 problems found in the inputs, 2 usage errors.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import sys
 
@@ -107,6 +108,10 @@ def main() -> None:
     Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code
     of a problem in the inputs, so a scheduled job would blame its reflections.
     """
+    # A path whose name is not UTF-8 reaches the output as a str holding surrogates; in a
+    # UTF-8 locale stdout is strict and printing it raised: print its bytes, as ls does.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         code = cli.main(standalone_mode=False)  # --help and --version return 0
     except click.ClickException as exc:

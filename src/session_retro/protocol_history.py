@@ -25,6 +25,7 @@ and reading files happen only in `read_git_log` and `gather_changes`.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -178,6 +179,8 @@ def patch_base(path: str | Path) -> tuple[Path, str]:
             cwd=real.parent,
             capture_output=True,
             text=True,
+            encoding="utf-8",
+            errors="surrogateescape",  # a folder name that is not UTF-8 is still a path
             check=False,
         )
         top = Path(run.stdout.strip()).resolve() if run.returncode == 0 else None
@@ -265,11 +268,17 @@ def default_changes_files(paths: Iterable[str | Path]) -> tuple[Path, ...]:
     return tuple(found)
 
 
+def _shown(path: str | Path) -> str:
+    """`path` as messages and the report show it: a name that is not UTF-8 gets U+FFFD
+    for its bytes (as a reflection's does), else writing analysis.json fails."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def _read(path: Path) -> tuple[str | None, str | None]:
     try:
         return path.read_text(encoding="utf-8"), None
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{path}: cannot read: {exc}"
+        return None, f"{_shown(path)}: cannot read: {exc}"
 
 
 def gather_changes(
@@ -298,7 +307,7 @@ def gather_changes(
         if err:
             problems.append(err)
             continue
-        found, bad = parse_changes_file(text, str(path))
+        found, bad = parse_changes_file(text, _shown(path))
         changes += found
         problems += bad
     if backlog:
@@ -308,10 +317,10 @@ def gather_changes(
             if err:
                 problems.append(err)
             else:
-                ticked, bad = parse_backlog_state(text, str(state))
+                ticked, bad = parse_backlog_state(text, _shown(state))
                 problems += bad
                 changes += changes_from_backlog(
-                    ticked, targets, source=str(state), threshold=threshold
+                    ticked, targets, source=_shown(state), threshold=threshold
                 )
     if protocol:
         log, err = read_git_log(protocol)
@@ -320,7 +329,7 @@ def gather_changes(
                 problems.append(f"{protocol}: {err}")
         else:
             changes += changes_from_log(
-                parse_git_log(log), targets, name=Path(protocol).name, threshold=threshold
+                parse_git_log(log), targets, name=_shown(Path(protocol).name), threshold=threshold
             )
     return tuple(changes), tuple(problems)
 

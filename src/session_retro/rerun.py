@@ -115,7 +115,7 @@ def code_fingerprint() -> str:
 
 def _hash_folder(h, folder: Path) -> None:
     for f in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+        h.update(os.fsencode(f.relative_to(folder)) + b"\0" + f.read_bytes())
 
 
 def settings_fingerprint(
@@ -129,13 +129,13 @@ def settings_fingerprint(
     h.update(code_fingerprint().encode())
     h.update(json.dumps(options, sort_keys=True, default=str).encode())
     for f in files:
-        h.update(b"\1" + str(f).encode() + b"\0")
+        h.update(b"\1" + os.fsencode(f) + b"\0")  # a name need not be UTF-8
         try:
             h.update(Path(f).read_bytes())
         except OSError as exc:
             h.update(f"unreadable: {exc.strerror}".encode())
     for d in folders:
-        h.update(b"\2" + str(d).encode() + b"\0")
+        h.update(b"\2" + os.fsencode(d) + b"\0")
         _hash_folder(h, Path(d))
     for text in extra:
         h.update(b"\3" + text.encode("utf-8", "surrogateescape"))
