@@ -248,3 +248,21 @@ def test_paths_whose_names_are_not_utf8_are_printed_as_their_bytes(
     assert exit_.value.code == 0
     assert b"Report: bad\xff/report.md\n" in capsysbinary.readouterr().out
     assert Path(BAD_NAME, "report.md").is_file()
+
+
+def test_a_backlog_that_is_a_link_is_kept_through_the_link(sessions, cli_invoke):
+    """BACKLOG.md -> docs/TODO.md: each run read docs/TODO.md but wrote a new
+    docs/BACKLOG.md nobody reads and its state where no run looks, so TODO.md never got
+    new items and ticks or deletions were never remembered (issue 7)."""
+    Path("docs").mkdir()
+    cli_invoke("backlog", "sessions", "--file", "docs/TODO.md")
+    Path("BACKLOG.md").symlink_to("docs/TODO.md")
+    before = Path("docs/TODO.md").read_text()
+    cut = "\n".join(ln for ln in before.splitlines() if "retro:" not in ln or "[x]" in ln)
+    Path("docs/TODO.md").write_text(cut + "\n")  # every open item deleted by hand
+    first = cli_invoke("backlog", "sessions")
+    assert "newly deleted" in first.output and " 0 newly deleted" not in first.output
+    again = cli_invoke("backlog", "sessions")
+    assert "BACKLOG.md unchanged: 0 added" in again.output and " 0 newly deleted" in again.output
+    assert Path("BACKLOG.md").is_symlink() and not Path("docs/BACKLOG.md").exists()
+    assert Path("docs/TODO.md").read_text() == cut + "\n"

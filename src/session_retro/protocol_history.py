@@ -192,8 +192,10 @@ def patch_base(path: str | Path) -> tuple[Path, str]:
 
 
 def backlog_state_path(backlog: str | Path) -> Path:
-    """``dir/.NAME.retro.json`` for ``dir/NAME``: where `retro backlog` keeps its state."""
+    """``dir/.NAME.retro.json`` for ``dir/NAME``: where `retro backlog` keeps its state
+    (beside the file a symbolic link `backlog` points to, as `retro backlog` does)."""
     p = Path(backlog)
+    p = Path(os.path.realpath(p)) if p.is_symlink() else p
     return p.with_name(f".{p.name}.retro.json")
 
 

@@ -45,9 +45,19 @@ __all__ = [
 ]
 
 
-def read_backlog(path: str | Path) -> tuple[BacklogDoc, BacklogState, Problem | None]:
-    """The backlog file and its state; EMPTY / empty state when they do not exist yet."""
+def real_backlog(path: str | Path) -> Path:
+    """The backlog file `path` names: a symbolic link's target (the file the user keeps),
+    else `path` as given (so messages name it as given)."""
     p = Path(path)
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
+def read_backlog(path: str | Path) -> tuple[BacklogDoc, BacklogState, Problem | None]:
+    """The backlog file and its state; EMPTY / empty state when they do not exist yet.
+
+    A backlog that is a symbolic link is the file it points to, and its state sits
+    beside that file: where `write_backlog` and `write_state` write them."""
+    p = real_backlog(path)
     doc = EMPTY
     if p.exists():
         try:
@@ -110,7 +120,7 @@ class Written:
 
 def write_state(backlog: str | Path, state: BacklogState) -> Path | None:
     """Write the state beside `backlog` when it changed; its path, or None."""
-    p = Path(backlog)
+    p = real_backlog(backlog)
     target = inside(p.resolve().parent, state_path(p).name)
     text = dump_state(state)
     if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
@@ -130,7 +140,7 @@ def write_backlog(path: str | Path, result: MergeResult) -> Written:
     The backlog goes first: if the state write fails, the next run rebuilds the new
     lines' state from their ID comments instead of mistaking them for deleted ones.
     """
-    p = Path(path)
+    p = real_backlog(path)
     new = result.doc.render().encode("utf-8")
     written = kept = None
     old = p.read_bytes() if p.exists() else None
