@@ -266,3 +266,30 @@ def test_a_backlog_that_is_a_link_is_kept_through_the_link(sessions, cli_invoke)
     assert "BACKLOG.md unchanged: 0 added" in again.output and " 0 newly deleted" in again.output
     assert Path("BACKLOG.md").is_symlink() and not Path("docs/BACKLOG.md").exists()
     assert Path("docs/TODO.md").read_text() == cut + "\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "blocked"),
+    [
+        (["analyze", "sessions", "--out", "rep"], "rep/charts"),
+        (["report", "--month", "2026-01", "sessions", "--out", "rep"], "rep/2026-01"),
+        (["backlog", "sessions", "--file", "rep/x/BACKLOG.md"], "rep/x"),
+    ],
+    ids=["analyze", "report", "backlog"],
+)
+def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(
+    sessions, monkeypatch, capsys, argv, blocked
+):
+    """A file where an output folder must go (or a read-only --out) raised
+    FileExistsError / NotADirectoryError tracebacks (issue 5)."""
+    import session_retro.cli as cli_module
+
+    Path(blocked).parent.mkdir(parents=True, exist_ok=True)
+    Path(blocked).write_text("mine\n")
+    monkeypatch.setattr("sys.argv", ["retro", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert f"error: cannot write {Path(blocked).resolve()}" in err and "Traceback" not in err
+    assert Path(blocked).read_text() == "mine\n"

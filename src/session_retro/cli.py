@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import sys
 
 import click
@@ -120,6 +121,12 @@ def main() -> None:
     except UnsafePath as exc:
         # A link in the output folder that leads out of it: refused, never followed (issue 9).
         click.echo(f"error: {exc} (remove the link, or choose another --out)", err=True)
+        sys.exit(EXIT_INPUT)
+    except OSError as exc:
+        # Writing failed: a read-only or full disk, a file where a folder must go
+        # (OUT/charts, OUT/YYYY-MM). Inputs that cannot be read are reported where read.
+        where = os.fsencode(exc.filename).decode("utf-8", "replace") if exc.filename else "output"
+        click.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_INPUT)
     except (click.Abort, KeyboardInterrupt):  # click raises Ctrl-C as Abort
         click.echo("interrupted", err=True)
