@@ -46,6 +46,16 @@ FORMS = [
     pytest.param("3時間", 180, None, None, id="japanese-hours"),
     pytest.param("2 heures", 120, None, None, id="french-hours"),
     pytest.param("5 phút", 5, None, None, id="vietnamese-minutes"),
+    # An hour glued to two digits of minutes, a unit-less tail people write often.
+    pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
+    pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),
+    pytest.param("1時間20分", 80, None, None, id="japanese-hours-minutes"),
+    pytest.param("1,5 Stunden", 90, None, None, id="german-hours-decimal-comma"),
+    pytest.param("45 Minuten", 45, None, None, id="german-minutes"),
+    pytest.param("2 horas", 120, None, None, id="spanish-hours"),
+    pytest.param("20 minutos", 20, None, None, id="spanish-minutes"),
+    pytest.param("half an hour", 30, None, None, id="half-hour-in-words"),
+    pytest.param("an hour and a half", 90, None, None, id="hour-and-a-half-in-words"),
     # In context: the first duration of a heading, list item or cell is the attempt's.
     pytest.param("### Attempt 3: Enable RDS Data API (15 min) ❌", 15, None, None, id="in-heading"),
     pytest.param("Attempt 3 (10-15 min)", 12.5, 10, 15, id="in-parens-range"),
@@ -88,6 +98,7 @@ REJECTED = [
     pytest.param("", id="empty"),
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
+    pytest.param("an hour later", id="a-moment-not-a-length"),
 ]
 
 

@@ -18,10 +18,10 @@ from functools import lru_cache
 
 # Unit words to minutes per unit. Add a language here.
 _UNITS: tuple[tuple[str, float], ...] = (
-    (r"d(ays?)?|jours?|日", 1440.0),
-    (r"h(ours?|rs?|r)?|heures?|時間|giờ|tiếng", 60.0),
-    (r"m(in(ute)?s?)?|minutes?|分|phút", 1.0),
-    (r"s(ec(ond)?s?)?|secondes?|秒|giây", 1 / 60),
+    (r"d(ays?)?|jours?|días?|tage?|日", 1440.0),
+    (r"h(ours?|rs?|r)?|heures?|horas?|stunden?|時間|giờ|tiếng", 60.0),
+    (r"m(in(ute)?s?)?|minutes?|minutos?|minuten|分|phút", 1.0),
+    (r"s(ec(ond)?s?)?|secondes?|segundos?|sekunden?|秒|giây", 1 / 60),
 )
 _UNIT_RE = "|".join(f"(?:{u})" for u, _ in _UNITS)
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -30,11 +30,13 @@ _NUM = r"\d+(?:[.,]\d+)?"
 # match needs a shorter one, and the engine stops trying them (issue 4).
 _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 
-# "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s"
+# "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
+# "1h30" / "~1h45": an hour glued to two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?)\s*,?\s*(?:and\s+)?"
-    rf"(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?)(?![a-zA-Z])"
-    rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)\s*,?\s*(?:and\s+)?"
+    rf"(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
+    rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])"
+    r"|(?<![\w.])(?P<e>\d{1,2})h(?P<f>[0-5]\d)(?!\w)",
     re.IGNORECASE,
 )
 # "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes". A figure starts
@@ -56,6 +58,11 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
+# A half hour in words ("half an hour", "an hour and a half"): "an hour" alone is left
+# out, as often a moment ("an hour later") as a length.
+_HALF_HOUR = re.compile(
+    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour)|an hour and a half)\b", re.IGNORECASE
+)
 
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
@@ -126,27 +133,23 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     # Every form needs a digit; half the texts asked about have none, and the
     # patterns below cannot skip ahead (they open with optional words or a look-behind).
     if _DIGIT.search(text) is None:
-        return None
+        return _half_hour(text)
     found: list[Duration] = []
     m = _COMPOUND.search(text)
     if m:
         if m.group("a"):
             big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
             small = _num(m.group("b")) * (_unit_minutes(m.group("ub")) or 1)
-        else:
+            at = m.start("a")
+        elif m.group("c"):
             big = _num(m.group("c"))
             small = _num(m.group("d")) / 60
+            at = m.start("c")
+        else:
+            big, small, at = int(m.group("e")) * 60.0, float(m.group("f")), m.start("e")
         total = big + small
         if _valid(total):
-            found.append(
-                Duration(
-                    _clean(total),
-                    None,
-                    None,
-                    m.group(0).strip(),
-                    m.start(1) if m.group("a") else m.start("c"),
-                )
-            )
+            found.append(Duration(_clean(total), None, None, m.group(0).strip(), at))
     pos = 0
     while (m := _SIMPLE.search(text, pos)) is not None:
         pos = m.end()
@@ -186,7 +189,7 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
                     Duration(span, None, None, m.group(0).strip(), m.start(), (h1, m1, h2, m2))
                 )
     if not found:
-        return None
+        return _half_hour(text)
     found.sort(key=lambda d: d.start)
     first = found[0]
     # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it.
@@ -194,6 +197,16 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
         if d.start == first.start and len(d.text) > len(first.text):
             first = d
     return first
+
+
+def _half_hour(text: str) -> Duration | None:
+    """A half hour written in words; the `in` test spares the regex most texts."""
+    if "our" not in text:
+        return None
+    m = _HALF_HOUR.search(text)
+    if m is None:
+        return None
+    return Duration(30.0 if m.group("half") else 90.0, None, None, m.group(0), m.start())
 
 
 # A unit named by a table column's header: "(min)", "(h)", "(分)" in parentheses, or a
