@@ -167,9 +167,13 @@ def header_fields(root: Section) -> list[Field]:
 _WASTE = re.compile(vocab.WASTE_WORDS, re.I)
 
 
-def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, Field] | None:
+    """The first field stating the session's length; with `header`, the fields of the
+    document's header, where a plain "Time" or "Total" label states it too."""
     for f in fields:
-        if is_field(f.label, "total") and not _WASTE.search(f.label):
+        if (
+            is_field(f.label, "total") or (header and is_field(f.label, "header_total"))
+        ) and not _WASTE.search(f.label):
             d = find_duration(f.value)
             if d is not None:
                 return d, f
@@ -299,7 +303,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         if (
             is_field(f.label, "date")
             or is_field(f.label, "total")
-            or f.label.lower() in ("time", "session time")
+            or is_field(f.label, "header_total")
         ):
             if ":" not in f.value:
                 # No clock range without a colon; the duration scan of a bare date
@@ -324,7 +328,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         if d:
             meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields) or find_total(all_fields)
+        found = find_total(fields, header=True) or find_total(all_fields)
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:

@@ -239,15 +239,22 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"total session time",
         r"time to (solution|resolution|fix)",
         r"session length",
-        r"time spent",
+        r"time spent( overall| in total)?",
         r"elapsed",
         r"total time spent",
         r"durée( totale)?",
         r"temps total",
+        r"duración( total)?",
+        r"tiempo total",
+        r"(gesamt)?dauer",
+        r"gesamtzeit",
         r"所要時間",
         r"作業時間",
         r"thời gian",
     ),
+    # Labels that give the session's length only in its header ("**Time**: 2h",
+    # "Total: 1h45"); further down, an attempt's "Time: 10 min" is its own.
+    "header_total": (r"time", r"total", r"session", r"session time", r"tiempo", r"zeit"),
     "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
     # What the author says it should have taken ("**Ideal time**: 20 minutes").
     "ideal": (
