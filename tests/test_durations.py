@@ -19,6 +19,7 @@ from session_retro.parse.durations import (
     find_duration,
     format_minutes,
     header_unit,
+    spent_duration,
 )
 
 # (text, minutes, low, high)
@@ -267,3 +268,29 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
     text = "".join(pieces)
     fast, slow = _SIMPLE.search(text), plain.search(text)
     assert (fast and (fast.span(), fast.groupdict())) == (slow and (slow.span(), slow.groupdict()))
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        # A verb of spending, then the length (after an "about" or "~").
+        pytest.param("Took 5 minutes. The next run was skipped.", 5, id="took"),
+        pytest.param("Spent ~40 minutes re-importing by hand.", 40, id="spent-tilde"),
+        pytest.param("This took me 1 hr 10 min.", 70, id="took-me-compound"),
+        # An aside holding only a length.
+        pytest.param("Applied last night's plan file (about 10 min).", 10, id="aside"),
+        # A sentence that opens with the length.
+        pytest.param("Moved the job. 15 minutes. Three runs passed.", 15, id="sentence-opens"),
+        pytest.param("About 20 minutes, then the lock again.", 20, id="sentence-opens-about"),
+        pytest.param("GSCだけ失敗する理由に30分近く悩んだ。", 30, id="japanese-nearly"),
+        # Settings and moments are not time spent.
+        pytest.param("Raised the timeout to 30 s.", None, id="setting"),
+        pytest.param("Retried after 10 min, same error.", None, id="moment"),
+        pytest.param("It took effect after 30 s.", None, id="took-effect"),
+        pytest.param("Cron runs every 15 minutes now.", None, id="schedule"),
+        pytest.param("30分ごとに実行する。", None, id="japanese-every"),
+    ],
+)
+def test_spent_duration(text, minutes):
+    d = spent_duration(text)
+    assert (d and d.minutes) == minutes

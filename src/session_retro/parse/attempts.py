@@ -16,7 +16,14 @@ from functools import lru_cache
 from . import vocab
 from .blocks import Block
 from .dates import leading_time
-from .durations import Duration, cell_duration, clock_minutes, find_duration, header_unit
+from .durations import (
+    Duration,
+    cell_duration,
+    clock_minutes,
+    find_duration,
+    header_unit,
+    spent_duration,
+)
 from .fields import _LABEL as _FIELD_LINE
 from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_outcome, words_outcome
@@ -256,6 +263,9 @@ def _judge_body(
         elif pending_label and lab is None and b.inline is not None:
             why_not.offer(pending_label, lambda b=b: b.inline.text)
             pending_label = None
+    if duration is None:
+        # No time field: the prose may still say how long it took ("Took 5 minutes.").
+        duration = next(filter(None, map(spent_duration, _body_texts(blocks))), None)
     root = why_not.root or why
     should = why_not.should
     head_mark = mark_outcome(heading_text)
@@ -790,12 +800,14 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                     )
                     out.append(a)
                     story.append((a, verdict is None, []))
-            elif story and story[-1][1]:
+            elif story:
                 story[-1][2].append(b)
         # An attempt paragraph that gives no verdict: its story's last judging sentence.
         for a, open_, blocks in story:
             if open_:
                 a.outcome = _last_verdict(blocks) or words_outcome(a.approach) or "unknown"
+            if a.duration is None:
+                a.duration = next(filter(None, map(spent_duration, _body_texts(blocks))), None)
     return out
 
 

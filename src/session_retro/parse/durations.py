@@ -209,6 +209,68 @@ def _half_hour(text: str) -> Duration | None:
     return Duration(30.0 if m.group("half") else 90.0, None, None, m.group(0), m.start())
 
 
+# How prose says a length is time spent on something: after a verb of spending ("took
+# me about 5 minutes", "spent ~40 min"), as a sentence's opening words ("15 minutes.
+# The next run passed."), or, in Japanese, before a word of spending ("30分近く").
+_SPENT_VERB = re.compile(
+    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t))"
+    r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
+    re.IGNORECASE,
+)
+_SENTENCE_START = re.compile(
+    r"(?:^|[.!?]\s+)(?=(?:about|around|roughly|nearly|almost|~|≈)?\s*\d)", re.IGNORECASE
+)
+# An aside holding nothing but a length: "(about 10 min)".
+_SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
+_SENTENCE_DURATION_END = re.compile(r"\s*(?:[.,;:]|\s(?:of|on|in|for)\b|$)")
+_SPENT_AFTER_JA = re.compile(r"\s*(?:近く|ほど|くらい|ぐらい|かけ|費や)")
+
+
+def spent_duration(text: str) -> Duration | None:
+    """The first length `text` tells as time spent, or None: a figure in passing
+    ("raised the timeout to 30 s", "retry after 10 min") is a setting, not a length.
+
+    >>> spent_duration("Took 5 minutes. The retry hit a 30 s timeout.").minutes
+    5.0
+    >>> spent_duration("Raised the timeout to 30 s.") is None
+    True
+    """
+    if _DIGIT.search(text) is None:
+        return None
+    for m in _SPENT_VERB.finditer(text):
+        d = _opening_duration(text[m.end() : m.end() + 40])
+        if d is not None:
+            return d[0]
+    for m in _SPENT_ASIDE.finditer(text):
+        d = _opening_duration(m.group(1))
+        if d is not None and not m.group(1)[d[1] :].strip():
+            return d[0]
+    for m in _SENTENCE_START.finditer(text):
+        rest = text[m.end() : m.end() + 40]
+        d = _opening_duration(rest)
+        if d is not None and _SENTENCE_DURATION_END.match(rest, d[1]):
+            return d[0]
+    if "分" in text or "時間" in text:
+        pos = 0
+        while (d := find_duration(text[pos:], clock=False)) is not None:
+            end = pos + d.start + len(d.text)
+            if _SPENT_AFTER_JA.match(text, end):
+                return d
+            pos = end
+    return None
+
+
+_BOUND_WORDS = frozenset(("", "about", "around", "roughly", "nearly", "almost", "approx."))
+
+
+def _opening_duration(text: str) -> tuple[Duration, int] | None:
+    """The duration `text` opens with (after an "about" or "~"), and where it ends."""
+    d = find_duration(text, clock=False)
+    if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
+        return None
+    return d, text.find(d.text) + len(d.text)
+
+
 # A unit named by a table column's header: "(min)", "(h)", "(分)" in parentheses, or a
 # unit word of three letters or more ("Minutes", "Hours", "mins"). A bare letter or a
 # CJK word alone ("時間" is "time" as often as "hours") names no unit.
