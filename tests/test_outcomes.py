@@ -37,6 +37,12 @@ from session_retro.parse.outcomes import (
         pytest.param("Could not connect to the DB", "failed", id="could-not-is-fact"),
         pytest.param("would not work behind the proxy", "failed", id="negated-modal-is-fact"),
         pytest.param("the test worker hangs on the first spec", "failed", id="hangs"),
+        pytest.param("Pinned xdist (10 min) — no change.", "failed", id="no-change"),
+        pytest.param("made no difference to the flake rate", "failed", id="no-difference"),
+        pytest.param("no changes to the API were needed", None, id="no-changes-is-no-verdict"),
+        pytest.param(
+            "worked for posts, failed on the liquid includes", "partial", id="worked-then-failed"
+        ),
     ],
 )
 def test_words_outcome(text, expected):

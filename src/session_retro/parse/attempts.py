@@ -286,8 +286,10 @@ def _judge_body(
         outcome = label_cls
     elif _MISTAKE_HEADING.match(heading_text):
         # A mistake is an approach taken and judged wrong; the rest of its heading
-        # names the approach ("Debugging X on the fix PR"), it does not judge it.
-        outcome = "failed"
+        # names the approach ("Debugging X on the fix PR"), it does not judge it. An
+        # incident only says something happened: its body tells how it ended, if it does.
+        incident = _INCIDENT_HEADING.match(heading_text) is not None
+        outcome = (_last_verdict(blocks) if incident else None) or "failed"
     # The heading's words are read only when nothing stronger judged it (a cache
     # miss costs ~25 µs, and most headings carry a mark).
     elif (head_words := words_outcome(heading_text)) and head_words != "unknown":
@@ -306,6 +308,7 @@ def _judge_body(
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
 _ABANDONED = re.compile(dict(vocab.OUTCOME_WORDS)["abandoned"])
 _MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
+_INCIDENT_HEADING = re.compile(r"^\W*incident\s*#?\s*\d", re.I)
 
 
 def _duration_rank(label: str) -> int:

@@ -317,7 +317,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b)|mostly work)|partiel(le)?|部分的|một phần",
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work)|partiel(le)?|部分的|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
@@ -330,7 +330,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|no (change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi",
     ),
 )
 
