@@ -86,6 +86,7 @@ _WASTE_COL = re.compile(r"time (lost|wasted)|wasted|temps perdu", re.I)
 _APPROACH_WORD_COL = re.compile(r"approach|tried|fix|hypothes|idea|change", re.I)
 _NOT_ATTEMPT_COL = re.compile(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", re.I)
 _TOTAL_CELL = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
+_NOT_TRIED = re.compile(r"\bnot (yet )?(tried|attempted)\b|\buntried\b", re.I)
 _NOTHING_CELL = re.compile(r"^\W*(none|n/?a|-)?\W*$", re.I)
 _NONE_CELL = re.compile(r"^\W*(none|n/?a)\W*$", re.I)
 _FAILURE_HEADER = re.compile(r"fail|error|issue|mistake", re.I)
@@ -97,6 +98,7 @@ def clean_approach(text: str) -> str:
     # A mark separates the approach from its verdict ("X (25 min) ❌ failed").
     t = _unmark(text, " — ").strip(" —")
     t = _NUMBERED.sub("", t, count=1)
+    t = _NUMBERED_PROBLEM.sub("", t, count=1)
     t = _LIST_LEAD.sub("", t)
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
@@ -419,6 +421,9 @@ _PROBLEM_PART = re.compile(
     r"|^\W*(問題|原因|problème|lỗi)",
     re.I,
 )
+_NUMBERED_PROBLEM = re.compile(
+    r"^\W*(problem|issue|bug|blocker|問題|problème)\s*#?\s*\d+\s*[:.)\-–—]", re.I
+)
 _PHASE_TITLE = re.compile(r"^\W*(phase|step|stage|day|part|sprint|task|week|session)\b", re.I)
 
 
@@ -436,6 +441,8 @@ def _is_problem_section(sec: Section) -> bool:
     bare = _unmark(sec.title, " ")
     if _PHASE_TITLE.match(bare) or _NUMBERED.match(bare):
         return False  # a phase, or an attempt heading of its own
+    if _NUMBERED_PROBLEM.match(bare):
+        return True  # "## Problem 2: Translations missing (1h) ✅" names its problem
     if any(_PROBLEM_PART.match(_unmark(c.title, " ")) for c in sec.children):
         return True
     # A field that describes the problem or fix, not a ticket reference ("Issue: #123").
@@ -512,7 +519,7 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
 
 
 _APPROACH_COLS = re.compile(
-    r"approach|what (i )?tried|attempt(ed)? fix|fix|change|hypothes|idea|strategy|action|issue|failure|"
+    r"approach|what (i )?tried|\btr(y|ies)\b|attempt(ed)? fix|fix|change|hypothes|idea|strategy|action|issue|failure|"
     r"problem|mistake|what|method|試したこと|内容|approche|tentative",
     re.I,
 )
@@ -630,6 +637,8 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 if any(_TOTAL_CELL.match(c) for c in cells):
                     continue
+                if any(_NOT_TRIED.search(c) for i, c in enumerate(cells) if i != appr):
+                    continue  # an idea listed for later, not an approach tried
                 text = cells[appr]
                 dur = (
                     cell_duration(cells[dur_col], dur_unit)
