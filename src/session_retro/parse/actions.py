@@ -61,19 +61,20 @@ def priority_of_word(word: str) -> str | None:
 
 
 _P_LEVEL_ANYWHERE = re.compile(r"[pP][0-9]")
+_EMPTY_BRACKETS = re.compile(r"\s*(?:\(\s*\)|\[\s*\]|（\s*）)")
 
 
 def _may_hold_tag(text: str) -> bool:
     """False when `vocab.PRIORITY_TAG` cannot match: in ASCII text (where its
     case-blind letters are ASCII letters) each of its forms needs a bracket,
-    "priorit" or a P-level. Its search tries eight forms at every position (~18 µs
+    "priori" or a P-level. Its search tries eight forms at every position (~18 µs
     on an untagged item), and most items carry no tag."""
     if not text.isascii():
         return True
     return (
         "(" in text
         or "[" in text
-        or "priorit" in text.lower()
+        or "priori" in text.lower()
         or _P_LEVEL_ANYWHERE.search(text) is not None
     )
 
@@ -86,6 +87,8 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     word = next(g for g in m.groups() if g)
     prio = priority_of_word(word)
     stripped = (text[: m.start()] + text[m.end() :]).strip()
+    # "(priorité haute)": the tag took the words, the brackets around them go too.
+    stripped = _EMPTY_BRACKETS.sub("", stripped).strip()
     if stripped.endswith(("-", "–", "—", ":", ",")):  # else the unanchored regex scans it all
         stripped = _TRAIL_SEP.sub("", stripped)
     stripped = _LEAD_SEP.sub("", stripped)

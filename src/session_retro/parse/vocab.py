@@ -421,12 +421,15 @@ VERDICT_SECTIONS = (
 PRIORITY_WORDS: tuple[tuple[str, str], ...] = (
     (
         "high",
-        r"\b(high|critical|urgent|blocker|must|p0|p1|highest|haute?|élevée|critique|cao)\b|高|重要|緊急|最優先",
+        r"\b(high|critical|urgent|blocker|must|p0|p1|highest|haute?|élevée|critique|cao|alta|hoch|hohe)\b|高|重要|緊急|最優先|\U0001f534|\U0001f7e0",
     ),
-    ("medium", r"\b(medium|med|moderate|normal|should|p2|moyenne?|trung bình)\b|中"),
+    (
+        "medium",
+        r"\b(medium|med|moderate|normal|should|p2|moyenne?|trung bình|media|mittel|mittlere)\b|中|\U0001f7e1",
+    ),
     (
         "low",
-        r"\b(low|minor|nice[- ]to[- ]have|could|p[3-9]|lowest|optional|basse?|faible|thấp)\b|低",
+        r"\b(low|minor|nice[- ]to[- ]have|could|p[3-9]|lowest|optional|basse?|faible|thấp|baja|niedrig|niedrige)\b|低|\U0001f7e2",
     ),
 )
 
@@ -439,7 +442,12 @@ PRIORITY_TAG = re.compile(
     r"|\((?P<e>haute|moyenne|basse|élevée)\)"
     r"|\bpriorit[ée]\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée)\b\s*:?"
     r"|\b(?P<h>haute|moyenne|basse) priorit[ée]\b\s*:?"
-    r"|優先度\s*[:：]?\s*(?P<f>高|中|低)",
+    r"|優先度\s*[:：]?\s*(?P<f>高|中|低)"
+    r"|\bprioridad\s*[:=]?\s*(?P<i>alta|media|baja)\b|\b(?P<j>alta|media|baja) prioridad\b"
+    r"|\bpriorität\s*[:=]?\s*(?P<k>hoch|mittel|niedrig)\b"
+    r"|\b(?P<l>hohe|mittlere|niedrige) priorität\b"
+    # A colored circle opening the item: 🔴 high, 🟠 high, 🟡 medium, 🟢 low.
+    r"|^\s*(?P<m>\U0001f534|\U0001f7e0|\U0001f7e1|\U0001f7e2)\ufe0f?",
     re.IGNORECASE,
 )
 
