@@ -794,7 +794,13 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
             elif not in_attempts:
                 label_attempts = False
                 continue
-            elif b.kind == "paragraph" and b.inline and b.inline.lead_strong:
+            elif (
+                b.kind == "paragraph"
+                and b.inline
+                and b.inline.lead_strong
+                # A field ("**Résultat :** échec") is part of the story, not an attempt.
+                and not _is_attempt_field(b.inline.lead_strong, b.inline.text)
+            ):
                 # "**Did X** → what happened" paragraphs, then the story of it.
                 lead = b.inline.lead_strong
                 if len(lead) > 5:
@@ -821,6 +827,18 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
             if a.duration is None:
                 a.duration = next(filter(None, map(spent_duration, _body_texts(blocks))), None)
     return out
+
+
+_ATTEMPT_FIELDS = ("attempt_status", "attempt_minutes", "root_cause", "should_have", "result")
+
+
+def _is_attempt_field(lead: str, text: str) -> bool:
+    """Is a bold lead ("**Result:**", "**Résultat :**") the label of a field?"""
+    after = text[len(lead) :].lstrip(" *_")
+    if not (lead.rstrip(" *_").endswith((":", "：")) or after.startswith((":", "："))):
+        return False
+    label = lead.rstrip(" *_:：")
+    return any(is_field(label, kind) for kind in _ATTEMPT_FIELDS)
 
 
 def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:
