@@ -43,6 +43,14 @@ from session_retro.parse.outcomes import (
         pytest.param(
             "worked for posts, failed on the liquid includes", "partial", id="worked-then-failed"
         ),
+        # Spanish and German verdicts, negated success before success.
+        pytest.param("Funcionó: la 5 es solo ESM.", "succeeded", id="spanish-worked"),
+        pytest.param("No funcionó, mismo error.", "failed", id="spanish-negated"),
+        pytest.param("Lo intentamos sin éxito.", "failed", id="spanish-without-success"),
+        pytest.param("Ergebnis: fehlgeschlagen", "failed", id="german-failed"),
+        pytest.param("Das funktioniert nicht", "failed", id="german-negated"),
+        pytest.param("teilweise gelöst", "partial", id="german-partial"),
+        pytest.param("abgebrochen, zu teuer", "abandoned", id="german-abandoned"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -32,7 +32,7 @@ from .sections import Section, kinds_of, label_of
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
 _NUMBERED = re.compile(
     r"^\W*(?:fix\s+|failed\s+)?(?P<word>attempts?|try|tries|approach|experiment|mistake|incident|failure|"
-    r"iteration|option|試行|トライ|tentative|essai|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
+    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,

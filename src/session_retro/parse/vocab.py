@@ -40,6 +40,10 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"approches? essayée?s?",
         r"những gì đã thử",
         r"đã thử",
+        r"intentos",
+        r"lo que (probé|intenté)",
+        r"versuche",
+        r"was ich (versucht|probiert) habe",
     ),
     # Headings that may hold an attempts table or timestamped log, but whose
     # lists are usually something else.
@@ -139,6 +143,12 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"việc cần làm",
         r"bước tiếp theo",
         r"hành động",
+        r"próximos pasos",
+        r"siguientes pasos",
+        r"tareas pendientes",
+        r"pendientes",
+        r"nächste schritte",
+        r"offene punkte",
     ),
     "done_list": (
         r"accomplish(ed|ments)",
@@ -215,6 +225,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"日付",
         r"日時",
         r"fecha",
+        r"datum",
         r"ngày",
     ),
     "written": (r"written", r"created", r"analysis completed", r"updated", r"last updated"),
@@ -231,6 +242,9 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"statut",
         r"kết quả",
         r"trạng thái",
+        r"resultado",
+        r"estado",
+        r"ergebnis",
     ),
     "total": (
         r"duration",
@@ -295,6 +309,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"verdict",
         r"結果",
         r"résultat",
+        r"resultado",
+        r"ergebnis",
     ),
 }
 
@@ -313,24 +329,24 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "abandoned",
-        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b)|abandonné|放棄|諦め|bỏ dở",
+        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b)|abandonné|abandonad[oa]|abgebrochen|aufgegeben|放棄|諦め|bỏ dở",
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work)|partiel(le)?|部分的|một phần",
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work)|partiel(le)?|parcial(mente)?|teilweise|部分的|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
-        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|うまくいかな|動かな",
+        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|no funcion(ó|a)|sin éxito|no resuelto|funktioniert(e)? nicht|hat nicht funktioniert|nicht erfolgreich|うまくいかな|動かな",
     ),
     (
         "succeeded",
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công",
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix)\b|réussi|fonctionne|funcionó|resuelto|éxito|erfolgreich|\bgelöst|funktioniert|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|no (change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|no (change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|失敗|エラー|変わらない|thất bại|lỗi",
     ),
 )
 
@@ -355,15 +371,15 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
     (
         "partial",
-        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation)\b|partiel|部分|en cours|một phần",
+        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation)\b|partiel|parcial|teilweise|部分|en cours|một phần",
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix)\b|échec|失敗|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix)\b|échec|fracaso|fallid[oa]|sin éxito|no resuelto|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|失敗|thất bại",
     ),
     (
         "success",
-        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
+        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved)\b|réussi|terminé|éxito|exitos[oa]|resuelto|\berfolg(reich)?|\bgelöst|成功|解決|完了|thành công|hoàn thành",
     ),
 )
 
@@ -487,6 +503,10 @@ TITLE_LABELS = (
     r"bilan de session",
     r"compte[- ]rendu",
     r"振り返り",
+    r"reflexión de (la )?sesión",
+    r"retrospectiva",
+    r"sitzungsrückblick",
+    r"rückblick",
     r"セッション(記録|レポート)",
 )
 
