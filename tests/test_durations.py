@@ -277,6 +277,7 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("Took 5 minutes. The next run was skipped.", 5, id="took"),
         pytest.param("Spent ~40 minutes re-importing by hand.", 40, id="spent-tilde"),
         pytest.param("This took me 1 hr 10 min.", 70, id="took-me-compound"),
+        pytest.param("It took half an hour.", 30, id="took-in-words"),
         # An aside holding only a length.
         pytest.param("Applied last night's plan file (about 10 min).", 10, id="aside"),
         # A sentence that opens with the length.

@@ -81,6 +81,9 @@ def _may_hold_tag(text: str) -> bool:
 
 def tag_priority(text: str) -> tuple[str | None, str]:
     """Priority written on the item itself, and the text without the tag."""
+    if text[:1] in vocab.PRIORITY_CIRCLES:  # "🔴 Rotate the key"
+        rest = text[1:].lstrip("\ufe0f").lstrip()
+        return vocab.PRIORITY_CIRCLES[text[0]], rest or text
     m = vocab.PRIORITY_TAG.search(text) if _may_hold_tag(text) else None
     if not m:
         return None, text

@@ -265,9 +265,6 @@ def _judge_body(
         elif pending_label and lab is None and b.inline is not None:
             why_not.offer(pending_label, lambda b=b: b.inline.text)
             pending_label = None
-    if duration is None:
-        # No time field: the prose may still say how long it took ("Took 5 minutes.").
-        duration = next(filter(None, map(spent_duration, _body_texts(blocks))), None)
     root = why_not.root or why
     should = why_not.should
     head_mark = mark_outcome(heading_text)
@@ -365,6 +362,11 @@ def _body_texts(blocks: list[Block]):
         for x in b.walk():
             if x.inline is not None and x.kind != "heading":
                 yield x.inline.text
+
+
+def _told_duration(blocks: list[Block]) -> Duration | None:
+    """The first length an attempt's prose gives as time spent (`spent_duration`)."""
+    return next(filter(None, map(spent_duration, _body_texts(blocks))), None)
 
 
 def _verdict_after(blocks: list[Block], line: int | None) -> str | None:
@@ -486,11 +488,12 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     title = sec.title
     body = _section_body(sec)
     outcome, dur, root, should = _judge_body(body, title)
-    head_dur = own_duration(_unmark(title, " "))
+    # The heading's length, a time field's, else what the prose says it took ("Took 5 minutes.").
+    dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body)
     return RawAttempt(
         approach=clean_approach(title),
         line=sec.line,
-        duration=head_dur or dur,
+        duration=dur,
         outcome=outcome,
         root_cause=root,
         should_have=should,
@@ -825,7 +828,7 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
             if open_:
                 a.outcome = _last_verdict(blocks) or words_outcome(a.approach) or "unknown"
             if a.duration is None:
-                a.duration = next(filter(None, map(spent_duration, _body_texts(blocks))), None)
+                a.duration = _told_duration(blocks)
     return out
 
 

@@ -61,6 +61,10 @@ _PATTERNS = (
 )
 
 
+_DOTTED = 4
+"""Index of the dotted day-first pattern in `_PATTERNS`."""
+
+
 @dataclass(frozen=True, slots=True)
 class FoundDate:
     iso: str
@@ -99,7 +103,7 @@ def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
         dt = _du.parse(low, default=datetime(2000, 1, 1))
         return FoundDate(dt.date().isoformat(), m.start())
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
-    if pat_index == 4:
+    if pat_index == _DOTTED:
         return FoundDate(_make(y, b, a), m.start())
     if a > 12:
         return FoundDate(_make(y, b, a), m.start())
@@ -119,7 +123,11 @@ def find_dates(text: str) -> list[FoundDate]:
     if _YEAR.search(text) is None:
         return []
     out: list[FoundDate] = []
+    # A dotted date's year follows a dot: without one, its scan cannot match.
+    dotted = ".20" in text or ".19" in text
     for i, pat in enumerate(_PATTERNS):
+        if i == _DOTTED and not dotted:
+            continue
         for m in pat.finditer(text):
             try:
                 out.append(_from_match(i, m))

@@ -16,12 +16,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import vocab
+
 # Unit words to minutes per unit. Add a language here.
 _UNITS: tuple[tuple[str, float], ...] = (
-    (r"d(ays?)?|jours?|días?|tage?|日", 1440.0),
-    (r"h(ours?|rs?|r)?|heures?|horas?|stunden?|時間|giờ|tiếng", 60.0),
-    (r"m(in(ute)?s?)?|minutes?|minutos?|minuten|分|phút", 1.0),
-    (r"s(ec(ond)?s?)?|secondes?|segundos?|sekunden?|秒|giây", 1 / 60),
+    # Spellings that share a first letter share its branch: the engine tries each
+    # branch after every figure, and one that fails on its first letter costs least.
+    (r"d(ays?)?|jours?|日", 1440.0),
+    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|時間|giờ|tiếng", 60.0),
+    (r"m(in(ute)?s?|inutos?|inuten)?|minutes?|分|phút", 1.0),
+    (r"s(ec(ond)?s?|egundos?|ekunden?)?|secondes?|秒|giây", 1 / 60),
 )
 _UNIT_RE = "|".join(f"(?:{u})" for u, _ in _UNITS)
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -33,10 +37,10 @@ _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 # "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
 # "1h30" / "~1h45": an hour glued to two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)\s*,?\s*(?:and\s+)?"
-    rf"(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
-    rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])"
-    r"|(?<![\w.])(?P<e>\d{1,2})h(?P<f>[0-5]\d)(?!\w)",
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
+    rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
+    r"|(?P<f>[0-5]\d)(?!\w))"
+    rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
 # "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes". A figure starts
@@ -137,17 +141,18 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     found: list[Duration] = []
     m = _COMPOUND.search(text)
     if m:
-        if m.group("a"):
+        if m.group("f") and (_unit_minutes(m.group("ua")) != 60 or not m.group("a").isdigit()):
+            total = math.nan  # only whole hours take bare minutes: not "2d30", "1.5h30"
+        elif m.group("a"):
             big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
-            small = _num(m.group("b")) * (_unit_minutes(m.group("ub")) or 1)
+            small = _num(m.group("b") or m.group("f")) * (_unit_minutes(m.group("ub") or "m") or 1)
             at = m.start("a")
-        elif m.group("c"):
+            total = big + small
+        else:
             big = _num(m.group("c"))
             small = _num(m.group("d")) / 60
             at = m.start("c")
-        else:
-            big, small, at = int(m.group("e")) * 60.0, float(m.group("f")), m.start("e")
-        total = big + small
+            total = big + small
         if _valid(total):
             found.append(Duration(_clean(total), None, None, m.group(0).strip(), at))
     pos = 0
@@ -217,8 +222,14 @@ _SPENT_VERB = re.compile(
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
 )
-_SENTENCE_START = re.compile(
-    r"(?:^|[.!?]\s+)(?=(?:about|around|roughly|nearly|almost|~|≈)?\s*\d)", re.IGNORECASE
+_SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
+# Words a verb of spending opens with: an `in` test for each rules most texts out
+# faster than the case-blind search tried at every position.
+_SPENT_STARTS = ("took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn")
+# A sentence's end; a pattern opening with a character set gets the engine's fast scan.
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+")
+_OPENS_WITH_FIGURE = re.compile(
+    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈)?\s*(?:\d|(?:an? )?half|an hour)", re.I
 )
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
@@ -235,18 +246,25 @@ def spent_duration(text: str) -> Duration | None:
     >>> spent_duration("Raised the timeout to 30 s.") is None
     True
     """
-    if _DIGIT.search(text) is None:
-        return None
-    for m in _SPENT_VERB.finditer(text):
-        d = _opening_duration(text[m.end() : m.end() + 40])
-        if d is not None:
-            return d[0]
-    for m in _SPENT_ASIDE.finditer(text):
-        d = _opening_duration(m.group(1))
-        if d is not None and not m.group(1)[d[1] :].strip():
-            return d[0]
-    for m in _SENTENCE_START.finditer(text):
-        rest = text[m.end() : m.end() + 40]
+    if _DIGIT.search(text) is None and "our" not in text:
+        return None  # neither a figure nor an hour in words
+    low = vocab.lowered(text)
+    if low is None or any(map(low.__contains__, _SPENT_STARTS)):
+        # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
+        scan = _SPENT_VERB if low is None else _SPENT_VERB_LOWER
+        for m in scan.finditer(text if low is None else low):
+            d = _opening_duration(text[m.end() : m.end() + 40])
+            if d is not None:
+                return d[0]
+    if "(" in text:
+        for m in _SPENT_ASIDE.finditer(text):
+            d = _opening_duration(m.group(1))
+            if d is not None and not m.group(1)[d[1] :].strip():
+                return d[0]
+    for start in (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))):
+        if _OPENS_WITH_FIGURE.match(text, start) is None:
+            continue
+        rest = text[start : start + 40]
         d = _opening_duration(rest)
         if d is not None and _SENTENCE_DURATION_END.match(rest, d[1]):
             return d[0]
@@ -265,6 +283,8 @@ _BOUND_WORDS = frozenset(("", "about", "around", "roughly", "nearly", "almost", 
 
 def _opening_duration(text: str) -> tuple[Duration, int] | None:
     """The duration `text` opens with (after an "about" or "~"), and where it ends."""
+    if _OPENS_WITH_FIGURE.match(text) is None:
+        return None  # spares find_duration's scan of a text that opens with words
     d = find_duration(text, clock=False)
     if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
         return None
