@@ -724,6 +724,10 @@ _ATTEMPT_LEAD = re.compile(
 )
 
 
+_LABEL_JOINERS = " #0123456789.:：-–—"
+"""What joins an attempt label to the approach it names ("Attempt #2 — X")."""
+
+
 def _lead_attempts(root: Section) -> list[RawAttempt]:
     """List items led by "**First attempt**: X" / "**Final scope**: Y", wherever they are."""
     out = []
@@ -738,15 +742,19 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
                 if inl is None or not inl.lead_strong or not _ATTEMPT_LEAD.match(inl.lead_strong):
                     continue
                 rest = inl.text[len(inl.lead_strong) :].lstrip(" :：-–—")
-                if not rest:
+                # "**Attempt #2 — drop the regex crate** (40 min): ❌ broke..." names its
+                # approach in the lead; "**First attempt**: X" leaves it to the rest.
+                named = _ATTEMPT_LEAD.sub("", inl.lead_strong, count=1).strip(_LABEL_JOINERS)
+                if not rest and not named:
                     continue
                 final = bool(re.match(r"^\W*(final|last)\b", inl.lead_strong, re.I))
+                verdict = words_outcome(rest) or (mark_outcome(rest) if named else None)
                 out.append(
                     RawAttempt(
-                        clean_approach(rest),
+                        clean_approach(named or rest),
                         item.line,
                         find_duration(rest, clock=False),
-                        words_outcome(rest) or ("succeeded" if final else "unknown"),
+                        verdict or ("succeeded" if final else "unknown"),
                     )
                 )
     # "First attempt", "Second attempt", "Final scope": each plan was dropped for the next.
