@@ -43,6 +43,7 @@ from session_retro.parse.outcomes import (
         pytest.param(
             "worked for posts, failed on the liquid includes", "partial", id="worked-then-failed"
         ),
+        pytest.param("passes locally, fails on CI", "partial", id="passes-then-fails"),
         # Spanish and German verdicts, negated success before success.
         pytest.param("Funcionó: la 5 es solo ESM.", "succeeded", id="spanish-worked"),
         pytest.param("No funcionó, mismo error.", "failed", id="spanish-negated"),

@@ -619,6 +619,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 (i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None
             )
             dur_unit = header_unit(header[dur_col]) if dur_col is not None else None
+            # A "Time" column of clock stamps ("10:20") times each row by the gap to the
+            # next one, as a timestamped log does; its rows that neither try nor judge
+            # anything ("11:30 | Wrote it up") only close the last gap.
+            stamps = _stamps(b.rows[1:], dur_col) if dur_col is not None else None
             out_col = next(
                 (
                     i
@@ -635,7 +639,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 ),
                 None,
             )
-            for line, cells in b.rows[1:]:
+            for row, (line, cells) in enumerate(b.rows[1:]):
                 if appr >= len(cells):
                     continue
                 if any(_TOTAL_CELL.match(c) for c in cells):
@@ -660,6 +664,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     )
                     if _NONE_CELL.search(text) or _SUCCESS_WORD.search(" ".join(cells)):
                         outcome = "succeeded"
+                if stamps is not None:
+                    if outcome == "unknown" and not _TRY_VERBS.search(text):
+                        continue
+                    dur = _stamp_gap(stamps, row)
                 cause = (
                     cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
                 )
@@ -668,6 +676,28 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 out.append(RawAttempt(approach, line, dur, outcome, cause or None))
     return out
+
+
+def _stamps(rows: list[tuple[int, list[str]]], col: int) -> list[tuple[int, int]] | None:
+    """The clock stamp of each row, when every cell of column `col` is one; else None."""
+    out = []
+    for _, cells in rows:
+        cell = cells[col].strip(" *_`[]") if col < len(cells) else ""
+        lt = leading_time(cell)
+        if lt is None or cell[lt[1] :].strip():
+            return None
+        out.append(lt[0])
+    return out or None
+
+
+def _stamp_gap(stamps: list[tuple[int, int]], row: int) -> Duration | None:
+    """Minutes from row `row`'s stamp to the next row's; the last row has none."""
+    if row + 1 >= len(stamps):
+        return None
+    (h1, m1), (h2, m2) = stamps[row], stamps[row + 1]
+    return Duration(
+        clock_minutes(h1, m1, h2, m2), None, None, f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+    )
 
 
 _WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
