@@ -26,6 +26,7 @@ from session_retro.parse.outcomes import (
         pytest.param("Why I abandoned it", "abandoned", id="abandoned"),
         pytest.param("Status: Testing now", "unknown", id="testing-now"),
         pytest.param("エラーは変わらない", "failed", id="japanese-unchanged"),
+        pytest.param("SWC の minify を無効化 → 効果なし", "failed", id="japanese-no-effect"),
         pytest.param("Issue の解決策 (その 1)", None, id="japanese-solution-noun-is-no-verdict"),
         pytest.param("Sweep result: everything dropped to F", "failed", id="dropped-to"),
         pytest.param("a plain description of the change", None, id="no-verdict"),

@@ -323,10 +323,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 break
 
     # Total minutes: front matter, then a stated field (which beats a clock range).
-    if front.get("duration"):
-        d = find_duration(front["duration"])
-        if d:
-            meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
+    d = _front_total(front)
+    if d:
+        meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
         found = find_total(fields, header=True) or find_total(all_fields)
         if found:
@@ -365,6 +364,30 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+# Front matter keys that give the session's length; a bare figure takes the unit the
+# key names ("duration_minutes: 45", "hours: 2"), minutes when it names none.
+_FRONT_TOTAL_KEY = re.compile(
+    r"^(?:duration|time[_-]?spent|total[_-]?time|elapsed|session[_-]?length)"
+    r"(?:[_-]?(?P<unit>min(?:ute)?s?|hours?|h))?$"
+    r"|^(?:total[_-]?)?(?P<only>minutes|hours)$"
+)
+
+
+def _front_total(front: dict[str, str]) -> Duration | None:
+    """The session's length from front matter ("duration: 3h", "duration_minutes: 45")."""
+    for key, value in front.items():
+        m = _FRONT_TOTAL_KEY.match(key)
+        if m is None or not value:
+            continue
+        unit = m.group("unit") or m.group("only") or "min"
+        d = find_duration(value)
+        if d is None and re.fullmatch(r"\d+(?:\.\d+)?", value.strip()):
+            d = find_duration(f"{value.strip()} {unit}")
+        if d is not None:
+            return d
+    return None
 
 
 _PROJECT_TAIL = re.compile(r"\s+(?:\(|[-–—]\s).*$")
