@@ -837,6 +837,7 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                 continue
             elif (
                 b.kind == "paragraph"
+                and not failed_only
                 and b.inline
                 and b.inline.lead_strong
                 # A field ("**Résultat :** échec") is part of the story, not an attempt.
