@@ -27,6 +27,9 @@ FORMS = [
     pytest.param("2026年5月4日", "2026-05-04", None, id="japanese"),
     pytest.param("14/08/2025", "2025-08-14", None, id="day-first-unambiguous"),
     pytest.param("08/14/2025", "2025-08-14", None, id="month-first-unambiguous"),
+    # Dots put the day first, even when both sides could be a month.
+    pytest.param("12.10.2026", "2026-10-12", None, id="dotted-day-first"),
+    pytest.param("Datum: 3.4.2026", "2026-04-03", None, id="dotted-short"),
     pytest.param(
         "Written on 2026-01-05, about the 2025-12-30 outage", "2026-01-05", None, id="first-wins"
     ),
@@ -47,6 +50,8 @@ REJECTED = [
     pytest.param("2026.13.01", id="month-13"),
     pytest.param("05/04/2026", id="ambiguous-day-month"),
     pytest.param("version 1.2.3", id="version-number"),
+    pytest.param("v1.10.2026", id="version-with-a-year-like-part"),
+    pytest.param("31.02.2026", id="dotted-no-such-day"),
     pytest.param("", id="empty"),
 ]
 

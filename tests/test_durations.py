@@ -19,6 +19,7 @@ from session_retro.parse.durations import (
     find_duration,
     format_minutes,
     header_unit,
+    spent_duration,
 )
 
 # (text, minutes, low, high)
@@ -46,6 +47,16 @@ FORMS = [
     pytest.param("3時間", 180, None, None, id="japanese-hours"),
     pytest.param("2 heures", 120, None, None, id="french-hours"),
     pytest.param("5 phút", 5, None, None, id="vietnamese-minutes"),
+    # An hour glued to two digits of minutes, a unit-less tail people write often.
+    pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
+    pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),
+    pytest.param("1時間20分", 80, None, None, id="japanese-hours-minutes"),
+    pytest.param("1,5 Stunden", 90, None, None, id="german-hours-decimal-comma"),
+    pytest.param("45 Minuten", 45, None, None, id="german-minutes"),
+    pytest.param("2 horas", 120, None, None, id="spanish-hours"),
+    pytest.param("20 minutos", 20, None, None, id="spanish-minutes"),
+    pytest.param("half an hour", 30, None, None, id="half-hour-in-words"),
+    pytest.param("an hour and a half", 90, None, None, id="hour-and-a-half-in-words"),
     # In context: the first duration of a heading, list item or cell is the attempt's.
     pytest.param("### Attempt 3: Enable RDS Data API (15 min) ❌", 15, None, None, id="in-heading"),
     pytest.param("Attempt 3 (10-15 min)", 12.5, 10, 15, id="in-parens-range"),
@@ -88,6 +99,7 @@ REJECTED = [
     pytest.param("", id="empty"),
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
+    pytest.param("an hour later", id="a-moment-not-a-length"),
 ]
 
 
@@ -256,3 +268,30 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
     text = "".join(pieces)
     fast, slow = _SIMPLE.search(text), plain.search(text)
     assert (fast and (fast.span(), fast.groupdict())) == (slow and (slow.span(), slow.groupdict()))
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        # A verb of spending, then the length (after an "about" or "~").
+        pytest.param("Took 5 minutes. The next run was skipped.", 5, id="took"),
+        pytest.param("Spent ~40 minutes re-importing by hand.", 40, id="spent-tilde"),
+        pytest.param("This took me 1 hr 10 min.", 70, id="took-me-compound"),
+        pytest.param("It took half an hour.", 30, id="took-in-words"),
+        # An aside holding only a length.
+        pytest.param("Applied last night's plan file (about 10 min).", 10, id="aside"),
+        # A sentence that opens with the length.
+        pytest.param("Moved the job. 15 minutes. Three runs passed.", 15, id="sentence-opens"),
+        pytest.param("About 20 minutes, then the lock again.", 20, id="sentence-opens-about"),
+        pytest.param("GSCだけ失敗する理由に30分近く悩んだ。", 30, id="japanese-nearly"),
+        # Settings and moments are not time spent.
+        pytest.param("Raised the timeout to 30 s.", None, id="setting"),
+        pytest.param("Retried after 10 min, same error.", None, id="moment"),
+        pytest.param("It took effect after 30 s.", None, id="took-effect"),
+        pytest.param("Cron runs every 15 minutes now.", None, id="schedule"),
+        pytest.param("30分ごとに実行する。", None, id="japanese-every"),
+    ],
+)
+def test_spent_duration(text, minutes):
+    d = spent_duration(text)
+    assert (d and d.minutes) == minutes

@@ -26,6 +26,7 @@ from session_retro.parse.outcomes import (
         pytest.param("Why I abandoned it", "abandoned", id="abandoned"),
         pytest.param("Status: Testing now", "unknown", id="testing-now"),
         pytest.param("エラーは変わらない", "failed", id="japanese-unchanged"),
+        pytest.param("SWC の minify を無効化 → 効果なし", "failed", id="japanese-no-effect"),
         pytest.param("Issue の解決策 (その 1)", None, id="japanese-solution-noun-is-no-verdict"),
         pytest.param("Sweep result: everything dropped to F", "failed", id="dropped-to"),
         pytest.param("a plain description of the change", None, id="no-verdict"),
@@ -37,6 +38,21 @@ from session_retro.parse.outcomes import (
         pytest.param("Could not connect to the DB", "failed", id="could-not-is-fact"),
         pytest.param("would not work behind the proxy", "failed", id="negated-modal-is-fact"),
         pytest.param("the test worker hangs on the first spec", "failed", id="hangs"),
+        pytest.param("Pinned xdist (10 min) — no change.", "failed", id="no-change"),
+        pytest.param("made no difference to the flake rate", "failed", id="no-difference"),
+        pytest.param("no changes to the API were needed", None, id="no-changes-is-no-verdict"),
+        pytest.param(
+            "worked for posts, failed on the liquid includes", "partial", id="worked-then-failed"
+        ),
+        pytest.param("passes locally, fails on CI", "partial", id="passes-then-fails"),
+        # Spanish and German verdicts, negated success before success.
+        pytest.param("Funcionó: la 5 es solo ESM.", "succeeded", id="spanish-worked"),
+        pytest.param("No funcionó, mismo error.", "failed", id="spanish-negated"),
+        pytest.param("Lo intentamos sin éxito.", "failed", id="spanish-without-success"),
+        pytest.param("Ergebnis: fehlgeschlagen", "failed", id="german-failed"),
+        pytest.param("Das funktioniert nicht", "failed", id="german-negated"),
+        pytest.param("teilweise gelöst", "partial", id="german-partial"),
+        pytest.param("abgebrochen, zu teuer", "abandoned", id="german-abandoned"),
     ],
 )
 def test_words_outcome(text, expected):

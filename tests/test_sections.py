@@ -49,3 +49,11 @@ def test_every_kind_takes_the_fast_path():
     # A vocabulary word with a capital or a case-only twin of an ASCII letter would
     # silently send its kind back to IGNORECASE: say so here instead.
     assert all(not _section_re_ascii(k).flags & re.I for k in vocab.SECTION_WORDS)
+
+
+def test_kinds_of_ignores_words_in_code_spans():
+    # An attempt heading naming `actions/cache` is no "Actions" section (it was skipped
+    # as a to-do heading); words outside the code still count.
+    assert kinds_of("試行2: `actions/cache` を v4 に更新 (30分) ✅") == frozenset()
+    assert kinds_of("Bump `next-steps` plugin") == frozenset()
+    assert "actions" in kinds_of("Next steps for `actions/cache`")

@@ -117,8 +117,17 @@ _DOC_FAILURE = re.compile(
 _DOC_WORDS_LOWER = tuple(vocab.case_sensitive_twin(rx) for rx in (_DOC_SUCCESS, _DOC_FAILURE))
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
 def _verdict_counts(text: str) -> tuple[int, int]:
-    """How many success and failure words `text` holds (`_DOC_SUCCESS`, `_DOC_FAILURE`)."""
+    """How many success and failure words `text` holds (`_DOC_SUCCESS`, `_DOC_FAILURE`).
+
+    HTML comments are left out: a note to the writer (a template's "✅ done / ❌
+    failed" hint) is not what the document says happened.
+    """
+    if "<!--" in text:
+        text = _HTML_COMMENT.sub(" ", text)
     low = vocab.lowered(text)
     if low is None:
         return len(_DOC_SUCCESS.findall(text)), len(_DOC_FAILURE.findall(text))

@@ -61,31 +61,41 @@ def priority_of_word(word: str) -> str | None:
 
 
 _P_LEVEL_ANYWHERE = re.compile(r"[pP][0-9]")
+_LEAD_PRIORITY = re.compile(r"(?P<w>high|medium|low|critical|urgent)\s*[:：]\s*", re.I)
+_EMPTY_BRACKETS = re.compile(r"\s*(?:\(\s*\)|\[\s*\]|（\s*）)")
 
 
 def _may_hold_tag(text: str) -> bool:
     """False when `vocab.PRIORITY_TAG` cannot match: in ASCII text (where its
     case-blind letters are ASCII letters) each of its forms needs a bracket,
-    "priorit" or a P-level. Its search tries eight forms at every position (~18 µs
+    "priori" or a P-level. Its search tries eight forms at every position (~18 µs
     on an untagged item), and most items carry no tag."""
     if not text.isascii():
         return True
     return (
         "(" in text
         or "[" in text
-        or "priorit" in text.lower()
+        or "priori" in text.lower()
         or _P_LEVEL_ANYWHERE.search(text) is not None
     )
 
 
 def tag_priority(text: str) -> tuple[str | None, str]:
     """Priority written on the item itself, and the text without the tag."""
+    if text[:1] in vocab.PRIORITY_CIRCLES:  # "🔴 Rotate the key"
+        rest = text[1:].lstrip("\ufe0f").lstrip()
+        return vocab.PRIORITY_CIRCLES[text[0]], rest or text
+    lead = _LEAD_PRIORITY.match(text)  # "**High:** Drop the column"
+    if lead is not None:
+        return priority_of_word(lead.group("w")), text[lead.end() :] or text
     m = vocab.PRIORITY_TAG.search(text) if _may_hold_tag(text) else None
     if not m:
         return None, text
     word = next(g for g in m.groups() if g)
     prio = priority_of_word(word)
     stripped = (text[: m.start()] + text[m.end() :]).strip()
+    # "(priorité haute)": the tag took the words, the brackets around them go too.
+    stripped = _EMPTY_BRACKETS.sub("", stripped).strip()
     if stripped.endswith(("-", "–", "—", ":", ",")):  # else the unanchored regex scans it all
         stripped = _TRAIL_SEP.sub("", stripped)
     stripped = _LEAD_SEP.sub("", stripped)
@@ -135,7 +145,8 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
 
 
 def _is_group(item: Block) -> bool:
-    """A numbered line that only groups nested items ("1. Backend:")."""
+    """A line that only groups nested items ("1. Backend:", or any line without a box
+    over a nested checklist)."""
     if not item.children:  # most items: no nested list to build
         return False
     nested = [c for c in item.children if c.kind == "list"]
@@ -144,6 +155,10 @@ def _is_group(item: Block) -> bool:
     t = (item.inline.text if item.inline else "").strip()
     if not t:
         return True
+    if item.task is None and any(
+        c.task is not None for lst in nested for c in lst.children if c.kind == "item"
+    ):
+        return True  # "1. Backend" over "- [ ] Drop the column": the boxes are the work
     if (
         item.inline.lead_strong
         and item.inline.lead_strong.strip(" :") == t.strip(" :")

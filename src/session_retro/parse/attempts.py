@@ -16,7 +16,14 @@ from functools import lru_cache
 from . import vocab
 from .blocks import Block
 from .dates import leading_time
-from .durations import Duration, cell_duration, clock_minutes, find_duration, header_unit
+from .durations import (
+    Duration,
+    cell_duration,
+    clock_minutes,
+    find_duration,
+    header_unit,
+    spent_duration,
+)
 from .fields import _LABEL as _FIELD_LINE
 from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_outcome, words_outcome
@@ -25,7 +32,7 @@ from .sections import Section, kinds_of, label_of
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
 _NUMBERED = re.compile(
     r"^\W*(?:fix\s+|failed\s+)?(?P<word>attempts?|try|tries|approach|experiment|mistake|incident|failure|"
-    r"iteration|option|試行|トライ|tentative|essai|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
+    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
@@ -79,6 +86,7 @@ _WASTE_COL = re.compile(r"time (lost|wasted)|wasted|temps perdu", re.I)
 _APPROACH_WORD_COL = re.compile(r"approach|tried|fix|hypothes|idea|change", re.I)
 _NOT_ATTEMPT_COL = re.compile(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", re.I)
 _TOTAL_CELL = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
+_NOT_TRIED = re.compile(r"\bnot (yet )?(tried|attempted)\b|\buntried\b", re.I)
 _NOTHING_CELL = re.compile(r"^\W*(none|n/?a|-)?\W*$", re.I)
 _NONE_CELL = re.compile(r"^\W*(none|n/?a)\W*$", re.I)
 _FAILURE_HEADER = re.compile(r"fail|error|issue|mistake", re.I)
@@ -90,6 +98,7 @@ def clean_approach(text: str) -> str:
     # A mark separates the approach from its verdict ("X (25 min) ❌ failed").
     t = _unmark(text, " — ").strip(" —")
     t = _NUMBERED.sub("", t, count=1)
+    t = _NUMBERED_PROBLEM.sub("", t, count=1)
     t = _LIST_LEAD.sub("", t)
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
@@ -276,8 +285,10 @@ def _judge_body(
         outcome = label_cls
     elif _MISTAKE_HEADING.match(heading_text):
         # A mistake is an approach taken and judged wrong; the rest of its heading
-        # names the approach ("Debugging X on the fix PR"), it does not judge it.
-        outcome = "failed"
+        # names the approach ("Debugging X on the fix PR"), it does not judge it. An
+        # incident only says something happened: its body tells how it ended, if it does.
+        incident = _INCIDENT_HEADING.match(heading_text) is not None
+        outcome = (_last_verdict(blocks) if incident else None) or "failed"
     # The heading's words are read only when nothing stronger judged it (a cache
     # miss costs ~25 µs, and most headings carry a mark).
     elif (head_words := words_outcome(heading_text)) and head_words != "unknown":
@@ -296,6 +307,7 @@ def _judge_body(
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
 _ABANDONED = re.compile(dict(vocab.OUTCOME_WORDS)["abandoned"])
 _MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
+_INCIDENT_HEADING = re.compile(r"^\W*incident\s*#?\s*\d", re.I)
 
 
 def _duration_rank(label: str) -> int:
@@ -352,6 +364,11 @@ def _body_texts(blocks: list[Block]):
                 yield x.inline.text
 
 
+def _told_duration(blocks: list[Block]) -> Duration | None:
+    """The first length an attempt's prose gives as time spent (`spent_duration`)."""
+    return next(filter(None, map(spent_duration, _body_texts(blocks))), None)
+
+
 def _verdict_after(blocks: list[Block], line: int | None) -> str | None:
     """The verdict of the lines right after `line` (a status field's), which qualify
     it ("**Result**: FIXED" / "**New finding**: ..., but X hangs")."""
@@ -406,6 +423,9 @@ _PROBLEM_PART = re.compile(
     r"|^\W*(問題|原因|problème|lỗi)",
     re.I,
 )
+_NUMBERED_PROBLEM = re.compile(
+    r"^\W*(problem|issue|bug|blocker|問題|problème)\s*#?\s*\d+\s*[:.)\-–—]", re.I
+)
 _PHASE_TITLE = re.compile(r"^\W*(phase|step|stage|day|part|sprint|task|week|session)\b", re.I)
 
 
@@ -423,6 +443,8 @@ def _is_problem_section(sec: Section) -> bool:
     bare = _unmark(sec.title, " ")
     if _PHASE_TITLE.match(bare) or _NUMBERED.match(bare):
         return False  # a phase, or an attempt heading of its own
+    if _NUMBERED_PROBLEM.match(bare):
+        return True  # "## Problem 2: Translations missing (1h) ✅" names its problem
     if any(_PROBLEM_PART.match(_unmark(c.title, " ")) for c in sec.children):
         return True
     # A field that describes the problem or fix, not a ticket reference ("Issue: #123").
@@ -466,11 +488,12 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     title = sec.title
     body = _section_body(sec)
     outcome, dur, root, should = _judge_body(body, title)
-    head_dur = own_duration(_unmark(title, " "))
+    # The heading's length, a time field's, else what the prose says it took ("Took 5 minutes.").
+    dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body)
     return RawAttempt(
         approach=clean_approach(title),
         line=sec.line,
-        duration=head_dur or dur,
+        duration=dur,
         outcome=outcome,
         root_cause=root,
         should_have=should,
@@ -499,7 +522,7 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
 
 
 _APPROACH_COLS = re.compile(
-    r"approach|what (i )?tried|attempt(ed)? fix|fix|change|hypothes|idea|strategy|action|issue|failure|"
+    r"approach|what (i )?tried|\btr(y|ies)\b|attempt(ed)? fix|fix|change|hypothes|idea|strategy|action|issue|failure|"
     r"problem|mistake|what|method|試したこと|内容|approche|tentative",
     re.I,
 )
@@ -596,6 +619,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 (i for i, h in enumerate(header) if _DURATION_COLS.search(h) and i != appr), None
             )
             dur_unit = header_unit(header[dur_col]) if dur_col is not None else None
+            # A "Time" column of clock stamps ("10:20") times each row by the gap to the
+            # next one, as a timestamped log does; its rows that neither try nor judge
+            # anything ("11:30 | Wrote it up") only close the last gap.
+            stamps = _stamps(b.rows[1:], dur_col) if dur_col is not None else None
             out_col = next(
                 (
                     i
@@ -612,11 +639,13 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 ),
                 None,
             )
-            for line, cells in b.rows[1:]:
+            for row, (line, cells) in enumerate(b.rows[1:]):
                 if appr >= len(cells):
                     continue
                 if any(_TOTAL_CELL.match(c) for c in cells):
                     continue
+                if any(_NOT_TRIED.search(c) for i, c in enumerate(cells) if i != appr):
+                    continue  # an idea listed for later, not an approach tried
                 text = cells[appr]
                 dur = (
                     cell_duration(cells[dur_col], dur_unit)
@@ -635,6 +664,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     )
                     if _NONE_CELL.search(text) or _SUCCESS_WORD.search(" ".join(cells)):
                         outcome = "succeeded"
+                if stamps is not None:
+                    if outcome == "unknown" and not _TRY_VERBS.search(text):
+                        continue
+                    dur = _stamp_gap(stamps, row)
                 cause = (
                     cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
                 )
@@ -643,6 +676,28 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 out.append(RawAttempt(approach, line, dur, outcome, cause or None))
     return out
+
+
+def _stamps(rows: list[tuple[int, list[str]]], col: int) -> list[tuple[int, int]] | None:
+    """The clock stamp of each row, when every cell of column `col` is one; else None."""
+    out = []
+    for _, cells in rows:
+        cell = cells[col].strip(" *_`[]") if col < len(cells) else ""
+        lt = leading_time(cell)
+        if lt is None or cell[lt[1] :].strip():
+            return None
+        out.append(lt[0])
+    return out or None
+
+
+def _stamp_gap(stamps: list[tuple[int, int]], row: int) -> Duration | None:
+    """Minutes from row `row`'s stamp to the next row's; the last row has none."""
+    if row + 1 >= len(stamps):
+        return None
+    (h1, m1), (h2, m2) = stamps[row], stamps[row + 1]
+    return Duration(
+        clock_minutes(h1, m1, h2, m2), None, None, f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+    )
 
 
 _WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
@@ -699,6 +754,10 @@ _ATTEMPT_LEAD = re.compile(
 )
 
 
+_LABEL_JOINERS = " #0123456789.:：-–—"
+"""What joins an attempt label to the approach it names ("Attempt #2 — X")."""
+
+
 def _lead_attempts(root: Section) -> list[RawAttempt]:
     """List items led by "**First attempt**: X" / "**Final scope**: Y", wherever they are."""
     out = []
@@ -713,15 +772,19 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
                 if inl is None or not inl.lead_strong or not _ATTEMPT_LEAD.match(inl.lead_strong):
                     continue
                 rest = inl.text[len(inl.lead_strong) :].lstrip(" :：-–—")
-                if not rest:
+                # "**Attempt #2 — drop the regex crate** (40 min): ❌ broke..." names its
+                # approach in the lead; "**First attempt**: X" leaves it to the rest.
+                named = _ATTEMPT_LEAD.sub("", inl.lead_strong, count=1).strip(_LABEL_JOINERS)
+                if not rest and not named:
                     continue
                 final = bool(re.match(r"^\W*(final|last)\b", inl.lead_strong, re.I))
+                verdict = words_outcome(rest) or (mark_outcome(rest) if named else None)
                 out.append(
                     RawAttempt(
-                        clean_approach(rest),
+                        clean_approach(named or rest),
                         item.line,
                         find_duration(rest, clock=False),
-                        words_outcome(rest) or ("succeeded" if final else "unknown"),
+                        verdict or ("succeeded" if final else "unknown"),
                     )
                 )
     # "First attempt", "Second attempt", "Final scope": each plan was dropped for the next.
@@ -772,7 +835,14 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
             elif not in_attempts:
                 label_attempts = False
                 continue
-            elif b.kind == "paragraph" and b.inline and b.inline.lead_strong:
+            elif (
+                b.kind == "paragraph"
+                and not failed_only
+                and b.inline
+                and b.inline.lead_strong
+                # A field ("**Résultat :** échec") is part of the story, not an attempt.
+                and not _is_attempt_field(b.inline.lead_strong, b.inline.text)
+            ):
                 # "**Did X** → what happened" paragraphs, then the story of it.
                 lead = b.inline.lead_strong
                 if len(lead) > 5:
@@ -790,13 +860,27 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                     )
                     out.append(a)
                     story.append((a, verdict is None, []))
-            elif story and story[-1][1]:
+            elif story:
                 story[-1][2].append(b)
         # An attempt paragraph that gives no verdict: its story's last judging sentence.
         for a, open_, blocks in story:
             if open_:
                 a.outcome = _last_verdict(blocks) or words_outcome(a.approach) or "unknown"
+            if a.duration is None:
+                a.duration = _told_duration(blocks)
     return out
+
+
+_ATTEMPT_FIELDS = ("attempt_status", "attempt_minutes", "root_cause", "should_have", "result")
+
+
+def _is_attempt_field(lead: str, text: str) -> bool:
+    """Is a bold lead ("**Result:**", "**Résultat :**") the label of a field?"""
+    after = text[len(lead) :].lstrip(" *_")
+    if not (lead.rstrip(" *_").endswith((":", "：")) or after.startswith((":", "："))):
+        return False
+    label = lead.rstrip(" *_:：")
+    return any(is_field(label, kind) for kind in _ATTEMPT_FIELDS)
 
 
 def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:

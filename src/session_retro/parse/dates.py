@@ -56,7 +56,13 @@ _PATTERNS = (
     ),
     # 14/08/2025 is ambiguous with 08/14/2025: only accepted when one side is > 12.
     re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?![\d/])"),
+    # 12.10.2026: dots put the day first (German and much of Europe), never the month.
+    re.compile(r"(?<![\w.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\w]|\.\d)"),
 )
+
+
+_DOTTED = 4
+"""Index of the dotted day-first pattern in `_PATTERNS`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,8 @@ def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
         dt = _du.parse(low, default=datetime(2000, 1, 1))
         return FoundDate(dt.date().isoformat(), m.start())
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    if pat_index == _DOTTED:
+        return FoundDate(_make(y, b, a), m.start())
     if a > 12:
         return FoundDate(_make(y, b, a), m.start())
     if b > 12:
@@ -115,7 +123,11 @@ def find_dates(text: str) -> list[FoundDate]:
     if _YEAR.search(text) is None:
         return []
     out: list[FoundDate] = []
+    # A dotted date's year follows a dot: without one, its scan cannot match.
+    dotted = ".20" in text or ".19" in text
     for i, pat in enumerate(_PATTERNS):
+        if i == _DOTTED and not dotted:
+            continue
         for m in pat.finditer(text):
             try:
                 out.append(_from_match(i, m))

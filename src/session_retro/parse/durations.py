@@ -16,12 +16,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import vocab
+
 # Unit words to minutes per unit. Add a language here.
 _UNITS: tuple[tuple[str, float], ...] = (
+    # Spellings that share a first letter share its branch: the engine tries each
+    # branch after every figure, and one that fails on its first letter costs least.
     (r"d(ays?)?|jours?|日", 1440.0),
-    (r"h(ours?|rs?|r)?|heures?|時間|giờ|tiếng", 60.0),
-    (r"m(in(ute)?s?)?|minutes?|分|phút", 1.0),
-    (r"s(ec(ond)?s?)?|secondes?|秒|giây", 1 / 60),
+    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|時間|giờ|tiếng", 60.0),
+    (r"m(in(ute)?s?|inutos?|inuten)?|minutes?|分|phút", 1.0),
+    (r"s(ec(ond)?s?|egundos?|ekunden?)?|secondes?|秒|giây", 1 / 60),
 )
 _UNIT_RE = "|".join(f"(?:{u})" for u, _ in _UNITS)
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -30,10 +34,12 @@ _NUM = r"\d+(?:[.,]\d+)?"
 # match needs a shorter one, and the engine stops trying them (issue 4).
 _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 
-# "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s"
+# "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
+# "1h30" / "~1h45": an hour glued to two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?)\s*,?\s*(?:and\s+)?"
-    rf"(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?)(?![a-zA-Z])"
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
+    rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
+    r"|(?P<f>[0-5]\d)(?!\w))"
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
@@ -56,6 +62,11 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
+# A half hour in words ("half an hour", "an hour and a half"): "an hour" alone is left
+# out, as often a moment ("an hour later") as a length.
+_HALF_HOUR = re.compile(
+    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour)|an hour and a half)\b", re.IGNORECASE
+)
 
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
@@ -126,27 +137,24 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     # Every form needs a digit; half the texts asked about have none, and the
     # patterns below cannot skip ahead (they open with optional words or a look-behind).
     if _DIGIT.search(text) is None:
-        return None
+        return _half_hour(text)
     found: list[Duration] = []
     m = _COMPOUND.search(text)
     if m:
-        if m.group("a"):
+        if m.group("f") and (_unit_minutes(m.group("ua")) != 60 or not m.group("a").isdigit()):
+            total = math.nan  # only whole hours take bare minutes: not "2d30", "1.5h30"
+        elif m.group("a"):
             big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
-            small = _num(m.group("b")) * (_unit_minutes(m.group("ub")) or 1)
+            small = _num(m.group("b") or m.group("f")) * (_unit_minutes(m.group("ub") or "m") or 1)
+            at = m.start("a")
+            total = big + small
         else:
             big = _num(m.group("c"))
             small = _num(m.group("d")) / 60
-        total = big + small
+            at = m.start("c")
+            total = big + small
         if _valid(total):
-            found.append(
-                Duration(
-                    _clean(total),
-                    None,
-                    None,
-                    m.group(0).strip(),
-                    m.start(1) if m.group("a") else m.start("c"),
-                )
-            )
+            found.append(Duration(_clean(total), None, None, m.group(0).strip(), at))
     pos = 0
     while (m := _SIMPLE.search(text, pos)) is not None:
         pos = m.end()
@@ -186,7 +194,7 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
                     Duration(span, None, None, m.group(0).strip(), m.start(), (h1, m1, h2, m2))
                 )
     if not found:
-        return None
+        return _half_hour(text)
     found.sort(key=lambda d: d.start)
     first = found[0]
     # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it.
@@ -194,6 +202,93 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
         if d.start == first.start and len(d.text) > len(first.text):
             first = d
     return first
+
+
+def _half_hour(text: str) -> Duration | None:
+    """A half hour written in words; the `in` test spares the regex most texts."""
+    if "our" not in text:
+        return None
+    m = _HALF_HOUR.search(text)
+    if m is None:
+        return None
+    return Duration(30.0 if m.group("half") else 90.0, None, None, m.group(0), m.start())
+
+
+# How prose says a length is time spent on something: after a verb of spending ("took
+# me about 5 minutes", "spent ~40 min"), as a sentence's opening words ("15 minutes.
+# The next run passed."), or, in Japanese, before a word of spending ("30分近く").
+_SPENT_VERB = re.compile(
+    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t))"
+    r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
+    re.IGNORECASE,
+)
+_SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
+# Words a verb of spending opens with: an `in` test for each rules most texts out
+# faster than the case-blind search tried at every position.
+_SPENT_STARTS = ("took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn")
+# A sentence's end; a pattern opening with a character set gets the engine's fast scan.
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+")
+_OPENS_WITH_FIGURE = re.compile(
+    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈)?\s*(?:\d|(?:an? )?half|an hour)", re.I
+)
+# An aside holding nothing but a length: "(about 10 min)".
+_SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
+_SENTENCE_DURATION_END = re.compile(r"\s*(?:[.,;:]|\s(?:of|on|in|for)\b|$)")
+_SPENT_AFTER_JA = re.compile(r"\s*(?:近く|ほど|くらい|ぐらい|かけ|費や)")
+
+
+def spent_duration(text: str) -> Duration | None:
+    """The first length `text` tells as time spent, or None: a figure in passing
+    ("raised the timeout to 30 s", "retry after 10 min") is a setting, not a length.
+
+    >>> spent_duration("Took 5 minutes. The retry hit a 30 s timeout.").minutes
+    5.0
+    >>> spent_duration("Raised the timeout to 30 s.") is None
+    True
+    """
+    if _DIGIT.search(text) is None and "our" not in text:
+        return None  # neither a figure nor an hour in words
+    low = vocab.lowered(text)
+    if low is None or any(map(low.__contains__, _SPENT_STARTS)):
+        # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
+        scan = _SPENT_VERB if low is None else _SPENT_VERB_LOWER
+        for m in scan.finditer(text if low is None else low):
+            d = _opening_duration(text[m.end() : m.end() + 40])
+            if d is not None:
+                return d[0]
+    if "(" in text:
+        for m in _SPENT_ASIDE.finditer(text):
+            d = _opening_duration(m.group(1))
+            if d is not None and not m.group(1)[d[1] :].strip():
+                return d[0]
+    for start in (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))):
+        if _OPENS_WITH_FIGURE.match(text, start) is None:
+            continue
+        rest = text[start : start + 40]
+        d = _opening_duration(rest)
+        if d is not None and _SENTENCE_DURATION_END.match(rest, d[1]):
+            return d[0]
+    if "分" in text or "時間" in text:
+        pos = 0
+        while (d := find_duration(text[pos:], clock=False)) is not None:
+            end = pos + d.start + len(d.text)
+            if _SPENT_AFTER_JA.match(text, end):
+                return d
+            pos = end
+    return None
+
+
+_BOUND_WORDS = frozenset(("", "about", "around", "roughly", "nearly", "almost", "approx."))
+
+
+def _opening_duration(text: str) -> tuple[Duration, int] | None:
+    """The duration `text` opens with (after an "about" or "~"), and where it ends."""
+    if _OPENS_WITH_FIGURE.match(text) is None:
+        return None  # spares find_duration's scan of a text that opens with words
+    d = find_duration(text, clock=False)
+    if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
+        return None
+    return d, text.find(d.text) + len(d.text)
 
 
 # A unit named by a table column's header: "(min)", "(h)", "(分)" in parentheses, or a

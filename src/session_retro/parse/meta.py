@@ -167,9 +167,13 @@ def header_fields(root: Section) -> list[Field]:
 _WASTE = re.compile(vocab.WASTE_WORDS, re.I)
 
 
-def find_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, Field] | None:
+    """The first field stating the session's length; with `header`, the fields of the
+    document's header, where a plain "Time" or "Total" label states it too."""
     for f in fields:
-        if is_field(f.label, "total") and not _WASTE.search(f.label):
+        if (
+            is_field(f.label, "total") or (header and is_field(f.label, "header_total"))
+        ) and not _WASTE.search(f.label):
             d = find_duration(f.value)
             if d is not None:
                 return d, f
@@ -299,7 +303,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         if (
             is_field(f.label, "date")
             or is_field(f.label, "total")
-            or f.label.lower() in ("time", "session time")
+            or is_field(f.label, "header_total")
         ):
             if ":" not in f.value:
                 # No clock range without a colon; the duration scan of a bare date
@@ -319,12 +323,11 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 break
 
     # Total minutes: front matter, then a stated field (which beats a clock range).
-    if front.get("duration"):
-        d = find_duration(front["duration"])
-        if d:
-            meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
+    d = _front_total(front)
+    if d:
+        meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields) or find_total(all_fields)
+        found = find_total(fields, header=True) or find_total(all_fields)
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:
@@ -361,6 +364,30 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+# Front matter keys that give the session's length; a bare figure takes the unit the
+# key names ("duration_minutes: 45", "hours: 2"), minutes when it names none.
+_FRONT_TOTAL_KEY = re.compile(
+    r"^(?:duration|time[_-]?spent|total[_-]?time|elapsed|session[_-]?length)"
+    r"(?:[_-]?(?P<unit>min(?:ute)?s?|hours?|h))?$"
+    r"|^(?:total[_-]?)?(?P<only>minutes|hours)$"
+)
+
+
+def _front_total(front: dict[str, str]) -> Duration | None:
+    """The session's length from front matter ("duration: 3h", "duration_minutes: 45")."""
+    for key, value in front.items():
+        m = _FRONT_TOTAL_KEY.match(key)
+        if m is None or not value:
+            continue
+        unit = m.group("unit") or m.group("only") or "min"
+        d = find_duration(value)
+        if d is None and re.fullmatch(r"\d+(?:\.\d+)?", value.strip()):
+            d = find_duration(f"{value.strip()} {unit}")
+        if d is not None:
+            return d
+    return None
 
 
 _PROJECT_TAIL = re.compile(r"\s+(?:\(|[-–—]\s).*$")

@@ -56,9 +56,13 @@ def _section_re_ascii(kind: str) -> re.Pattern[str]:
     return vocab.case_sensitive_twin(_section_re(kind))
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 @lru_cache(maxsize=16384)
 def kinds_of(title: str) -> frozenset[str]:
-    words = heading_words(title)
+    # Code names a thing, not the section's kind: "Bump `actions/cache`" holds no actions.
+    words = heading_words(_CODE_SPAN.sub(" ", title) if "`" in title else title)
     if words.isascii():
         low = words.lower()
         kinds = {k for k in vocab.SECTION_WORDS if _section_re_ascii(k).search(low)}

@@ -40,6 +40,10 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"approches? essayée?s?",
         r"những gì đã thử",
         r"đã thử",
+        r"intentos",
+        r"lo que (probé|intenté)",
+        r"versuche",
+        r"was ich (versucht|probiert) habe",
     ),
     # Headings that may hold an attempts table or timestamped log, but whose
     # lists are usually something else.
@@ -139,6 +143,10 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"việc cần làm",
         r"bước tiếp theo",
         r"hành động",
+        r"(próximos|siguientes) pasos",
+        r"pendientes",
+        r"nächste schritte",
+        r"offene punkte",
     ),
     "done_list": (
         r"accomplish(ed|ments)",
@@ -215,6 +223,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"日付",
         r"日時",
         r"fecha",
+        r"datum",
         r"ngày",
     ),
     "written": (r"written", r"created", r"analysis completed", r"updated", r"last updated"),
@@ -231,6 +240,9 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"statut",
         r"kết quả",
         r"trạng thái",
+        r"resultado",
+        r"estado",
+        r"ergebnis",
     ),
     "total": (
         r"duration",
@@ -239,15 +251,22 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"total session time",
         r"time to (solution|resolution|fix)",
         r"session length",
-        r"time spent",
+        r"time spent( overall| in total)?",
         r"elapsed",
         r"total time spent",
         r"durée( totale)?",
         r"temps total",
+        r"duración( total)?",
+        r"tiempo total",
+        r"(gesamt)?dauer",
+        r"gesamtzeit",
         r"所要時間",
         r"作業時間",
         r"thời gian",
     ),
+    # Labels that give the session's length only in its header ("**Time**: 2h",
+    # "Total: 1h45"); further down, an attempt's "Time: 10 min" is its own.
+    "header_total": (r"time", r"total", r"session", r"session time", r"tiempo", r"zeit"),
     "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
     # What the author says it should have taken ("**Ideal time**: 20 minutes").
     "ideal": (
@@ -288,6 +307,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"verdict",
         r"結果",
         r"résultat",
+        r"resultado",
+        r"ergebnis",
     ),
 }
 
@@ -306,24 +327,24 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "abandoned",
-        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b)|abandonné|放棄|諦め|bỏ dở",
+        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|abgebrochen\b|aufgegeben\b)|abandonné|放棄|諦め|bỏ dở",
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b)|mostly work)|partiel(le)?|部分的|một phần",
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|teilweise\b)|partiel(le)?|部分的|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
-        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|うまくいかな|動かな",
+        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|\b(?:n(?:o (?:funcion[óa]|resuelto)|icht erfolgreich)|sin éxito|funktioniert(?:e)? nicht|hat nicht funktioniert)|うまくいかな|動かな",
     ),
     (
         "succeeded",
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công",
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|funcionó|resuelto|éxito|erfolgreich|gelöst|funktioniert)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no luck|no effect|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot)\b|échec|échoué|失敗|エラー|変わらない|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
@@ -348,15 +369,15 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
     (
         "partial",
-        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation)\b|partiel|部分|en cours|một phần",
+        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation|parcial|teilweise)\b|partiel|部分|en cours|một phần",
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix)\b|échec|失敗|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst)\b|échec|失敗|thất bại",
     ),
     (
         "success",
-        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
+        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved|éxito|exitos[oa]|resuelto|erfolg(reich)?|gelöst)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
     ),
 )
 
@@ -414,12 +435,15 @@ VERDICT_SECTIONS = (
 PRIORITY_WORDS: tuple[tuple[str, str], ...] = (
     (
         "high",
-        r"\b(high|critical|urgent|blocker|must|p0|p1|highest|haute?|élevée|critique|cao)\b|高|重要|緊急|最優先",
+        r"\b(high|critical|urgent|blocker|must|p0|p1|highest|haute?|élevée|critique|cao|alta|hoch|hohe)\b|高|重要|緊急|最優先",
     ),
-    ("medium", r"\b(medium|med|moderate|normal|should|p2|moyenne?|trung bình)\b|中"),
+    (
+        "medium",
+        r"\b(medium|med|moderate|normal|should|p2|moyenne?|trung bình|media|mittel|mittlere)\b|中",
+    ),
     (
         "low",
-        r"\b(low|minor|nice[- ]to[- ]have|could|p[3-9]|lowest|optional|basse?|faible|thấp)\b|低",
+        r"\b(low|minor|nice[- ]to[- ]have|could|p[3-9]|lowest|optional|basse?|faible|thấp|baja|niedrig|niedrige)\b|低",
     ),
 )
 
@@ -430,11 +454,19 @@ PRIORITY_TAG = re.compile(
     r"|\bpriority\s*[:=]?\s*(?P<c>high|medium|med|low|critical|p[0-9])\b"
     r"|(?:^|\s|\*\*)(?P<d>P[0-9])(?=\b)"
     r"|\((?P<e>haute|moyenne|basse|élevée)\)"
-    r"|\bpriorit[ée]\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée)\b\s*:?"
-    r"|\b(?P<h>haute|moyenne|basse) priorit[ée]\b\s*:?"
+    # French, Spanish, German: "priorité haute", "prioridad: alta", "Priorität hoch".
+    r"|\bpriori(?:t[ée]|dad|tät)\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée|alta|media|baja|hoch|mittel|niedrig)\b\s*:?"
+    r"|\b(?P<h>haute|moyenne|basse|alta|media|baja|hohe|mittlere|niedrige) priori(?:t[ée]|dad|tät)\b\s*:?"
     r"|優先度\s*[:：]?\s*(?P<f>高|中|低)",
     re.IGNORECASE,
 )
+# A colored circle opening an item: 🔴 high, 🟠 high, 🟡 medium, 🟢 low.
+PRIORITY_CIRCLES = {
+    "\U0001f534": "high",
+    "\U0001f7e0": "high",
+    "\U0001f7e1": "medium",
+    "\U0001f7e2": "low",
+}
 
 # Headings that group items by priority ("### High priority", "## P1").
 PRIORITY_HEADING = re.compile(
@@ -472,6 +504,10 @@ TITLE_LABELS = (
     r"bilan de session",
     r"compte[- ]rendu",
     r"振り返り",
+    r"reflexión de (la )?sesión",
+    r"retrospectiva",
+    r"sitzungsrückblick",
+    r"rückblick",
     r"セッション(記録|レポート)",
 )
 
