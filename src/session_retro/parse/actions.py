@@ -95,7 +95,8 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     prio = priority_of_word(word)
     stripped = (text[: m.start()] + text[m.end() :]).strip()
     # "(priorité haute)": the tag took the words, the brackets around them go too.
-    stripped = _EMPTY_BRACKETS.sub("", stripped).strip()
+    if "(" in stripped or "[" in stripped or "（" in stripped:  # an unanchored \s* scan
+        stripped = _EMPTY_BRACKETS.sub("", stripped).strip()
     if stripped.endswith(("-", "–", "—", ":", ",")):  # else the unanchored regex scans it all
         stripped = _TRAIL_SEP.sub("", stripped)
     stripped = _LEAD_SEP.sub("", stripped)
