@@ -351,3 +351,19 @@ def test_a_run_without_a_record_removes_nothing(work: Path, cli_invoke):
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
     assert (out / "protocol.patch").read_text() == "--- a/x\n+++ b/x\n"
     assert "Removed" not in r.output
+
+
+def test_a_file_the_last_run_did_not_write_is_copied_before_it_is_replaced(work, cli_invoke):
+    # --out on a folder of the user's, and a report edited by hand since the last run
+    out = work / "out"
+    out.mkdir()
+    (out / "report.md").write_text("my own notes\n")
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+    assert (out / "report.md.bak").read_text() == "my own notes\n"
+    assert "copies kept: report.md.bak" in r.stderr
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--force", env=ENV)
+    assert "copies kept" not in r.stderr, "the run's own files are replaced as they are"
+    (out / "report.md").write_text("edited\n")
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--force", env=ENV)
+    assert (out / "report.md.1.bak").read_text() == "edited\n"
+    assert (out / "report.md.bak").read_text() == "my own notes\n", "no copy is replaced"

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import stat
 import sys
 import time
@@ -223,6 +224,55 @@ def _readable(path: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def back_up_foreign_outputs(
+    out_dir: str | Path,
+    previous: RunState | None,
+    names: Iterable[str],
+    protect: Iterable[str | None] = (),
+) -> list[str]:
+    """Copy aside each file about to be replaced that the last run did not write as it
+    is now (a file of the user's under an output's name, an output edited since); the
+    copies' names, sorted.
+
+    The copy is ``NAME.bak`` (``NAME.1.bak``, … when that exists: an earlier copy is
+    never replaced). Left out: history/, whose names are never reused, and the run's
+    inputs (`protect`): the write refuses to replace those.
+    """
+    written = dict(previous.outputs) if previous else {}
+    inputs: set[tuple[int, int]] | None = None  # stat'ed only when a file is foreign
+    copies = []
+    for name in names:
+        if name.startswith("history/"):
+            continue
+        try:
+            path = Path(out_dir, name)
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                continue  # missing, or not a file: writing it fails and says so
+            if written.get(name) == _hex(path.read_bytes()):
+                continue
+            if inputs is None:
+                inputs = {(st.st_dev, st.st_ino) for st in _stats(protect)}
+            st = os.stat(path)
+            if (st.st_dev, st.st_ino) in inputs:
+                continue
+            copy, n = path.with_name(path.name + ".bak"), 0
+            while os.path.lexists(copy):
+                n += 1
+                copy = path.with_name(f"{path.name}.{n}.bak")
+            shutil.copy2(path, copy)
+        except OSError:
+            continue  # unreadable: the write itself reports the problem
+        copies.append(str(copy.relative_to(out_dir)))
+    return sorted(copies)
+
+
+def _stats(paths: Iterable[str | None]) -> Iterable[os.stat_result]:
+    for p in paths:
+        if p:
+            with contextlib.suppress(OSError):
+                yield os.stat(p)
 
 
 def remove_stale_outputs(
