@@ -367,3 +367,11 @@ def test_a_file_the_last_run_did_not_write_is_copied_before_it_is_replaced(work,
     r = cli_invoke("analyze", "sessions", "--out", "out", "--force", env=ENV)
     assert (out / "report.md.1.bak").read_text() == "edited\n"
     assert (out / "report.md.bak").read_text() == "my own notes\n", "no copy is replaced"
+
+
+def test_out_on_the_sessions_folder_does_not_read_its_own_report_back(work, cli_invoke):
+    # the second run read report.md as a reflection, then refused to overwrite an input
+    for _ in range(2):
+        r = cli_invoke("analyze", "sessions", "--out", "sessions", "--force", env=ENV)
+        assert "Read 3 file(s)" in r.output
+    assert (work / "sessions" / "report.md").is_file()

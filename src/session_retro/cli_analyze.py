@@ -54,6 +54,7 @@ from .rerun import (
     back_up_foreign_outputs,
     input_keys,
     load_run,
+    own_outputs,
     remove_stale_outputs,
     save_run,
     settings_fingerprint,
@@ -208,9 +209,12 @@ def analyze_cmd(
     given = list(paths) or ["sessions"]
 
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
-    found = list(iter_reflections(given, skip=(out_dir,)))  # not our own reports
-    fingerprint = _fingerprint(given, click.get_current_context().params)
     previous = load_run(out_dir)
+    # not our own reports: --out itself, and, when --out is also a folder read, the
+    # report.md the last run left there (one of the user's is an input: never replaced)
+    skip = (out_dir, *own_outputs(out_dir, previous, ["report.md"]))
+    found = list(iter_reflections(given, skip=skip))
+    fingerprint = _fingerprint(given, click.get_current_context().params)
     if not force and (last := unchanged_run(out_dir, fingerprint, found, previous)):
         for line in last.messages:
             click.echo(line, err=True)

@@ -226,6 +226,19 @@ def _readable(path: str) -> bool:
     return True
 
 
+def own_outputs(out_dir: str | Path, previous: RunState | None, names: Iterable[str]) -> list[str]:
+    """The paths of `names` in `out_dir` that are still as the last run wrote them."""
+    written = dict(previous.outputs) if previous else {}
+    out = []
+    for name in names:
+        if name in written:
+            path = os.path.join(out_dir, name)
+            with contextlib.suppress(OSError):
+                if _hex(Path(path).read_bytes()) == written[name]:
+                    out.append(path)
+    return out
+
+
 def back_up_foreign_outputs(
     out_dir: str | Path,
     previous: RunState | None,
