@@ -95,6 +95,19 @@ def test_table_is_readable(cli_invoke, tree: Path):
     assert not out.lstrip().startswith("[")  # not JSON
 
 
+def test_table_prints_titles_and_names_as_written_not_as_markup(cli_invoke, tmp_path: Path):
+    # a title holding "[/red]" was read as rich markup and raised MarkupError
+    (tmp_path / "[bold]notes.md").write_text(
+        "# Fix [/red] the [b]build\n\n### Attempt 1: x (5 min) ❌\n"
+    )
+    (tmp_path / "[red]bin.md").write_bytes(b"\0\1\2\3")
+    out = cli_invoke(
+        "parse", tmp_path, "--format", "table", env={"COLUMNS": "250"}, expect=1
+    ).output
+    assert "Fix [/red] the [b]build" in out
+    assert "[bold]notes.md" in out and "[red]bin.md" in out
+
+
 def test_missing_path_gives_error_record_and_exit_1(cli_invoke, tmp_path: Path):
     good = tmp_path / "one.md"
     good.write_text(DOC)

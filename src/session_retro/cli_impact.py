@@ -105,7 +105,7 @@ def _wide_table(report: ImpactReport) -> Table:
     for i in report.impacts:
         b, a = i.before, i.after
         t.add_row(
-            i.change.category,
+            Text(i.change.category),  # a taxonomy's id: text, not rich markup
             i.change.date.isoformat(),
             f"{b.sessions} / {a.sessions}",
             f"{minutes(b.median)} → {minutes(a.median)}",
@@ -120,10 +120,11 @@ def _wide_table(report: ImpactReport) -> Table:
 def _change_table(i: Impact) -> Table:
     """One change as a narrow table: its figures down, before and after across."""
     from rich.table import Table
+    from rich.text import Text
 
     b, a = i.before, i.after
     t = Table()
-    t.add_column(change_label(i.change))  # the only column that may wrap
+    t.add_column(Text(change_label(i.change)))  # the only column that may wrap
     t.add_column("before", justify="right", no_wrap=True)
     t.add_column("after", justify="right", no_wrap=True)
     t.add_row("sessions", str(b.sessions), str(a.sessions))

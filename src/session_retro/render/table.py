@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..model import Session
 
@@ -30,13 +31,15 @@ def print_sessions_table(sessions: list[Session], console: Console | None = None
         t.add_column(col, overflow="fold")
     for s in sessions:
         if s.error:
-            t.add_row(s.source, "", f"[red]error: {s.error}[/red]", "", "", "", "", "", "", "")
+            error = Text(f"error: {s.error}", style="red")
+            t.add_row(Text(s.source), "", error, "", "", "", "", "", "", "")
             continue
         wasted = sum(a.minutes or 0 for a in s.attempts if a.outcome.is_waste)
+        # Text, not str: a str cell is rich markup, and a title holding "[/b]" raised
         t.add_row(
-            s.source,
+            Text(s.source),
             s.date or "—",
-            s.title or "—",
+            Text(s.title or "—"),
             s.result.value,
             _m(s.total_minutes),
             _m(s.ideal_minutes),
