@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, terminal
 from .collect import collect_sessions
 from .safeio import UnsafePath
 from .serialize import session_to_dict
@@ -113,6 +113,7 @@ def main() -> None:
     # UTF-8 locale stdout is strict and printing it raised: print its bytes, as ls does.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")
+    terminal.guard()  # a file name or a line printed never drives the terminal
     try:
         code = cli.main(standalone_mode=False)  # --help and --version return 0
     except click.ClickException as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from . import terminal
 from .analysis import analyze
 from .cli_impact import (
     analysis_impact,
@@ -92,7 +93,7 @@ def _progress(enabled: bool):
         TextColumn("reading reflections"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=Console(file=terminal.unfiltered(sys.stderr)),
         transient=True,
     )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from . import terminal
 from .aggregate import Filters
 from .analysis import Analysis, analyze
 from .classify import Taxonomy
@@ -150,7 +151,7 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
     table per change instead: squeezed, rich would shrink the number columns to nothing."""
     from rich.console import Console
 
-    console = console or Console()
+    console = console or Console(file=terminal.unfiltered(sys.stdout))
     wide = _wide_table(report)
     natural = console.measure(wide, options=console.options.update_width(10_000)).maximum
     if natural <= console.width:

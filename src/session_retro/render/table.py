@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .. import terminal
 from ..model import Session
 
 
@@ -14,7 +17,7 @@ def _m(x: float | None) -> str:
 
 
 def print_sessions_table(sessions: list[Session], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or Console(file=terminal.unfiltered(sys.stdout))
     t = Table(title=f"{len(sessions)} reflection(s)")
     for col in (
         "source",

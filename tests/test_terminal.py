@@ -1,0 +1,50 @@
+"""Control codes in file names and reflections never reach a terminal as codes."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from session_retro import terminal
+from session_retro.cli import main
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_escape_sequences_are_shown_not_obeyed():
+    title = "fix\x1b]0;owned\x07 build\x1b[2J\rdone\x9b"
+    assert terminal.escape_controls(title) == "fix\\x1b]0;owned\\x07 build\\x1b[2J\\x0ddone\\x9b"
+    assert terminal.escape_controls("a\tb\nc") == "a\tb\nc"
+
+
+@given(st.text())
+def test_escaped_text_holds_no_control_but_newline_and_tab(text):
+    out = terminal.escape_controls(text)
+    assert not any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in out)
+    assert terminal.escape_controls(out) == out  # shown once, never twice
+
+
+def test_a_terminal_gets_the_filter_and_a_pipe_does_not(monkeypatch, tmp_path):
+    # a reflection whose name holds an escape sequence, read by `retro parse`
+    bad = tmp_path / "x\x1b[2Jy.md"
+    bad.write_bytes(b"")
+    for tty in (True, False):
+        out, err = (_Tty(), _Tty()) if tty else (io.StringIO(), io.StringIO())
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        monkeypatch.setattr(sys, "argv", ["retro", "parse", str(bad)])
+        with pytest.raises(SystemExit):
+            main()
+        printed = out.getvalue() + err.getvalue()
+        if tty:
+            assert "\x1b" not in printed and "x\\x1b[2Jy.md" in printed
+            assert terminal.unfiltered(sys.stdout) is out
+        else:  # a pipe: JSON escapes the name itself (click strips ANSI codes on stderr)
+            assert "x\\u001b[2Jy.md" in out.getvalue() and "\\x1b" not in printed
