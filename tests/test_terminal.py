@@ -48,3 +48,11 @@ def test_a_terminal_gets_the_filter_and_a_pipe_does_not(monkeypatch, tmp_path):
             assert terminal.unfiltered(sys.stdout) is out
         else:  # a pipe: JSON escapes the name itself (click strips ANSI codes on stderr)
             assert "x\\u001b[2Jy.md" in out.getvalue() and "\\x1b" not in printed
+
+
+def test_check_prints_one_line_per_problem_whatever_the_file_is_called(cli_invoke, tmp_path):
+    (tmp_path / "two\nlines.md").write_bytes(b"")
+    r = cli_invoke("check", tmp_path, "--quiet", expect=1)
+    assert r.stdout.splitlines() == [
+        f"{tmp_path}/two\\x0alines.md:1: unreadable: empty file (nothing to parse)"
+    ]

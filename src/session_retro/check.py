@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from . import model
 from .model import Diagnostic, Session
+from .terminal import escape_controls
 
 UNREADABLE = "unreadable"
 """Code of a file that could not be read at all (binary, empty, missing, too large)."""
@@ -34,7 +35,12 @@ class Problem(model.Problem):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line or 1}: {self.code}: {self.message}"
+        # one line per problem, which editors and hooks parse: a newline or other
+        # control character in a file's name is shown as \xNN
+        source = self.source
+        if not source.isprintable():
+            source = escape_controls(source, lines=False)
+        return f"{source}:{self.line or 1}: {self.code}: {self.message}"
 
 
 def parser_warnings(session: Session) -> Iterable[Diagnostic]:

@@ -18,11 +18,14 @@ import sys
 from typing import TextIO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def escape_controls(text: str) -> str:
-    """`text` with each control character but newline and tab written as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def escape_controls(text: str, *, lines: bool = True) -> str:
+    """`text` with each control character but newline and tab written as ``\\xNN``;
+    with ``lines=False`` newline and tab too (a one-line record: a file's name)."""
+    pattern = _CONTROL if lines else _ANY_CONTROL
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class _Escaping(io.TextIOBase):
