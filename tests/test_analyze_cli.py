@@ -374,4 +374,16 @@ def test_out_on_the_sessions_folder_does_not_read_its_own_report_back(work, cli_
     for _ in range(2):
         r = cli_invoke("analyze", "sessions", "--out", "sessions", "--force", env=ENV)
         assert "Read 3 file(s)" in r.output
+        assert "not read" not in r.stderr  # --out is the folder given: it is read
     assert (work / "sessions" / "report.md").is_file()
+
+
+def test_an_out_folder_inside_the_sessions_says_its_reflections_are_not_read(work, cli_invoke):
+    inner = work / "sessions" / "inner"
+    inner.mkdir()
+    (inner / "late.md").write_text("# Late\n\n### Attempt 1: x (5 min) ❌\n")
+    r = cli_invoke("analyze", "sessions", "--out", "sessions/inner", env=ENV)
+    assert "the 1 reflection(s) in it are not read (the first: sessions/inner/late.md)" in r.stderr
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    assert "not read" not in r.stderr  # late.md is read now (and the first run's report)
+    assert "Read 5 file(s)" in r.output

@@ -43,7 +43,7 @@ from .cli_options import (
     write_report,
 )
 from .collect import collect_sessions
-from .discover import iter_reflections, nothing_to_read
+from .discover import iter_reflections, nothing_to_read, reflections_in
 from .export.tables import analysis_json, history_name, output_files, parse_formats
 from .forked import in_child
 from .recommend import protocol_patch
@@ -214,7 +214,17 @@ def analyze_cmd(
     # not our own reports: --out itself, and, when --out is also a folder read, the
     # report.md the last run left there (one of the user's is an input: never replaced)
     skip = (out_dir, *own_outputs(out_dir, previous, ["report.md"]))
-    found = list(iter_reflections(given, skip=skip))
+    skipped: list[str] = []
+    found = list(iter_reflections(given, skip=skip, skipped=skipped))
+    out_real = os.path.realpath(out_dir)
+    out_skipped = any(os.path.realpath(p) == out_real for p in skipped)
+    if out_skipped and (held := reflections_in(out_dir)):  # --out inside a folder read
+        click.echo(
+            f"warning: --out {out_dir} is inside a folder read, and the {len(held)} "
+            f"reflection(s) in it are not read (the first: {held[0]}); give --out a "
+            "folder of its own",
+            err=True,
+        )
     fingerprint = _fingerprint(given, click.get_current_context().params)
     if not force and (last := unchanged_run(out_dir, fingerprint, found, previous)):
         for line in last.messages:

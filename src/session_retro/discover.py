@@ -43,6 +43,16 @@ def iter_reflections(
             yield _printable(path), _printable(problem)
 
 
+def reflections_in(folder: str) -> list[str]:
+    """Files under `folder` that a walk would read as reflections, except the reports
+    `retro analyze` and `retro report` write there (all named report.md); sorted."""
+    return sorted(
+        path
+        for path, problem in _walk([folder], set(), [])
+        if problem is None and os.path.basename(path) != "report.md"
+    )
+
+
 def _not_utf8(path: str) -> str:
     """Which name of `path` is not UTF-8, with its bytes, and what to rename."""
     folder, name = os.path.split(path)
