@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,33 @@ def test_lines_match_the_editor_format(files, cli_invoke):
 
     for line in cli_invoke("check", "messy.md", expect=1).stdout.splitlines():
         assert re.fullmatch(r"messy\.md:\d+: [a-z0-9-]+: .+", line), line
+
+
+def test_json_format_holds_the_same_problems_as_the_lines(files, cli_invoke):
+    import json
+
+    r = cli_invoke("check", "clean.md", "messy.md", "--format", "json", expect=1)
+    records = json.loads(r.stdout)
+    assert [f"{p['file']}:{p['line']}: {p['code']}: {p['message']}" for p in records] == MESSY_LINES
+    clean = cli_invoke("check", "clean.md", "--format", "json")
+    assert json.loads(clean.stdout) == []
+
+
+def test_github_format_annotates_each_line_and_escapes_what_would_cut_it(files, cli_invoke):
+    r = cli_invoke("check", "messy.md", "--format", "github", expect=1)
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(MESSY_LINES)
+    for line, plain in zip(lines, MESSY_LINES, strict=True):
+        file, number, code, message = re.fullmatch(
+            r"(.+?):(\d+): ([a-z0-9-]+): (.*)", plain
+        ).groups()
+        assert line == f"::warning file={file},line={number},title={code}::{message}"
+    Path("odd,name: 100%.md").write_text("")
+    r = cli_invoke("check", "odd,name: 100%.md", "--format", "github", expect=1)
+    assert r.stdout == (
+        "::error file=odd%2Cname%3A 100%25.md,line=1,title=unreadable::"
+        "empty file (nothing to parse)\n"
+    )
 
 
 def test_folder_and_unreadable_file(files, cli_invoke):

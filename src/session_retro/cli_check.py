@@ -7,11 +7,12 @@ usage errors (an unknown `--ignore` code among them).
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
-from .check import UNREADABLE, check_sessions
+from .check import UNREADABLE, Problem, check_sessions
 from .cli import max_size_option
 from .collect import collect_sessions
 from .discover import nothing_to_read
@@ -43,6 +44,28 @@ would silently ignore nothing. A test keeps this in step with the `Diagnostic` c
 in the source."""
 
 
+def _record(p: Problem) -> dict[str, object]:
+    """One problem for `--format json` (line 1 for a whole-file finding, as in text)."""
+    return {"file": p.source, "line": p.line or 1, "code": p.code, "message": p.message}
+
+
+def _escape(text: str, *, prop: bool = False) -> str:
+    """`text` as a GitHub workflow command takes it: %, CR and LF always encoded, and
+    in a property (file=, title=) also the ':' and ',' that end it."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _annotation(p: Problem) -> str:
+    """``::warning file=F,line=N,title=CODE::message``: GitHub Actions shows it on the
+    line of the pull request's diff; a file that cannot be read is an error."""
+    level = "error" if p.code == UNREADABLE else "warning"
+    where = (
+        f"file={_escape(p.source, prop=True)},line={p.line or 1},title={_escape(p.code, prop=True)}"
+    )
+    return f"::{level} {where}::{_escape(p.message)}"
+
+
 def _codes(ctx, param, value: str) -> frozenset[str]:
     codes = frozenset(c.strip() for c in value.split(",") if c.strip())
     unknown = sorted(codes - set(CODES))
@@ -62,8 +85,19 @@ def _codes(ctx, param, value: str) -> frozenset[str]:
     help="Comma-separated codes not to report, e.g. action-no-priority,no-date.",
 )
 @max_size_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: file:line: code: message; json: one array of {file, line, code, "
+    "message}; github: GitHub Actions annotations on the pull request's lines.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the problem lines, no summary.")
-def check_cmd(paths: tuple[str, ...], ignore: frozenset[str], max_size: int, quiet: bool) -> None:
+def check_cmd(
+    paths: tuple[str, ...], ignore: frozenset[str], max_size: int, fmt: str, quiet: bool
+) -> None:
     """Lint reflections for what the parser warns about.
 
     Prints one `file:line: code: message` line per problem (attempts without
@@ -79,8 +113,11 @@ def check_cmd(paths: tuple[str, ...], ignore: frozenset[str], max_size: int, qui
         click.echo(f"error: {nothing_to_read([], list(paths), 'check')}", err=True)
         sys.exit(EXIT_PROBLEMS)
     problems = check_sessions(sessions, ignore=ignore)
-    for p in problems:
-        click.echo(str(p))
+    if fmt == "json":
+        click.echo(json.dumps([_record(p) for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(_annotation(p) if fmt == "github" else str(p))
     if not quiet:
         files = len({p.source for p in problems})
         click.echo(
