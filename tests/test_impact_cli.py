@@ -340,3 +340,17 @@ def test_a_changes_file_day_past_the_calendar_is_an_input_problem(tmp_path, cli_
     changes.write_text('[[change]]\ncategory = "skipped-discovery"\ndate = 9999-12-31\n')
     r = cli_invoke("analyze", folder, "--out", tmp_path / "out", expect=1)
     assert f"{changes}:1: 9999-12-31 is not a day a change could land on" in r.output
+
+
+def test_a_change_no_session_follows_yet_says_so_everywhere(work, cli_invoke):
+    # "too few sessions" alone hid why: the change is newer than every reflection (or a typo)
+    r = cli_invoke("impact", "sessions", "--changed", "skipped-discovery=2031-05-01")
+    assert "skipped-discovery 2031-05-01: no session is dated 2031-05-01 … 2031-05-30 yet" in (
+        " ".join(r.output.split())
+    )
+    cli_invoke("analyze", "sessions", "--out", "out", "--changed", "skipped-discovery=2031-05-01")
+    said = "After it: no session is dated 2031-05-01 … 2031-05-30 yet"
+    assert said in (work / "out" / "report.md").read_text(encoding="utf-8")
+    assert said in (work / "out" / "index.html").read_text(encoding="utf-8")
+    r = cli_invoke("impact", "sessions", "--changed", "skipped-discovery=2026-06-01")
+    assert "no session is dated" not in r.output

@@ -33,6 +33,7 @@ from .impact import (
     ImpactReport,
     Verdict,
     change_label,
+    empty_after,
     impact_rows,
     impact_to_dict,
     only,
@@ -89,6 +90,8 @@ def notes(report: ImpactReport) -> list[str]:
         if i.alongside:
             others = ", ".join(change_label(o) for o in i.alongside)
             out.append(f"{change_label(c)}: alongside it, {others} landed inside the same windows.")
+        if empty := empty_after(i):
+            out.append(f"{change_label(c)}: {empty}.")
     return out
 
 

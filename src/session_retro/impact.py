@@ -332,6 +332,17 @@ class Impact:
     """Other changes that landed inside the two windows: they may explain a difference too."""
 
 
+def empty_after(i: Impact) -> str:
+    """What to say of a change no session follows yet ("" when some do): its verdict
+    reads "too few sessions", which alone would not say why."""
+    if i.after.sessions:
+        return ""
+    return (
+        f"no session is dated {i.after.start} … {i.after.end} yet: the after side fills as "
+        "reflections are written (or the change's date is wrong)"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ImpactReport:
     """The "Did it work?" figures: one `Impact` per change, with how they were made."""

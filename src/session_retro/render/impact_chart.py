@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..impact import Impact, ImpactReport, change_label, impact_to_dict, report_notes
+from ..impact import (
+    Impact,
+    ImpactReport,
+    change_label,
+    empty_after,
+    impact_to_dict,
+    report_notes,
+)
 from .charts import (
     OKABE_ITO,
     Chart,
@@ -92,6 +99,8 @@ class ImpactRow:
     """``[−50, −15]``, or why there is none."""
     alongside: str
     """Other changes inside the same windows, comma-separated ("" when none)."""
+    empty_after: str
+    """Why the after side is empty, when it is (`impact.empty_after`), else ""."""
     chart: str
     """``charts/<name>.png``, relative to the report."""
     svg: Markup
@@ -131,6 +140,7 @@ def impact_section(report: ImpactReport, memo: str | None = None) -> ImpactSecti
                 else f"none (fewer than {report.min_sessions} sessions on a side)"
             ),
             alongside=", ".join(change_label(o) for o in i.alongside),
+            empty_after=empty_after(i),
             chart=f"charts/{c.name}.png",
             svg=Markup(c.inline_svg),
         )
