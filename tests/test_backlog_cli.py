@@ -367,6 +367,24 @@ def test_deleted_lines_are_counted_once_and_a_state_only_change_is_reported(work
     assert "BACKLOG.md unchanged: 0 added, 1 already there" in r.output
 
 
+def test_an_id_comment_edited_by_hand_is_named_once(work, cli_invoke):
+    # the edited line was adopted as an item of its own, and the real one silently
+    # counted as deleted
+    import re
+
+    cli_invoke("backlog", env=ENV)
+    path = work / "BACKLOG.md"
+    lines = path.read_text().splitlines()
+    n = next(n for n, ln in enumerate(lines) if "Pin the test order in CI" in ln)
+    lines[n] = re.sub(r"retro:[0-9a-f]{4}", "retro:ffff", lines[n])
+    path.write_text("\n".join(lines) + "\n")
+    r = cli_invoke("backlog", env=ENV)
+    assert f"BACKLOG.md:{n + 1}: retro:ffff" in r.stderr and "is the ID of no item" in r.stderr
+    assert "1 newly deleted" in r.output
+    assert "Pin the test order in CI" in path.read_text(), "the line is kept as written"
+    assert "is the ID of no item" not in cli_invoke("backlog", env=ENV).stderr  # said once
+
+
 def test_until_and_since_bound_the_sessions(work, cli_invoke):
     everything = cli_invoke("backlog", "--format", "jsonl", env=ENV).output.splitlines()
     early = cli_invoke(

@@ -176,6 +176,14 @@ def backlog_cmd(
             )
         filtered = filters.active or priorities is not None or open_only or errors > 0
         result = merge_backlog(doc, state, items, today=today, refresh_sources=not filtered)
+        if state.items:  # with no state yet, every ID is new to it
+            for e in result.strangers:
+                click.echo(
+                    f"warning: {backlog_file}:{e.line}: retro:{e.id} is the ID of no item "
+                    "(an ID comment edited by hand?); the line is kept as written, and an "
+                    "item whose ID it was counts as deleted",
+                    err=True,
+                )
         click.echo(read)
         counts = (
             f"{len(result.added)} added, {len(result.kept)} already there, "

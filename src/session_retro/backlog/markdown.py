@@ -266,6 +266,9 @@ class MergeResult:
     run found gone are in `deleted` only, so a summary counts each deletion once)."""
     ticked: tuple[str, ...]
     """IDs this run first saw ticked."""
+    strangers: tuple[Entry, ...] = ()
+    """Lines whose ID neither the state nor any item knows: an ID comment edited by hand
+    (its item then counts as deleted) or copied from another backlog."""
 
     @property
     def text(self) -> str:
@@ -302,6 +305,8 @@ def merge_backlog(
     """
     st = state.by_id()
     in_file = {e.id: e for e in doc.entries}
+    ids = {it.id for it in items}
+    strangers = tuple(e for e in doc.entries if e.id not in st and e.id not in ids)
     deleted = []
     for iid, s in sorted(st.items()):
         if s.added and not s.deleted and iid not in in_file:
@@ -364,4 +369,5 @@ def merge_backlog(
         tuple(deleted),
         tuple(skipped),
         tuple(ticked),
+        strangers,
     )
