@@ -4,6 +4,7 @@ writes, the golden report, and the Parquet read back by DuckDB."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -387,3 +388,26 @@ def test_an_out_folder_inside_the_sessions_says_its_reflections_are_not_read(wor
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
     assert "not read" not in r.stderr  # late.md is read now (and the first run's report)
     assert "Read 5 file(s)" in r.output
+
+
+def test_no_warning_when_the_out_folder_is_also_given_to_read(work, cli_invoke):
+    # sessions/inner is given by name as well: its reflection is read, not skipped
+    inner = work / "sessions" / "inner"
+    inner.mkdir()
+    (inner / "late.md").write_text("# Late\n\n### Attempt 1: x (5 min) ❌\n")
+    r = cli_invoke("analyze", "sessions/inner", "sessions", "--out", "sessions/inner", env=ENV)
+    assert "Read 4 file(s)" in r.output
+    assert "not read" not in r.stderr
+
+
+def test_no_copy_is_made_outside_out_through_a_linked_charts_folder(work, cli_invoke):
+    # charts/ a link to a folder of the user's: the write refuses it, and the copy of a
+    # chart there that the last run did not write was made beside it, outside --out
+    cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+    elsewhere = work / "elsewhere"
+    shutil.move(work / "out" / "charts", elsewhere)
+    (elsewhere / "pareto.svg").write_text("mine\n")
+    (work / "out" / "charts").symlink_to(elsewhere)
+    r = cli_invoke("analyze", "sessions", "--out", "out", "--force", env=ENV, expect=2)
+    assert "outside" in r.stderr
+    assert not list(elsewhere.glob("*.bak"))

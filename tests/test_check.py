@@ -331,3 +331,13 @@ def test_codes_list_every_code_the_source_can_print():
 
     assert len(_diagnostic_codes()) >= 10  # the scan finds them
     assert set(CODES) == _diagnostic_codes() | {UNREADABLE}
+
+
+def test_json_format_prints_an_array_even_with_nothing_to_check(files, cli_invoke):
+    # `retro check empty --format json | jq` got no JSON at all (a missing path gets a record)
+    import json
+
+    Path("nothing").mkdir()
+    r = cli_invoke("check", "nothing", "--format", "json", expect=1)
+    assert json.loads(r.stdout) == []
+    assert "error: no reflections to check under nothing" in r.stderr

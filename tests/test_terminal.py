@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import shutil
 import sys
 
 import pytest
+from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,3 +58,34 @@ def test_check_prints_one_line_per_problem_whatever_the_file_is_called(cli_invok
     assert r.stdout.splitlines() == [
         f"{tmp_path}/two\\x0alines.md:1: unreadable: empty file (nothing to parse)"
     ]
+
+
+def _run_on_a_terminal(monkeypatch, *args: str) -> str:
+    out, err = _Tty(), _Tty()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "argv", ["retro", *args])
+    with pytest.raises(SystemExit):
+        main()
+    return out.getvalue() + err.getvalue()
+
+
+def test_rich_tables_show_escape_sequences_not_obey_them(monkeypatch, tmp_path):
+    # rich writes behind the filter and passes ESC on: a name or title cleared the screen
+    bad = tmp_path / "x\x1b[2Jy.md"
+    bad.write_text("# fix \x1b]0;owned\x1b[2J build\n\n**Date**: 2026-01-10\n")
+    printed = _run_on_a_terminal(monkeypatch, "parse", str(bad), "--format", "table")
+    assert "\x1b[2J" not in printed and "\x1b]" not in printed
+    assert "\\x1b" in printed  # the narrow columns fold the rest
+    assert "\x1b[" in printed, "rich's own colours still reach the terminal"
+
+
+def test_impact_notes_show_escape_sequences_not_obey_them(monkeypatch, tmp_path):
+    sessions = tmp_path / "sessions"
+    shutil.copytree(REPO / "sessions", sessions)
+    changes = sessions / "protocol-changes.toml"
+    text = changes.read_text().replace('text = "', 'text = "\\u001b]0;owned\\u001b[2J', 1)
+    changes.write_text(text)
+    printed = _run_on_a_terminal(monkeypatch, "impact", str(sessions))
+    assert "\\x1b]0;owned\\x1b[2J" in printed
+    assert "\x1b[2J" not in printed and "\x1b]" not in printed

@@ -217,8 +217,11 @@ def analyze_cmd(
     skipped: list[str] = []
     found = list(iter_reflections(given, skip=skip, skipped=skipped))
     out_real = os.path.realpath(out_dir)
-    out_skipped = any(os.path.realpath(p) == out_real for p in skipped)
-    if out_skipped and (held := reflections_in(out_dir)):  # --out inside a folder read
+    held: list[str] = []  # reflections in --out that no path given reached
+    if any(os.path.realpath(p) == out_real for p in skipped):  # --out inside a folder read
+        read = {os.path.realpath(p) for p, _ in found}  # --out may be given to read too
+        held = [p for p in reflections_in(out_dir) if os.path.realpath(p) not in read]
+    if held:
         click.echo(
             f"warning: --out {out_dir} is inside a folder read, and the {len(held)} "
             f"reflection(s) in it are not read (the first: {held[0]}); give --out a "

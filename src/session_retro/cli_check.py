@@ -111,6 +111,8 @@ def check_cmd(
     sessions = collect_sessions(list(paths), max_bytes=max_size * 1024 * 1024)
     if not sessions:  # as analyze, report and backlog: checking nothing is not a pass
         click.echo(f"error: {nothing_to_read([], list(paths), 'check')}", err=True)
+        if fmt == "json":  # stdout is always one array: a pipe into jq gets valid JSON
+            click.echo("[]")
         sys.exit(EXIT_PROBLEMS)
     problems = check_sessions(sessions, ignore=ignore)
     if fmt == "json":

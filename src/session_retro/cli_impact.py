@@ -109,7 +109,7 @@ def _wide_table(report: ImpactReport) -> Table:
     for i in report.impacts:
         b, a = i.before, i.after
         t.add_row(
-            Text(i.change.category),  # a taxonomy's id: text, not rich markup
+            Text(terminal.shown(i.change.category)),  # a taxonomy's id: text, not rich markup
             i.change.date.isoformat(),
             f"{b.sessions} / {a.sessions}",
             f"{minutes(b.median)} → {minutes(a.median)}",
@@ -128,7 +128,7 @@ def _change_table(i: Impact) -> Table:
 
     b, a = i.before, i.after
     t = Table()
-    t.add_column(Text(change_label(i.change)))  # the only column that may wrap
+    t.add_column(Text(terminal.shown(change_label(i.change))))  # the only column that may wrap
     t.add_column("before", justify="right", no_wrap=True)
     t.add_column("after", justify="right", no_wrap=True)
     t.add_row("sessions", str(b.sessions), str(a.sessions))
@@ -165,7 +165,7 @@ def print_impact_table(report: ImpactReport, console: Console | None = None) -> 
             console.print(_change_table(i))
             console.print(_change_summary(i))
     for line in notes(report):
-        console.print(line, highlight=False, markup=False)
+        console.print(terminal.shown(line), highlight=False, markup=False)
 
 
 def csv_text(report: ImpactReport) -> str:

@@ -260,6 +260,7 @@ def back_up_foreign_outputs(
         if name.startswith("history/"):
             continue
         try:
+            inside(out_dir, name)  # reached through a link to elsewhere: the write refuses it
             path = Path(out_dir, name)
             if not stat.S_ISREG(os.stat(path).st_mode):
                 continue  # missing, or not a file: writing it fails and says so
@@ -275,8 +276,8 @@ def back_up_foreign_outputs(
                 n += 1
                 copy = path.with_name(f"{path.name}.{n}.bak")
             shutil.copy2(path, copy)
-        except OSError:
-            continue  # unreadable: the write itself reports the problem
+        except (OSError, ValueError):
+            continue  # unreadable or outside --out: the write itself reports the problem
         copies.append(str(copy.relative_to(out_dir)))
     return sorted(copies)
 

@@ -5,9 +5,9 @@ the window, ``ESC [2J`` clears the screen, a carriage return hides what came bef
 the line) that `retro` prints in its messages. When stdout or stderr is a terminal,
 `guard` puts a filter in front of it that shows every control character but newline
 and tab as ``\\xNN``, as ``ls`` shows such names. rich writes its own colours and its
-progress bar through `unfiltered`, the stream behind the filter (rich's Text strips
-control codes from what it is given). Pipes and files get the text as it is: JSON
-escapes them itself, and a script reads the bytes.
+progress bar through `unfiltered`, the stream behind the filter, so the text rich
+prints goes through `shown` first (rich drops BEL, BS, VT, FF and CR, not ESC). Pipes
+and files get the text as it is: JSON escapes them itself, and a script reads the bytes.
 """
 
 from __future__ import annotations
@@ -67,3 +67,9 @@ def guard() -> None:
 def unfiltered(stream: TextIO) -> TextIO:
     """The stream behind `guard`'s filter (rich's own escape codes must pass), else `stream`."""
     return stream.raw if isinstance(stream, _Escaping) else stream
+
+
+def shown(text: str) -> str:
+    """`text` for a rich console on stdout: escaped as the filter would (rich writes
+    behind it), where `guard` put one; as it is on a pipe or a file."""
+    return escape_controls(text) if isinstance(sys.stdout, _Escaping) else text

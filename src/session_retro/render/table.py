@@ -34,15 +34,16 @@ def print_sessions_table(sessions: list[Session], console: Console | None = None
         t.add_column(col, overflow="fold")
     for s in sessions:
         if s.error:
-            error = Text(f"error: {s.error}", style="red")
-            t.add_row(Text(s.source), "", error, "", "", "", "", "", "", "")
+            error = Text(terminal.shown(f"error: {s.error}"), style="red")
+            t.add_row(Text(terminal.shown(s.source)), "", error, "", "", "", "", "", "", "")
             continue
         wasted = sum(a.minutes or 0 for a in s.attempts if a.outcome.is_waste)
-        # Text, not str: a str cell is rich markup, and a title holding "[/b]" raised
+        # Text, not str: a str cell is rich markup, and a title holding "[/b]" raised;
+        # shown: a title holding ESC[2J cleared the terminal
         t.add_row(
-            Text(s.source),
+            Text(terminal.shown(s.source)),
             s.date or "—",
-            Text(s.title or "—"),
+            Text(terminal.shown(s.title or "—")),
             s.result.value,
             _m(s.total_minutes),
             _m(s.ideal_minutes),
