@@ -73,3 +73,19 @@ def test_a_chart_failing_in_the_child_raises_in_the_caller():
     wait = in_child(broken)
     with pytest.raises(ValueError, match="no such chart"):
         wait()
+
+
+def test_control_characters_in_a_title_leave_the_svg_well_formed(tmp_path, cli_invoke):
+    # an ESC in a reflection's title reached the timeline's <text>: XML forbids it, and
+    # the SVG (also inlined in index.html) could not be read
+    from xml.dom import minidom
+
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.md").write_bytes(
+        b"# Fix \x1b[2J the \x07build\n\n**Date**: 2026-03-01\n\n"
+        b"### Attempt 1: Retry (5 min) \xe2\x9d\x8c\n\n### Attempt 2: Pin it (10 min) \xe2\x9c\x85\n"
+    )
+    cli_invoke("analyze", tmp_path / "s", "--out", tmp_path / "o", "--quiet")
+    for svg in (tmp_path / "o" / "charts").glob("*.svg"):
+        minidom.parse(str(svg))  # raises on a character XML does not allow
+    assert "Fix [2J the build" in (tmp_path / "o" / "charts" / "timeline.svg").read_text()

@@ -192,8 +192,15 @@ def _no_data(fig: Figure, title: str, why: str) -> None:
     ax.text(0.5, 0.5, f"No data: {why}", ha="center", va="center", color="#666666", fontsize=11)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _short(text: str, n: int = 42) -> str:
+    """`text` on one line, at most `n` characters, without control characters: they have
+    no glyph, and XML forbids them (an ESC in a title made the SVG unreadable)."""
     text = " ".join(str(text).split())
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
