@@ -102,6 +102,32 @@ def test_new_file_alone_is_parsed(sessions_dir, tmp_path, parses):
     assert len(out) == 4
 
 
+def test_same_files_reached_by_another_path_are_hits(sessions_dir, tmp_path, parses, monkeypatch):
+    """A relative run and an absolute one (another working folder, a cron job) share
+    the cache: only the records' `source` differs, as from a fresh parse of that path."""
+    db = tmp_path / "c.sqlite"
+    run(sessions_dir, db)
+    monkeypatch.chdir(sessions_dir.parent)
+    parses.clear()
+    relative = collect_sessions(["sessions"], jobs=1, cache_path=str(db))
+    assert parses == []
+    assert relative == collect_sessions(["sessions"], jobs=1)
+    assert [s.source for s in relative][0] == os.path.join("sessions", "alpha", "2026-01-10-db.md")
+
+
+def test_another_path_naming_another_folder_is_parsed_again(sessions_dir, tmp_path, parses):
+    """The path "alpha/sub/../x.md" is alpha/x.md, but its folder name (the project when the
+    text names none) reads "..": that record is parsed again, not renamed."""
+    db = tmp_path / "c.sqlite"
+    run(sessions_dir, db)
+    (sessions_dir / "alpha" / "sub").mkdir()
+    odd = str(sessions_dir / "alpha" / "sub" / ".." / "2026-01-10-db.md")
+    parses.clear()
+    again = collect_sessions([odd], jobs=1, cache_path=str(db))
+    assert parses == ["2026-01-10-db.md"]
+    assert again == collect_sessions([odd], jobs=1)
+
+
 def test_deleted_file_leaves_the_report_and_the_cache(sessions_dir, tmp_path, parses):
     db = tmp_path / "c.sqlite"
     run(sessions_dir, db)

@@ -9,6 +9,7 @@ runs, on the path as given.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import sqlite3
@@ -20,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 
 from . import cache as _cache
-from .discover import iter_reflections
+from .discover import iter_reflections, project_of
 from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_file
@@ -207,11 +208,17 @@ def _load_hits(
     for absolute, blob in db.payloads(list(hits)):
         for i in hits.pop(absolute):
             session = _cache.loads(blob)
-            if session.source != found[i][0]:
-                # The same file reached as "./x.md" and "x.md": its source, and maybe
-                # its folder-derived project, would differ from a fresh parse.
-                misses.append(i)
-                continue
+            given = found[i][0]
+            if session.source != given:
+                # The same file reached as "x.md" and "/abs/x.md" (another working
+                # folder, a cron job): a parse reads only the file name, the same for
+                # one absolute path, and the folder name, taken for the project when
+                # the text names none. Where that name is the same too, a fresh parse
+                # differs in `source` alone (a re-parse of everything would cost a cold run).
+                if project_of(session.source, []) != project_of(given, []):
+                    misses.append(i)
+                    continue
+                session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
 
