@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from session_retro.parse import parse_session
 from session_retro.parse.dates import find_date, find_dates, find_time, invalid_dates, leading_time
 
 FORMS = [
@@ -159,3 +160,21 @@ def test_every_date_form_holds_a_year(pieces):
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
             assert _YEAR.search(m.group(0)), (pattern.pattern, m.group(0))
+
+
+@pytest.mark.parametrize("value", ["2026-12-45", "TBD", "the day after the release"])
+def test_a_date_field_naming_no_day_is_pointed_at(value):
+    """A Date line the reader cannot read is named with its line, not "add a Date line"."""
+    text = f"# Fix the build\n\n**Date:** {value}\n\n## Attempts\n\n1. Tried X (10 min) - failed\n"
+    session = parse_session(text, "notes/fix.md")
+    assert session.date is None
+    (warning,) = [w for w in session.warnings if w.code == "no-date"]
+    assert warning.line == 3
+    assert repr(value) in warning.message
+
+
+def test_a_date_field_read_elsewhere_leaves_no_warning():
+    text = "# Fix the build\n\n**Date:** TBD\n\n## Attempts\n\n1. Tried X (10 min) - failed\n"
+    session = parse_session(text, "notes/2026-03-04-fix.md")
+    assert session.date == "2026-03-04"
+    assert not [w for w in session.warnings if w.code == "no-date"]

@@ -346,7 +346,7 @@ CASES = {
         _write("date.md", GOOD.replace("2026-02-02", "2026-02-30")),
         warnings=(
             ("in/date.md", 3, "invalid-date", "2026-02-30 is not a real date"),
-            ("in/date.md", None, "no-date", "no session date found"),
+            ("in/date.md", 3, "no-date", "the Date field holds no date ('2026-02-30')"),
         ),
         check=lambda rec: rec["date"] is None,
     ),

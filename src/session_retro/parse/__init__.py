@@ -312,7 +312,14 @@ def _read(
                 f"time-analysis percents sum to {sum(pcts):g}%, not 100%",
             )
         )
-    if meta.date is None:
+    if meta.date is None and meta.unread_date:
+        line, value = meta.unread_date
+        warnings.append(
+            Diagnostic(
+                line, "no-date", f"the Date field holds no date ({value!r}): write YYYY-MM-DD"
+            )
+        )
+    elif meta.date is None:
         warnings.append(
             Diagnostic(None, "no-date", "no session date found (add a '**Date**: YYYY-MM-DD' line)")
         )

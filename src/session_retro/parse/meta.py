@@ -84,6 +84,9 @@ class Meta:
     """The header's status was only a mark (⚠️), no words: weaker evidence."""
     project: str | None = None
     tags: tuple[str, ...] = ()
+    unread_date: tuple[int, str] | None = None
+    """(line, value) of the first Date field whose value names no day ("2026-12-45",
+    "TBD"): what to point at when the session ends up with no date."""
 
 
 _MARKS_ONLY = re.compile("[\u2705\u274c\u26a0\U0001f7e1]")
@@ -273,6 +276,8 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                     if d.time:
                         meta.started_at = f"{d.iso}T{d.time[0]:02d}:{d.time[1]:02d}:00"
                     break
+                if meta.unread_date is None and f.value.strip():
+                    meta.unread_date = (f.line, f.value.strip())
     if meta.date is None and h1 is not None:
         d = find_date(h1.title)
         if d:
@@ -284,6 +289,8 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 if d:
                     meta.date, meta.date_line = d.iso, f.line
                     break
+                if meta.unread_date is None and f.value.strip():
+                    meta.unread_date = (f.line, f.value.strip())
     if meta.date is None:
         for sec in root.walk():
             for text, line in _texts(sec):
