@@ -17,6 +17,7 @@ from session_retro.model import Attempt, Note, Outcome, Session
 from session_retro.recommend import (
     SECTION_TITLE,
     cluster,
+    headline,
     normalize,
     protocol_patch,
     rank_recommendations,
@@ -39,6 +40,24 @@ def test_cluster_merges_near_duplicates_only():
     ]
     assert cluster(texts, 85) == [[0, 1], [2], [3]]
     assert cluster(texts, 100) == [[0], [1], [2], [3]]
+
+
+def test_notes_opening_with_the_same_headline_are_one():
+    texts = [
+        "Flaky test treated as a real failure: I assumed a red CI run meant my change broke it.",
+        "Flaky test treated as a real failure. It is the same flaky test as in September.",
+        "Stale docs: the runbook describes last year's setup.",
+        "This was a mistake. I deleted the wrong branch.",
+        "This was a mistake. I trusted the cached token.",
+        "Resolution: pinned the version.",
+        "Resolution: rewrote the fixture.",
+    ]
+    # a headline of 3+ words, not only function words; labels and "this was a
+    # mistake" are no headline; at 100 only the same text merges
+    assert cluster(texts, 85) == [[0, 1], [2], [3], [4], [5], [6]]
+    assert cluster(texts, 100) == [[0], [1], [2], [3], [4], [5], [6]]
+    assert headline(texts[0]) == "flaky test treated as a real failure"
+    assert headline("Search the repository for existing scripts first.") is None
 
 
 def test_top_recommendation_hand_ranked(analysis):
@@ -146,8 +165,9 @@ def test_patch_tools_are_installed():
 
 
 def _full_scan_cluster(texts, threshold):
-    """`cluster` without its memory: every text scans every head."""
-    groups, heads = [], []
+    """`cluster` without its memory: every text scans every head, then, like none of
+    them, looks for a head of the same headline (that of the first text written so)."""
+    groups, heads, leads, first = [], [], [], {}
     for i, t in enumerate(texts):
         n = normalize(t)
         if not n:
@@ -156,9 +176,13 @@ def _full_scan_cluster(texts, threshold):
         for g, head in enumerate(heads):
             if same(n, head, threshold) and fuzz.token_set_ratio(n, head) > best_score:
                 best, best_score = g, fuzz.token_set_ratio(n, head)
+        lead = headline(first.setdefault(n, t)) if threshold < 100 else None
+        if best is None and lead is not None and lead in leads:
+            best = leads.index(lead)
         if best is None:
             groups.append([i])
             heads.append(n)
+            leads.append(lead)
         else:
             groups[best].append(i)
     return groups
@@ -176,11 +200,16 @@ def test_cluster_remembers_texts_yet_groups_as_a_full_scan():
         "pin the test order in CI",
         "ask first",
         "**",
+        "A flaky test. It fails on main too",
+        "A flaky test: the fixture loads late",
+        "a flaky test it fails on main too",
+        "a flaky test fails on main",
     ]
     rng = random.Random(8)
-    for _ in range(50):
+    for _ in range(200):
         texts = [rng.choice(pool) for _ in range(rng.randrange(1, 30))]
         assert cluster(texts, 85) == _full_scan_cluster(texts, 85)
+        assert cluster(texts, 100) == _full_scan_cluster(texts, 100)
 
 
 def test_a_protocol_patch_applied_is_not_proposed_again(tmp_path, analysis):

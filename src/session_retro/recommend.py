@@ -127,14 +127,48 @@ def same(a: str, b: str, threshold: float) -> bool:
     return fuzz.token_set_ratio(a, b) >= threshold
 
 
+# The headline a note opens with: up to 80 characters before ": ", ". " or a dash.
+_LEAD = re.compile(r"\s*(.{4,80}?)(?::|\.|\s[—–])\s+\S")
+# Words that make no headline alone ("This was a mistake.", "It was my fault.").
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the this that it its was is were be been my our i we you he she they to of in on"
+        " at for and or not no so as by with",
+    )
+)
+
+
+def headline(text: str) -> str | None:
+    """The normalized headline `text` opens with, when it has one worth grouping by.
+
+    Authors name a recurring cause the same way and explain it differently each time
+    ("Flaky test treated as a real failure: I assumed a red CI run..." / "... . It is
+    the same flaky test as in September"): whole-text similarity keeps those apart. A
+    headline is 3 to 10 words before a colon, a full stop or a dash, 2 of them more
+    than function words, with more text after it; "Resolution:" or "Lesson 1:" is a
+    label, not a headline, and "This was a mistake." says nothing of which.
+    """
+    m = _LEAD.match(text)
+    if m is None:
+        return None
+    words = normalize(m.group(1)).split()
+    if not 3 <= len(words) <= 10 or sum(w not in _FUNCTION_WORDS for w in words) < 2:
+        return None
+    return " ".join(words)
+
+
 def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
     """Groups of indices of near-duplicate texts, in first-seen order.
 
     Greedy against each group's first member, so the result depends only on the input
-    order (callers sort) and a chain of small differences cannot merge unlike texts.
+    order (callers sort) and a chain of small differences cannot merge unlike texts. A
+    text like no head as a whole joins the first group whose head opens with the same
+    `headline` (below a threshold of 100, which asks for the same text).
     """
     groups: list[list[int]] = []
     heads: list[str] = []
+    by_headline: dict[str, int] = {}  # a headline -> the first group whose head has it
     # A text seen before resumes its scan at the heads added since (issue 8: the same
     # lesson recurs across thousands of sessions); same groups as a full scan each time.
     seen: dict[str, tuple[int | None, float, int]] = {}
@@ -157,9 +191,16 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
                 score = fuzz.token_set_ratio(n, head)
                 if score > best_score:
                     best, best_score = g, score
+        lead = headline(t) if best is None and threshold < 100 else None
+        if lead is not None:
+            # a match by headline scores below any whole-text match, so a head added
+            # later that is like the text as a whole still takes it
+            best = by_headline.get(lead)
         if best is None:
             groups.append([i])
             heads.append(n)
+            if lead is not None:
+                by_headline[lead] = len(heads) - 1
             # its own head scores the maximum: no later head can take the text away
             best, best_score = len(heads) - 1, fuzz.token_set_ratio(n, n)
         else:
