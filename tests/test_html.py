@@ -165,6 +165,10 @@ def test_page_content(work, cli_invoke):
     assert "Add the migration to the changelog" not in html
     # worst sessions carry their own attempt table
     assert "<td>Build a custom Lambda</td>" in html
+    # a recommendation no wasted attempt backs says so, not "0 wasted min in 0 attempts
+    # across 0 sessions" (beta's lesson "Keep the notes short")
+    assert "No wasted attempt of its sessions; written in 1 session<" in html
+    assert "across 0 session" not in html
 
 
 def test_output_is_byte_stable(work, cli_invoke):
