@@ -299,3 +299,26 @@ def test_report_no_cache_leaves_no_cache_file(work, cli_invoke):
     cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", "--no-cache", env=ENV)
     assert (work / "out" / "2026-02" / "report.md").is_file()
     assert not (work / "out" / CACHE_NAME).exists()
+
+
+def test_a_recommendation_under_last_months_headline_is_not_new():
+    """The headline that merged two lines into one recommendation (recommend.cluster)
+    also says last month made it: the month's lead line may be another author's."""
+    from types import SimpleNamespace
+
+    from session_retro.monthly import new_recommendations
+    from session_retro.recommend import RankedRecommendation
+
+    def rec(text):
+        return RankedRecommendation(1, text, "lesson", (), 0.0, 0, 0, 0, ())
+
+    before = [rec("Quarantine known flaky tests: keep a list in tests/FLAKY.md.")]
+    now = [
+        rec("Quarantine known flaky tests. Mark them and move on."),
+        rec("Pin the runtime version in CI and locally."),
+    ]
+    previous = SimpleNamespace(recommendations=before)
+    current = SimpleNamespace(recommendations=now, top_recommendations=now)
+    assert [r.text for r in new_recommendations(current, previous)] == [now[1].text]
+    # at 100 only the same text is the same recommendation
+    assert len(new_recommendations(current, previous, threshold=100)) == 2

@@ -27,7 +27,7 @@ from .analysis import Analysis, analyze
 from .classify import Taxonomy
 from .frame import sessions_frame
 from .model import Session
-from .recommend import DEFAULT_THRESHOLD, RankedRecommendation, normalize, same
+from .recommend import DEFAULT_THRESHOLD, RankedRecommendation, headline, normalize, same
 
 MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 TREND_MONTHS = 12
@@ -168,15 +168,18 @@ def new_recommendations(
 ) -> tuple[RankedRecommendation, ...]:
     """Shown recommendations of `current` that no recommendation of `previous` matches.
 
-    Compared with the same fuzzy rule that merged them (`recommend.same`), against all
-    of last month's recommendations, not only the ones it showed: a line that ranked
-    11th last month is not new.
+    Compared with the rules that merged them (`recommend.same`, or the same
+    `recommend.headline`), against all of last month's recommendations, not only the
+    ones it showed: a line that ranked 11th last month is not new.
     """
     before = [normalize(r.text) for r in previous.recommendations]
+    leads = {headline(r.text) for r in previous.recommendations} if threshold < 100 else set()
+    leads.discard(None)
     return tuple(
         r
         for r in current.top_recommendations
-        if not any(same(normalize(r.text), b, threshold) for b in before)
+        if headline(r.text) not in leads
+        and not any(same(normalize(r.text), b, threshold) for b in before)
     )
 
 
