@@ -38,6 +38,8 @@ from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
+from .rerun import back_up_foreign_outputs, load_run, save_run
+from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -172,11 +174,16 @@ def report_cmd(
     )
     for p in impact_problems:
         click.echo(p, err=True)
-    files = {
-        f"{month}/{name}": data
-        for name, data in month_files(report, templates, impact, cache).items()
-    }
-    write_report(out_dir, files, [s.source for s in sessions] + [changes_file])
+    written = month_files(report, templates, impact, cache)
+    inputs = [s.source for s in sessions] + [changes_file]
+    try:
+        folder = inside(out_dir, month)  # a link out of --out: refused before any copy
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
+    # The month folder keeps its own run record, as --out does for analyze: a file of
+    # the user's there, or a report edited by hand, is copied aside before it is replaced.
+    copies = back_up_foreign_outputs(folder, load_run(folder), written, protect=inputs)
+    write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
 
     if not quiet:
         h = report.current.figures.headline
@@ -194,7 +201,22 @@ def report_cmd(
                 f"grown {len(d.categories_grown)}, gone {len(d.categories_gone)}; "
                 f"{len(d.new_recommendations)} new recommendation(s)."
             )
-        folder = Path(out_dir) / month
-        click.echo(f"Report: {folder / 'report.md'}")
-        click.echo(f"HTML report: {folder / 'index.html'}")
-    sys.exit(EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK)
+        shown = Path(out_dir) / month
+        click.echo(f"Report: {shown / 'report.md'}")
+        click.echo(f"HTML report: {shown / 'index.html'}")
+    if copies:  # said even with --quiet: a file of the user's was replaced
+        click.echo(
+            f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
+            f"left them replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
+    code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
+    save_run(
+        folder,
+        fingerprint="retro report",  # never a fingerprint of analyze's: no run is skipped
+        inputs=(),
+        outputs=written,
+        finished=report.current.generated,
+        exit_code=code,
+    )
+    sys.exit(code)

@@ -1,0 +1,41 @@
+"""Nothing the user wrote is overwritten without a copy, by any command that writes.
+
+`retro analyze`'s promise (tests/test_analyze_cli.py) held for every other writer too:
+a file a command replaces that is not as its own last run wrote it is first copied to
+NAME.bak (NAME.1.bak, ...: no copy is replaced), with a warning naming the copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from retro_samples import write_samples
+
+ENV = {"SOURCE_DATE_EPOCH": "1772357400"}  # 2026-03-01 09:30 UTC
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch) -> Path:
+    write_samples(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_report_copies_a_file_it_did_not_write_before_replacing_it(work, cli_invoke):
+    # a report.md of the user's where the monthly report goes, then one edited by hand:
+    # both were replaced with no copy (issue 5)
+    month = work / "out" / "2026-02"
+    month.mkdir(parents=True)
+    (month / "report.md").write_text("my own notes\n")
+    args = ("report", "--month", "2026-02", "sessions", "--out", "out")
+    r = cli_invoke(*args, "--quiet", env=ENV)
+    assert (month / "report.md.bak").read_text() == "my own notes\n"
+    assert "copies kept: report.md.bak" in r.stderr
+    r = cli_invoke(*args, env=ENV)
+    assert "copies kept" not in r.stderr, "the run's own files are replaced as they are"
+    (month / "report.md").write_text("edited\n")
+    r = cli_invoke(*args, env=ENV)
+    assert (month / "report.md.1.bak").read_text() == "edited\n"
+    assert (month / "report.md.bak").read_text() == "my own notes\n", "no copy is replaced"
+    assert "copies kept: report.md.1.bak" in r.stderr
