@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from retro_samples import write_samples
 
+from session_retro import safeio
+
 ENV = {"SOURCE_DATE_EPOCH": "1772357400"}  # 2026-03-01 09:30 UTC
 
 
@@ -39,3 +41,24 @@ def test_report_copies_a_file_it_did_not_write_before_replacing_it(work, cli_inv
     assert (month / "report.md.1.bak").read_text() == "edited\n"
     assert (month / "report.md.bak").read_text() == "my own notes\n", "no copy is replaced"
     assert "copies kept: report.md.1.bak" in r.stderr
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_a_copy_is_announced_when_the_write_then_fails(work, cli_invoke, monkeypatch, command):
+    # the disk filled up after the user's file was copied aside: the run ended on the
+    # error without a word of the copy, though files it wrote before failing may have
+    # replaced theirs (the warning came only after a write that succeeded)
+    month = ("--month", "2026-02") if command == "report" else ()
+    folder = work / "out" / ("2026-02" if month else "")
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text("my own notes\n")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safeio.os, "fsync", disk_full)
+    r = cli_invoke(command, *month, "sessions", "--out", "out", env=ENV, expect=None)
+    assert isinstance(r.exception, OSError)
+    assert (folder / "report.md").read_text() == "my own notes\n"
+    assert (folder / "report.md.bak").read_text() == "my own notes\n"
+    assert "copies kept: report.md.bak" in r.stderr

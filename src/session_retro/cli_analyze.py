@@ -330,6 +330,12 @@ def analyze_cmd(
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
     rest = [name for name in files if name not in checked]
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
+    if copies:  # said even with --quiet, and before writing: a write may fail midway
+        click.echo(
+            f"warning: {len(copies)} file(s) in {out_dir} not as the last run left them "
+            f"replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
     write_report(out_dir, files, inputs)
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
@@ -354,12 +360,6 @@ def analyze_cmd(
             click.echo(
                 f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
             )
-    if copies:  # said even with --quiet: a file of the user's was replaced
-        click.echo(
-            f"warning: {len(copies)} file(s) in {out_dir} not as the last run left them "
-            f"replaced; copies kept: {', '.join(copies)}",
-            err=True,
-        )
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK

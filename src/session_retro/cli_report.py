@@ -183,6 +183,12 @@ def report_cmd(
     # The month folder keeps its own run record, as --out does for analyze: a file of
     # the user's there, or a report edited by hand, is copied aside before it is replaced.
     copies = back_up_foreign_outputs(folder, load_run(folder), written, protect=inputs)
+    if copies:  # said even with --quiet, and before writing: a write may fail midway
+        click.echo(
+            f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
+            f"left them replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
     write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
 
     if not quiet:
@@ -204,12 +210,6 @@ def report_cmd(
         shown = Path(out_dir) / month
         click.echo(f"Report: {shown / 'report.md'}")
         click.echo(f"HTML report: {shown / 'index.html'}")
-    if copies:  # said even with --quiet: a file of the user's was replaced
-        click.echo(
-            f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
-            f"left them replaced; copies kept: {', '.join(copies)}",
-            err=True,
-        )
     code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
     save_run(
         folder,
