@@ -7,6 +7,8 @@ NAME.bak (NAME.1.bak, ...: no copy is replaced), with a warning naming the copy.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,44 @@ def test_a_copy_is_announced_when_the_write_then_fails(work, cli_invoke, monkeyp
     assert (folder / "report.md").read_text() == "my own notes\n"
     assert (folder / "report.md.bak").read_text() == "my own notes\n"
     assert "copies kept: report.md.bak" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["link", "folder", "hard-link"])
+def test_backlog_copy_never_writes_through_what_stands_at_its_name(work, cli_invoke, kind):
+    # BACKLOG.md.bak a link to a file of the user's: the copy of the backlog was written
+    # into that file; a folder: into a file inside it; a hard link: into its other name
+    (work / "BACKLOG.md").write_text("# Our backlog\n\n- [ ] Ship it\n")
+    notes = work / "notes.md"
+    notes.write_text("my notes\n")
+    bak = work / "BACKLOG.md.bak"
+    if kind == "link":
+        bak.symlink_to(notes)
+    elif kind == "folder":
+        bak.mkdir()
+        (bak / "BACKLOG.md").write_text("my notes\n")
+        notes = bak / "BACKLOG.md"
+    else:
+        os.link(notes, bak)
+    r = cli_invoke("backlog", "sessions", env=ENV)
+    assert notes.read_text() == "my notes\n"
+    copy = "BACKLOG.md.bak" if kind == "hard-link" else "BACKLOG.md.1.bak"
+    assert (work / copy).read_text() == "# Our backlog\n\n- [ ] Ship it\n"
+    assert f"previous file kept as {copy}" in r.output
+
+
+def test_backlog_copy_is_atomic(work, cli_invoke, monkeypatch):
+    # the disk filled up while the backlog was copied: the earlier copy was truncated
+    (work / "BACKLOG.md").write_text("# Our backlog\n\n- [ ] Ship it\n")
+    (work / "BACKLOG.md.bak").write_text("the copy of last week\n")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safeio.os, "fsync", disk_full)
+    # shutil.copy2 then copies by copyfileobj (not sendfile): it fails as a full disk would
+    monkeypatch.setattr(shutil, "_USE_CP_SENDFILE", False)
+    monkeypatch.setattr(shutil, "copyfileobj", lambda *a, **k: disk_full(0))
+    r = cli_invoke("backlog", "sessions", env=ENV, expect=None)
+    assert isinstance(r.exception, OSError)
+    assert (work / "BACKLOG.md.bak").read_text() == "the copy of last week\n"
+    assert (work / "BACKLOG.md").read_text() == "# Our backlog\n\n- [ ] Ship it\n"

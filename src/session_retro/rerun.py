@@ -40,7 +40,7 @@ import orjson
 
 from . import __version__
 from .cache import Key, file_hash, parser_version
-from .safeio import atomic_write, inside
+from .safeio import atomic_write, free_copy_name, inside
 
 RUN_NAME = ".retro-run.json"
 """The run record, inside the output folder (hidden: not an output, not an input)."""
@@ -291,10 +291,7 @@ def back_up_foreign_outputs(
                 continue  # missing, or not a file: writing it fails and says so
             if _as_written(path, written.get(name)) or st in inputs:
                 continue
-            copy, n = path.with_name(path.name + ".bak"), 0
-            while os.path.lexists(copy):
-                n += 1
-                copy = path.with_name(f"{path.name}.{n}.bak")
+            copy = free_copy_name(path)
             shutil.copy2(path, copy)
         except (OSError, ValueError):
             continue  # unreadable or outside --out: the write itself reports the problem

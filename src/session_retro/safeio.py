@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -60,11 +61,30 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~mask
 
 
-def backup(path: str | os.PathLike, suffix: str = ".bak") -> Path | None:
-    """Copy `path` to `path` + suffix (keeping metadata) before it is replaced."""
+def free_copy_name(path: Path) -> Path:
+    """The first of ``NAME.bak``, ``NAME.1.bak``, ``NAME.2.bak``, ... beside `path` that
+    nothing stands at (not even a dangling link): a copy there replaces nothing."""
+    copy, n = path.with_name(path.name + ".bak"), 0
+    while os.path.lexists(copy):
+        n += 1
+        copy = path.with_name(f"{path.name}.{n}.bak")
+    return copy
+
+
+def backup(path: str | os.PathLike) -> Path | None:
+    """Copy `path` to ``NAME.bak`` (keeping metadata) before it is replaced.
+
+    An earlier copy there is replaced atomically: a full disk leaves it whole, and a
+    second name of it (a hard link) keeps its bytes. Anything else at that name (a
+    link, whose target the copy would overwrite; a folder, in which it would land) is
+    left alone and the copy goes to the first free ``NAME.N.bak``.
+    """
     path = Path(path)
     if not path.exists():
         return None
-    dest = path.with_name(path.name + suffix)
-    shutil.copy2(path, dest)
+    dest = path.with_name(path.name + ".bak")
+    if os.path.lexists(dest) and not stat.S_ISREG(os.lstat(dest).st_mode):
+        dest = free_copy_name(path)
+    atomic_write(dest, path.read_bytes())
+    shutil.copystat(path, dest)
     return dest
