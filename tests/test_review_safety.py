@@ -54,11 +54,15 @@ def test_a_copy_is_announced_when_the_write_then_fails(work, cli_invoke, monkeyp
     folder = work / "out" / ("2026-02" if month else "")
     folder.mkdir(parents=True)
     (folder / "report.md").write_text("my own notes\n")
+    fsync, synced = safeio.os.fsync, []
 
-    def disk_full(fd):
-        raise OSError(28, "No space left on device")
+    def full_after_the_copy(fd):  # the copy is the first file written whole
+        if synced:
+            raise OSError(28, "No space left on device")
+        synced.append(fd)
+        fsync(fd)
 
-    monkeypatch.setattr(safeio.os, "fsync", disk_full)
+    monkeypatch.setattr(safeio.os, "fsync", full_after_the_copy)
     r = cli_invoke(command, *month, "sessions", "--out", "out", env=ENV, expect=None)
     assert isinstance(r.exception, OSError)
     assert (folder / "report.md").read_text() == "my own notes\n"
@@ -105,3 +109,26 @@ def test_backlog_copy_is_atomic(work, cli_invoke, monkeypatch):
     assert isinstance(r.exception, OSError)
     assert (work / "BACKLOG.md.bak").read_text() == "the copy of last week\n"
     assert (work / "BACKLOG.md").read_text() == "# Our backlog\n\n- [ ] Ship it\n"
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_a_file_that_cannot_be_copied_aside_is_not_replaced(work, cli_invoke, monkeypatch, command):
+    # a report.md of the user's that cannot be read (mode 000; root reads anything, so
+    # the read fails here by hand): no copy was possible, and it was replaced anyway
+    month = ("--month", "2026-02") if command == "report" else ()
+    folder = work / "out" / ("2026-02" if month else "")
+    folder.mkdir(parents=True)
+    mine = folder / "report.md"
+    mine.write_text("my own notes\n")
+    read_bytes = Path.read_bytes
+
+    def unreadable(path: Path) -> bytes:
+        if path.name == "report.md" and path.parent.samefile(folder):
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    r = cli_invoke(command, *month, "sessions", "--out", "out", env=ENV, expect=None)
+    assert r.exit_code != 0
+    assert read_bytes(mine) == b"my own notes\n"
+    assert not (folder / "report.md.bak").exists()

@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import stat
 import sys
 import time
@@ -40,7 +39,7 @@ import orjson
 
 from . import __version__
 from .cache import Key, file_hash, parser_version
-from .safeio import atomic_write, free_copy_name, inside
+from .safeio import atomic_write, copy_aside, inside
 
 RUN_NAME = ".retro-run.json"
 """The run record, inside the output folder (hidden: not an output, not an input)."""
@@ -283,18 +282,28 @@ def back_up_foreign_outputs(
     for name in names:
         if name.startswith("history/"):
             continue
+        path = Path(out_dir, name)
         try:
             inside(out_dir, name)  # reached through a link to elsewhere: the write refuses it
-            path = Path(out_dir, name)
             st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                continue  # missing, or not a file: writing it fails and says so
-            if _as_written(path, written.get(name)) or st in inputs:
-                continue
-            copy = free_copy_name(path)
-            shutil.copy2(path, copy)
         except (OSError, ValueError):
-            continue  # unreadable or outside --out: the write itself reports the problem
+            continue  # missing, or outside --out: nothing to lose, or the write refuses it
+        if not stat.S_ISREG(st.st_mode):
+            continue  # not a file: writing it fails and says so
+        try:
+            ours = _as_written(path, written.get(name))
+        except OSError:
+            ours = False  # unreadable: copied like any other, and the copy says why not
+        if ours or st in inputs:
+            continue
+        try:
+            copy = copy_aside(path)
+        except OSError as exc:  # the write would replace it with no copy: stop here
+            raise OSError(
+                exc.errno,
+                f"cannot copy it aside before replacing it ({exc.strerror}); nothing written",
+                str(path),
+            ) from None
         copies.append(str(copy.relative_to(out_dir)))
     return sorted(copies)
 

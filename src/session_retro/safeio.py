@@ -85,6 +85,13 @@ def backup(path: str | os.PathLike) -> Path | None:
     dest = path.with_name(path.name + ".bak")
     if os.path.lexists(dest) and not stat.S_ISREG(os.lstat(dest).st_mode):
         dest = free_copy_name(path)
+    return copy_aside(path, dest)
+
+
+def copy_aside(path: Path, dest: Path | None = None) -> Path:
+    """Copy `path`, bytes and metadata, to `dest` (default: `free_copy_name`) through
+    `atomic_write`: a copy that fails midway leaves no half of one behind."""
+    dest = free_copy_name(path) if dest is None else dest
     atomic_write(dest, path.read_bytes())
     shutil.copystat(path, dest)
     return dest
