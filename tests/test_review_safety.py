@@ -132,3 +132,33 @@ def test_a_file_that_cannot_be_copied_aside_is_not_replaced(work, cli_invoke, mo
     assert r.exit_code != 0
     assert read_bytes(mine) == b"my own notes\n"
     assert not (folder / "report.md.bak").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "first"),
+    [
+        (["analyze", "sessions", "--out", "out"], "out/analysis.json"),
+        (
+            ["report", "--month", "2026-02", "sessions", "--out", "out"],
+            "out/2026-02/charts/pareto.png",
+        ),
+        (["backlog", "sessions"], "BACKLOG.md"),
+    ],
+    ids=["analyze", "report", "backlog"],
+)
+def test_a_full_disk_names_the_file_it_could_not_write(work, monkeypatch, capsys, argv, first):
+    # the error said "cannot write output: No space left on device": a write() that
+    # fails names no file, so main() had none to show
+    import session_retro.cli as cli_module
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safeio.os, "fsync", disk_full)
+    monkeypatch.setattr("sys.argv", ["retro", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert f"error: cannot write {(work / first).resolve()}: No space left on device" in err
+    assert not list(work.rglob("*.tmp"))

@@ -34,7 +34,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         # mkstemp makes the file 0600; a report in a shared folder or behind a web
         # server must be readable as any other new file is: keep the mode of the file
@@ -45,11 +48,21 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
     return path
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """`exc` about `path`: a write() that fails (a full disk) names no file and mkstemp
+    names its temp file, so the error line would name none the user knows."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def _mode_for(path: Path) -> int:
