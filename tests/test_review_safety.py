@@ -162,3 +162,25 @@ def test_a_full_disk_names_the_file_it_could_not_write(work, monkeypatch, capsys
     err = capsys.readouterr().err
     assert f"error: cannot write {(work / first).resolve()}: No space left on device" in err
     assert not list(work.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+@pytest.mark.parametrize("name", ["report.md", ".retro-run.json"])
+def test_a_link_at_an_output_name_is_refused_not_written_through(work, cli_invoke, command, name):
+    # out/report.md a link to out/notes.md: notes.md was replaced by the report (its copy
+    # named report.md.bak, the warning naming report.md); a link at the run record had
+    # the user's file replaced by the record with no copy at all
+    month = ("--month", "2026-02") if command == "report" else ()
+    folder = work / "out" / ("2026-02" if month else "")
+    folder.mkdir(parents=True)
+    notes = folder / "notes.md"
+    notes.write_text("my notes\n")
+    (folder / name).symlink_to("notes.md")
+    r = cli_invoke(command, *month, "sessions", "--out", "out", env=ENV, expect=None)
+    assert r.exit_code != 0
+    assert notes.read_text() == "my notes\n"
+    assert (folder / name).is_symlink()
+    # the outputs' link stops the run before it writes (a usage error); the record's
+    # once the outputs are written (main() prints it as an error line)
+    assert "is a link" in r.output + str(r.exception)
+    assert not list(folder.glob("*.bak"))

@@ -29,6 +29,19 @@ def inside(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
     return target
 
 
+def output_path(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
+    """`inside`, also refusing a link that stands at `name` itself: a write through it
+    would replace the file it leads to, one of the user's under another name."""
+    target = inside(folder, name)
+    link = Path(folder, name)
+    if link.is_symlink():
+        raise UnsafePath(
+            f"refusing to write {link}: it is a link to {os.readlink(link)}, "
+            "and the file it leads to would be replaced"
+        )
+    return target
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
     """Replace `path` with `data` atomically (temp file + rename in the same folder)."""
     path = Path(path)
