@@ -184,3 +184,23 @@ def test_a_link_at_an_output_name_is_refused_not_written_through(work, cli_invok
     # once the outputs are written (main() prints it as an error line)
     assert "is a link" in r.output + str(r.exception)
     assert not list(folder.glob("*.bak"))
+
+
+def test_backlog_names_its_copy_when_the_state_then_fails(work, cli_invoke, monkeypatch):
+    # BACKLOG.md was copied aside and replaced, then the disk filled up before the state
+    # file was written: the run ended on the error alone, without a word of the copy
+    (work / "BACKLOG.md").write_text("# Our backlog\n\n- [ ] Ship it\n")
+    fsync, synced = safeio.os.fsync, []
+
+    def full_after_two(fd):  # the copy, then the backlog; the state finds the disk full
+        if len(synced) == 2:
+            raise OSError(28, "No space left on device")
+        synced.append(fd)
+        fsync(fd)
+
+    monkeypatch.setattr(safeio.os, "fsync", full_after_two)
+    r = cli_invoke("backlog", "sessions", env=ENV, expect=None)
+    assert isinstance(r.exception, OSError)
+    assert "Ship it" in (work / "BACKLOG.md.bak").read_text()
+    assert "BACKLOG.md written: " in r.output
+    assert "previous file kept as BACKLOG.md.bak" in r.output

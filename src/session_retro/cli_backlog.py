@@ -216,6 +216,8 @@ def backlog_cmd(
             )
             bak = f"; previous file kept as {w.backup}" if w.backup else ""
             click.echo(f"{backlog_file} {status}: {counts}{bak}")
+            if w.state_error:
+                raise w.state_error  # after the copy is named: main() prints it
         sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
     st = state.by_id()
