@@ -204,3 +204,16 @@ def test_backlog_names_its_copy_when_the_state_then_fails(work, cli_invoke, monk
     assert "Ship it" in (work / "BACKLOG.md.bak").read_text()
     assert "BACKLOG.md written: " in r.output
     assert "previous file kept as BACKLOG.md.bak" in r.output
+
+
+def test_report_into_a_folder_it_reads_does_not_read_its_reports_back(work, cli_invoke):
+    # --out on the folder read: the second run read 2026-02/report.md as a reflection
+    # (dated the day it was generated, with every attempt of the month) and then refused
+    # to overwrite an input, for good; other months' reports were counted as sessions
+    args = ("sessions", "--out", "sessions", "--quiet")
+    cli_invoke("report", "--month", "2026-02", *args, env=ENV)
+    cli_invoke("report", "--month", "2026-01", *args, env=ENV)
+    r = cli_invoke("report", "--month", "2026-02", "sessions", "--out", "sessions", env=ENV)
+    assert "2026-02: 2 session(s)" in r.output
+    r = cli_invoke("report", "--month", "2026-03", *args, env=ENV, expect=1)  # the reports' day
+    assert "no sessions dated 2026-03" in r.output

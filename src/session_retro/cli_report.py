@@ -11,6 +11,7 @@ usage error (exit 2).
 
 from __future__ import annotations
 
+import glob
 import os
 import sys
 from collections import Counter
@@ -38,7 +39,7 @@ from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
-from .rerun import back_up_foreign_outputs, load_run, save_run
+from .rerun import back_up_foreign_outputs, load_run, own_outputs, save_run
 from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -62,6 +63,18 @@ def _months_with_sessions(sessions, project: str | None) -> str:
         and (project is None or (s.project or "").casefold() == project.casefold())
     )
     return ", ".join(f"{m} ({n})" for m, n in sorted(months.items())) or "none"
+
+
+def _own_reports(out_dir: str) -> list[str]:
+    """Each ``OUT/YYYY-MM/report.md`` still as the run of that month left it.
+
+    When --out is also a folder read, these are not reflections: one read back was a
+    session dated the day it was generated holding every attempt of its month, and the
+    next report of that month refused to overwrite its own input. One of the user's
+    there stays an input, never replaced.
+    """
+    months = glob.glob(os.path.join(glob.escape(out_dir), "[0-9]" * 4 + "-[0-9][0-9]"))
+    return [p for m in sorted(months) for p in own_outputs(m, load_run(m), ["report.md"])]
 
 
 @click.command("report")
@@ -120,6 +133,10 @@ def report_cmd(
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
+    try:
+        folder = inside(out_dir, month)  # a link out of --out: refused before any copy
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
     out_is_new = not os.path.lexists(out_dir)
     cache_warnings: list[str] = []
     cache = cache_file(out_dir, cache_path, no_cache)
@@ -128,7 +145,7 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
-        skip=(out_dir,),  # not our own reports
+        skip=(out_dir, *_own_reports(out_dir)),  # not our own reports
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)
@@ -176,10 +193,6 @@ def report_cmd(
         click.echo(p, err=True)
     written = month_files(report, templates, impact, cache)
     inputs = [s.source for s in sessions] + [changes_file]
-    try:
-        folder = inside(out_dir, month)  # a link out of --out: refused before any copy
-    except UnsafePath as exc:
-        raise click.BadParameter(str(exc), param_hint="--out") from None
     # The month folder keeps its own run record, as --out does for analyze: a file of
     # the user's there, or a report edited by hand, is copied aside before it is replaced.
     copies = back_up_foreign_outputs(folder, load_run(folder), written, protect=inputs)
