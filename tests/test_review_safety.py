@@ -217,3 +217,14 @@ def test_report_into_a_folder_it_reads_does_not_read_its_reports_back(work, cli_
     assert "2026-02: 2 session(s)" in r.output
     r = cli_invoke("report", "--month", "2026-03", *args, env=ENV, expect=1)  # the reports' day
     assert "no sessions dated 2026-03" in r.output
+
+
+def test_analyze_and_report_into_a_folder_they_read_skip_each_others_reports(work, cli_invoke):
+    # analyze's report.md and report's 2026-02/report.md in the folder read: each command
+    # read the other's as a reflection (dated the day generated, with all its attempts)
+    args = ("sessions", "--out", "sessions")
+    cli_invoke("report", "--month", "2026-02", *args, "--quiet", env=ENV)
+    r = cli_invoke("analyze", *args, env=ENV)
+    assert "Read 3 file(s)" in r.output
+    r = cli_invoke("report", "--month", "2026-03", *args, env=ENV, expect=1)  # the reports' day
+    assert "no sessions dated 2026-03" in r.output

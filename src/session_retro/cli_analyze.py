@@ -55,7 +55,7 @@ from .rerun import (
     back_up_foreign_outputs,
     input_keys,
     load_run,
-    own_outputs,
+    own_reports,
     remove_stale_outputs,
     save_run,
     settings_fingerprint,
@@ -212,8 +212,9 @@ def analyze_cmd(
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
     previous = load_run(out_dir)
     # not our own reports: --out itself, and, when --out is also a folder read, the
-    # report.md the last run left there (one of the user's is an input: never replaced)
-    skip = (out_dir, *own_outputs(out_dir, previous, ["report.md"]))
+    # report.md files the last runs of analyze and report left there (one of the user's
+    # is an input: never replaced)
+    skip = (out_dir, *own_reports(out_dir, previous))
     skipped: list[str] = []
     found = list(iter_reflections(given, skip=skip, skipped=skipped))
     out_real = os.path.realpath(out_dir)

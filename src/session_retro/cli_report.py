@@ -11,7 +11,6 @@ usage error (exit 2).
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 from collections import Counter
@@ -39,7 +38,7 @@ from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
-from .rerun import back_up_foreign_outputs, load_run, own_outputs, save_run
+from .rerun import back_up_foreign_outputs, load_run, own_reports, save_run
 from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -63,18 +62,6 @@ def _months_with_sessions(sessions, project: str | None) -> str:
         and (project is None or (s.project or "").casefold() == project.casefold())
     )
     return ", ".join(f"{m} ({n})" for m, n in sorted(months.items())) or "none"
-
-
-def _own_reports(out_dir: str) -> list[str]:
-    """Each ``OUT/YYYY-MM/report.md`` still as the run of that month left it.
-
-    When --out is also a folder read, these are not reflections: one read back was a
-    session dated the day it was generated holding every attempt of its month, and the
-    next report of that month refused to overwrite its own input. One of the user's
-    there stays an input, never replaced.
-    """
-    months = glob.glob(os.path.join(glob.escape(out_dir), "[0-9]" * 4 + "-[0-9][0-9]"))
-    return [p for m in sorted(months) for p in own_outputs(m, load_run(m), ["report.md"])]
 
 
 @click.command("report")
@@ -145,7 +132,7 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
-        skip=(out_dir, *_own_reports(out_dir)),  # not our own reports
+        skip=(out_dir, *own_reports(out_dir)),  # not our own reports, nor analyze's
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -260,6 +261,21 @@ def own_outputs(out_dir: str | Path, previous: RunState | None, names: Iterable[
             if _as_written(path, written.get(name)):
                 out.append(path)
     return out
+
+
+def own_reports(out_dir: str | Path, previous: RunState | None = None) -> list[str]:
+    """The ``report.md`` files runs left in `out_dir` still as written: analyze's (its
+    record `previous`, read when not given) and report's, one per ``YYYY-MM/`` folder.
+
+    When --out is also a folder read they are not reflections: one read back was a
+    session dated the day it was generated, holding every attempt it reports, and the
+    next run refused to overwrite its own input. One of the user's stays an input.
+    """
+    own = own_outputs(out_dir, previous or load_run(out_dir), ["report.md"])
+    months = glob.glob(os.path.join(glob.escape(str(out_dir)), "[0-9]" * 4 + "-[0-9][0-9]"))
+    for month in sorted(months):
+        own += own_outputs(month, load_run(month), ["report.md"])
+    return own
 
 
 def back_up_foreign_outputs(
