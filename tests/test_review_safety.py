@@ -228,3 +228,21 @@ def test_analyze_and_report_into_a_folder_they_read_skip_each_others_reports(wor
     assert "Read 3 file(s)" in r.output
     r = cli_invoke("report", "--month", "2026-03", *args, env=ENV, expect=1)  # the reports' day
     assert "no sessions dated 2026-03" in r.output
+
+
+def test_report_removes_what_its_last_run_wrote_and_this_one_does_not(work, cli_invoke):
+    # a change no longer measured left its impact charts in the month folder; measured
+    # again, they were taken for files of the user's and copied aside with a warning
+    args = ("report", "--month", "2026-02", "sessions", "--out", "out")
+    chart = work / "out" / "2026-02" / "charts" / "impact-flaky-tests-2026-02-01.svg"
+    cli_invoke(*args, "--changed", "flaky-tests=2026-02-01", env=ENV)
+    assert chart.is_file()
+    r = cli_invoke(*args, env=ENV)
+    assert not chart.exists()
+    assert "Removed 2 file(s) the last run wrote and this one does not" in r.output
+    r = cli_invoke(*args, "--changed", "flaky-tests=2026-02-01", env=ENV)
+    assert "copies kept" not in r.stderr
+    assert not list(work.rglob("*.bak"))
+    chart.write_text("my edit\n")  # edited: the user's now, never removed
+    cli_invoke(*args, env=ENV)
+    assert chart.read_text() == "my edit\n"

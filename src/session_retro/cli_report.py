@@ -38,7 +38,13 @@ from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
-from .rerun import back_up_foreign_outputs, load_run, own_reports, save_run
+from .rerun import (
+    back_up_foreign_outputs,
+    load_run,
+    own_reports,
+    remove_stale_outputs,
+    save_run,
+)
 from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -182,7 +188,8 @@ def report_cmd(
     inputs = [s.source for s in sessions] + [changes_file]
     # The month folder keeps its own run record, as --out does for analyze: a file of
     # the user's there, or a report edited by hand, is copied aside before it is replaced.
-    copies = back_up_foreign_outputs(folder, load_run(folder), written, protect=inputs)
+    previous = load_run(folder)
+    copies = back_up_foreign_outputs(folder, previous, written, protect=inputs)
     if copies:  # said even with --quiet, and before writing: a write may fail midway
         click.echo(
             f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
@@ -190,6 +197,8 @@ def report_cmd(
             err=True,
         )
     write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
+    # e.g. the impact charts of a change no longer measured, when still as written
+    stale = remove_stale_outputs(folder, previous, written, protect=inputs)
 
     if not quiet:
         h = report.current.figures.headline
@@ -210,6 +219,11 @@ def report_cmd(
         shown = Path(out_dir) / month
         click.echo(f"Report: {shown / 'report.md'}")
         click.echo(f"HTML report: {shown / 'index.html'}")
+        if stale:
+            names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+            click.echo(
+                f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
+            )
     code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
     save_run(
         folder,
