@@ -246,3 +246,24 @@ def test_report_removes_what_its_last_run_wrote_and_this_one_does_not(work, cli_
     chart.write_text("my edit\n")  # edited: the user's now, never removed
     cli_invoke(*args, env=ENV)
     assert chart.read_text() == "my edit\n"
+
+
+@pytest.mark.parametrize("read", ["sessions", "sessions/beta"], ids=["read", "not-read"])
+def test_backlog_refuses_a_reflection_as_its_file(work, cli_invoke, read):
+    # --file naming a reflection (a slip of tab completion): it was rewritten as a
+    # backlog, items and all, and when under the folders read also left unread
+    mine = work / "sessions" / "alpha" / "2026-01-10-db.md"
+    before = mine.read_bytes()
+    r = cli_invoke("backlog", read, "--file", mine, env=ENV, expect=2)
+    assert "is a reflection" in r.output and "nothing written" in r.output
+    assert mine.read_bytes() == before
+    assert sorted(p.name for p in mine.parent.iterdir()) == [mine.name]
+
+
+def test_backlog_still_merges_into_a_checklist_of_its_own_in_a_folder_read(work, cli_invoke):
+    # the backlog kept beside the reflections (retro backlog . at a repository's root)
+    mine = work / "sessions" / "BACKLOG.md"
+    mine.write_text("# Our backlog\n\n- [ ] Ship it\n")
+    r = cli_invoke("backlog", "sessions", "--file", mine, env=ENV)
+    assert "written: 3 added" in r.output
+    assert "- [ ] Ship it" in mine.read_text()
