@@ -267,3 +267,12 @@ def test_backlog_still_merges_into_a_checklist_of_its_own_in_a_folder_read(work,
     r = cli_invoke("backlog", "sessions", "--file", mine, env=ENV)
     assert "written: 3 added" in r.output
     assert "- [ ] Ship it" in mine.read_text()
+
+
+def test_report_removes_nothing_an_analysis_left_in_its_month_folder(work, cli_invoke):
+    # analyze --out on the month's folder, then report: the run record there was
+    # analyze's, and report removed its analysis.json and tables as its own stale files
+    cli_invoke("analyze", "sessions", "--out", "out/2026-02", "--export", "csv", env=ENV)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", env=ENV)
+    assert (work / "out" / "2026-02" / "analysis.json").is_file()
+    assert (work / "out" / "2026-02" / "sessions.csv").is_file()

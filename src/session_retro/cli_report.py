@@ -48,6 +48,9 @@ from .rerun import (
 from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
+RUN_MARK = "retro report"
+"""The fingerprint of the month folder's run record: no analyze run has it, so neither
+command skips a run on the other's record, and report knows its own."""
 
 
 def _month(ctx, param, value: str) -> str:
@@ -198,7 +201,10 @@ def report_cmd(
         )
     write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
     # e.g. the impact charts of a change no longer measured, when still as written
-    stale = remove_stale_outputs(folder, previous, written, protect=inputs)
+    # only a record of report's own: one analyze left (--out on this folder) lists its
+    # analysis.json and tables, which are not this command's to remove
+    ours = previous if previous and previous.fingerprint == RUN_MARK else None
+    stale = remove_stale_outputs(folder, ours, written, protect=inputs)
 
     if not quiet:
         h = report.current.figures.headline
@@ -227,7 +233,7 @@ def report_cmd(
     code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
     save_run(
         folder,
-        fingerprint="retro report",  # never a fingerprint of analyze's: no run is skipped
+        fingerprint=RUN_MARK,
         inputs=(),
         outputs=written,
         finished=report.current.generated,
