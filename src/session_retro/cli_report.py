@@ -200,9 +200,9 @@ def report_cmd(
             err=True,
         )
     write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
-    # e.g. the impact charts of a change no longer measured, when still as written
-    # only a record of report's own: one analyze left (--out on this folder) lists its
-    # analysis.json and tables, which are not this command's to remove
+    # e.g. the impact charts of a change no longer measured, when still as written; only
+    # on a record of report's own: one analyze left (its --out this folder) lists its
+    # analysis.json and tables, not this command's to remove
     ours = previous if previous and previous.fingerprint == RUN_MARK else None
     stale = remove_stale_outputs(folder, ours, written, protect=inputs)
 

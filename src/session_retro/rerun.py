@@ -290,7 +290,9 @@ def back_up_foreign_outputs(
 
     The copy is ``NAME.bak`` (``NAME.1.bak``, … when that exists: an earlier copy is
     never replaced). Left out: history/, whose names are never reused, and the run's
-    inputs (`protect`): the write refuses to replace those.
+    inputs (`protect`): the write refuses to replace those. A file that cannot be
+    copied (unreadable, no room for the copy) raises OSError naming it: it is never
+    replaced without one.
     """
     written = dict(previous.outputs) if previous else {}
     inputs = _Inputs(protect)
