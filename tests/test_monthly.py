@@ -191,6 +191,7 @@ def test_report_month_writes_the_month_folder(work, cli_invoke):
     r = cli_invoke("report", "--month", "2026-02", "sessions", env=ENV)
     folder = work / "reports" / "2026-02"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        ".retro-run.json",  # what the run wrote: a file of the user's there gets a copy
         "charts",
         "charts/pareto.png",
         "charts/pareto.svg",

@@ -55,7 +55,7 @@ from .rerun import (
     back_up_foreign_outputs,
     input_keys,
     load_run,
-    own_outputs,
+    own_reports,
     remove_stale_outputs,
     save_run,
     settings_fingerprint,
@@ -212,8 +212,9 @@ def analyze_cmd(
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
     previous = load_run(out_dir)
     # not our own reports: --out itself, and, when --out is also a folder read, the
-    # report.md the last run left there (one of the user's is an input: never replaced)
-    skip = (out_dir, *own_outputs(out_dir, previous, ["report.md"]))
+    # report.md files the last runs of analyze and report left there (one of the user's
+    # is an input: never replaced)
+    skip = (out_dir, *own_reports(out_dir, previous))
     skipped: list[str] = []
     found = list(iter_reflections(given, skip=skip, skipped=skipped))
     out_real = os.path.realpath(out_dir)
@@ -330,6 +331,12 @@ def analyze_cmd(
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
     rest = [name for name in files if name not in checked]
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
+    if copies:  # said even with --quiet, and before writing: a write may fail midway
+        click.echo(
+            f"warning: {len(copies)} file(s) in {out_dir} not as the last run left them "
+            f"replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
     write_report(out_dir, files, inputs)
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
@@ -354,12 +361,6 @@ def analyze_cmd(
             click.echo(
                 f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
             )
-    if copies:  # said even with --quiet: a file of the user's was replaced
-        click.echo(
-            f"warning: {len(copies)} file(s) in {out_dir} not as the last run left them "
-            f"replaced; copies kept: {', '.join(copies)}",
-            err=True,
-        )
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK

@@ -10,6 +10,7 @@ is never written), 2 usage.
 from __future__ import annotations
 
 import difflib
+import os
 import shlex
 import sys
 from datetime import datetime
@@ -58,6 +59,13 @@ def _priorities(ctx, param, value: str | None) -> frozenset[str] | None:
             f"unknown priority {', '.join(bad)}; choose from {', '.join(PRIORITIES)}"
         )
     return frozenset(wanted)
+
+
+def _attempts_in(path: str) -> int:
+    """How many attempts `path` holds, read as a reflection: a backlog holds none."""
+    if not os.path.isfile(path):
+        return 0
+    return sum(len(s.attempts) for s in collect_sessions([path]))
 
 
 def _fail(message: str) -> None:
@@ -162,6 +170,14 @@ def backlog_cmd(
     doc, state, problem = read_backlog(backlog_file)
     if problem:
         _fail(f"{problem}\nnothing written")
+    if fmt == "md" and not doc.entries and (n := _attempts_in(backlog_file)):
+        # never merged into, and holding attempts: a reflection named by mistake, which
+        # the merge would rewrite (and, under the folders read, leave unread)
+        raise click.BadParameter(
+            f"{backlog_file} is a reflection ({n} attempt(s)), not a backlog; "
+            "name a file of its own (e.g. BACKLOG.md); nothing written",
+            param_hint="--file",
+        )
     items = gather_items(kept, threshold=merge_threshold, known=known_texts(doc, state))
     items = select_items(items, priorities=priorities, open_only=open_only)
     today = _now().strftime("%Y-%m-%d")
@@ -216,6 +232,8 @@ def backlog_cmd(
             )
             bak = f"; previous file kept as {w.backup}" if w.backup else ""
             click.echo(f"{backlog_file} {status}: {counts}{bak}")
+            if w.state_error:
+                raise w.state_error  # after the copy is named: main() prints it
         sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
     st = state.by_id()

@@ -38,8 +38,19 @@ from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
+from .rerun import (
+    back_up_foreign_outputs,
+    load_run,
+    own_reports,
+    remove_stale_outputs,
+    save_run,
+)
+from .safeio import UnsafePath, inside
 
 EXIT_OK, EXIT_INPUT = 0, 1
+RUN_MARK = "retro report"
+"""The fingerprint of the month folder's run record: no analyze run has it, so neither
+command skips a run on the other's record, and report knows its own."""
 
 
 def _month(ctx, param, value: str) -> str:
@@ -118,6 +129,10 @@ def report_cmd(
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
+    try:
+        folder = inside(out_dir, month)  # a link out of --out: refused before any copy
+    except UnsafePath as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
     out_is_new = not os.path.lexists(out_dir)
     cache_warnings: list[str] = []
     cache = cache_file(out_dir, cache_path, no_cache)
@@ -126,7 +141,7 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
-        skip=(out_dir,),  # not our own reports
+        skip=(out_dir, *own_reports(out_dir)),  # not our own reports, nor analyze's
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)
@@ -172,11 +187,24 @@ def report_cmd(
     )
     for p in impact_problems:
         click.echo(p, err=True)
-    files = {
-        f"{month}/{name}": data
-        for name, data in month_files(report, templates, impact, cache).items()
-    }
-    write_report(out_dir, files, [s.source for s in sessions] + [changes_file])
+    written = month_files(report, templates, impact, cache)
+    inputs = [s.source for s in sessions] + [changes_file]
+    # The month folder keeps its own run record, as --out does for analyze: a file of
+    # the user's there, or a report edited by hand, is copied aside before it is replaced.
+    previous = load_run(folder)
+    copies = back_up_foreign_outputs(folder, previous, written, protect=inputs)
+    if copies:  # said even with --quiet, and before writing: a write may fail midway
+        click.echo(
+            f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
+            f"left them replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
+    write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
+    # e.g. the impact charts of a change no longer measured, when still as written; only
+    # on a record of report's own: one analyze left (its --out this folder) lists its
+    # analysis.json and tables, not this command's to remove
+    ours = previous if previous and previous.fingerprint == RUN_MARK else None
+    stale = remove_stale_outputs(folder, ours, written, protect=inputs)
 
     if not quiet:
         h = report.current.figures.headline
@@ -194,7 +222,21 @@ def report_cmd(
                 f"grown {len(d.categories_grown)}, gone {len(d.categories_gone)}; "
                 f"{len(d.new_recommendations)} new recommendation(s)."
             )
-        folder = Path(out_dir) / month
-        click.echo(f"Report: {folder / 'report.md'}")
-        click.echo(f"HTML report: {folder / 'index.html'}")
-    sys.exit(EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK)
+        shown = Path(out_dir) / month
+        click.echo(f"Report: {shown / 'report.md'}")
+        click.echo(f"HTML report: {shown / 'index.html'}")
+        if stale:
+            names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+            click.echo(
+                f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
+            )
+    code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
+    save_run(
+        folder,
+        fingerprint=RUN_MARK,
+        inputs=(),
+        outputs=written,
+        finished=report.current.generated,
+        exit_code=code,
+    )
+    sys.exit(code)

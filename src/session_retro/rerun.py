@@ -23,10 +23,10 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
-import shutil
 import stat
 import sys
 import time
@@ -40,7 +40,7 @@ import orjson
 
 from . import __version__
 from .cache import Key, file_hash, parser_version
-from .safeio import atomic_write, inside
+from .safeio import atomic_write, copy_aside, inside, output_path
 
 RUN_NAME = ".retro-run.json"
 """The run record, inside the output folder (hidden: not an output, not an input)."""
@@ -263,6 +263,21 @@ def own_outputs(out_dir: str | Path, previous: RunState | None, names: Iterable[
     return out
 
 
+def own_reports(out_dir: str | Path, previous: RunState | None = None) -> list[str]:
+    """The ``report.md`` files runs left in `out_dir` still as written: analyze's (its
+    record `previous`, read when not given) and report's, one per ``YYYY-MM/`` folder.
+
+    When --out is also a folder read they are not reflections: one read back was a
+    session dated the day it was generated, holding every attempt it reports, and the
+    next run refused to overwrite its own input. One of the user's stays an input.
+    """
+    own = own_outputs(out_dir, previous or load_run(out_dir), ["report.md"])
+    months = glob.glob(os.path.join(glob.escape(str(out_dir)), "[0-9]" * 4 + "-[0-9][0-9]"))
+    for month in sorted(months):
+        own += own_outputs(month, load_run(month), ["report.md"])
+    return own
+
+
 def back_up_foreign_outputs(
     out_dir: str | Path,
     previous: RunState | None,
@@ -275,7 +290,9 @@ def back_up_foreign_outputs(
 
     The copy is ``NAME.bak`` (``NAME.1.bak``, … when that exists: an earlier copy is
     never replaced). Left out: history/, whose names are never reused, and the run's
-    inputs (`protect`): the write refuses to replace those.
+    inputs (`protect`): the write refuses to replace those. A file that cannot be
+    copied (unreadable, no room for the copy) raises OSError naming it: it is never
+    replaced without one.
     """
     written = dict(previous.outputs) if previous else {}
     inputs = _Inputs(protect)
@@ -283,21 +300,28 @@ def back_up_foreign_outputs(
     for name in names:
         if name.startswith("history/"):
             continue
+        path = Path(out_dir, name)
         try:
-            inside(out_dir, name)  # reached through a link to elsewhere: the write refuses it
-            path = Path(out_dir, name)
+            output_path(out_dir, name)  # outside --out, or a link: the write refuses it
             st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                continue  # missing, or not a file: writing it fails and says so
-            if _as_written(path, written.get(name)) or st in inputs:
-                continue
-            copy, n = path.with_name(path.name + ".bak"), 0
-            while os.path.lexists(copy):
-                n += 1
-                copy = path.with_name(f"{path.name}.{n}.bak")
-            shutil.copy2(path, copy)
         except (OSError, ValueError):
-            continue  # unreadable or outside --out: the write itself reports the problem
+            continue  # missing, or outside --out: nothing to lose, or the write refuses it
+        if not stat.S_ISREG(st.st_mode):
+            continue  # not a file: writing it fails and says so
+        try:
+            ours = _as_written(path, written.get(name))
+        except OSError:
+            ours = False  # unreadable: copied like any other, and the copy says why not
+        if ours or st in inputs:
+            continue
+        try:
+            copy = copy_aside(path)
+        except OSError as exc:  # the write would replace it with no copy: stop here
+            raise OSError(
+                exc.errno,
+                f"cannot copy it aside before replacing it ({exc.strerror}); nothing written",
+                str(path),
+            ) from None
         copies.append(str(copy.relative_to(out_dir)))
     return sorted(copies)
 
@@ -404,4 +428,4 @@ def save_run(
         "inputs": [[k.path, k.problem, k.size, k.mtime_ns, k.digest] for k in inputs],
     }
     # orjson: 10,000 inputs' keys encode in 0.5 ms, not json's 6 (and decode in half the time)
-    atomic_write(inside(out_dir, RUN_NAME), orjson.dumps(record) + b"\n")
+    atomic_write(output_path(out_dir, RUN_NAME), orjson.dumps(record) + b"\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -28,12 +29,28 @@ def inside(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
     return target
 
 
+def output_path(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
+    """`inside`, also refusing a link that stands at `name` itself: a write through it
+    would replace the file it leads to, one of the user's under another name."""
+    target = inside(folder, name)
+    link = Path(folder, name)
+    if link.is_symlink():
+        raise UnsafePath(
+            f"refusing to write {link}: it is a link to {os.readlink(link)}, "
+            "and the file it leads to would be replaced"
+        )
+    return target
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
     """Replace `path` with `data` atomically (temp file + rename in the same folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         # mkstemp makes the file 0600; a report in a shared folder or behind a web
         # server must be readable as any other new file is: keep the mode of the file
@@ -44,11 +61,21 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
     return path
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """`exc` about `path`: a write() that fails (a full disk) names no file and mkstemp
+    names its temp file, so the error line would name none the user knows."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def _mode_for(path: Path) -> int:
@@ -60,11 +87,37 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~mask
 
 
-def backup(path: str | os.PathLike, suffix: str = ".bak") -> Path | None:
-    """Copy `path` to `path` + suffix (keeping metadata) before it is replaced."""
+def free_copy_name(path: Path) -> Path:
+    """The first of ``NAME.bak``, ``NAME.1.bak``, ``NAME.2.bak``, ... beside `path` that
+    nothing stands at (not even a dangling link): a copy there replaces nothing."""
+    copy, n = path.with_name(path.name + ".bak"), 0
+    while os.path.lexists(copy):
+        n += 1
+        copy = path.with_name(f"{path.name}.{n}.bak")
+    return copy
+
+
+def backup(path: str | os.PathLike) -> Path | None:
+    """Copy `path` to ``NAME.bak`` (keeping metadata) before it is replaced.
+
+    An earlier copy there is replaced atomically: a full disk leaves it whole, and a
+    second name of it (a hard link) keeps its bytes. Anything else at that name (a
+    link, whose target the copy would overwrite; a folder, in which it would land) is
+    left alone and the copy goes to the first free ``NAME.N.bak``.
+    """
     path = Path(path)
     if not path.exists():
         return None
-    dest = path.with_name(path.name + suffix)
-    shutil.copy2(path, dest)
+    dest = path.with_name(path.name + ".bak")
+    if os.path.lexists(dest) and not stat.S_ISREG(os.lstat(dest).st_mode):
+        dest = free_copy_name(path)
+    return copy_aside(path, dest)
+
+
+def copy_aside(path: Path, dest: Path | None = None) -> Path:
+    """Copy `path`, bytes and metadata, to `dest` (default: `free_copy_name`) through
+    `atomic_write`: a copy that fails midway leaves no half of one behind."""
+    dest = free_copy_name(path) if dest is None else dest
+    atomic_write(dest, path.read_bytes())
+    shutil.copystat(path, dest)
     return dest

@@ -116,6 +116,9 @@ class Written:
     """None when the file's content did not change (nothing written)."""
     backup: Path | None
     state: Path | None
+    state_error: OSError | None = None
+    """Why the state could not be written after the backlog was (raised by the caller
+    once it has said what was written and where the copy is)."""
 
 
 def write_state(backlog: str | Path, state: BacklogState) -> Path | None:
@@ -139,6 +142,8 @@ def write_backlog(path: str | Path, result: MergeResult) -> Written:
 
     The backlog goes first: if the state write fails, the next run rebuilds the new
     lines' state from their ID comments instead of mistaking them for deleted ones.
+    That failure, once the backlog is replaced, is returned (`Written.state_error`),
+    not raised: the caller still names the copy it made.
     """
     p = real_backlog(path)
     new = result.doc.render().encode("utf-8")
@@ -150,4 +155,9 @@ def write_backlog(path: str | Path, result: MergeResult) -> Written:
         written = atomic_write(inside(p.resolve().parent, p.name), new)
         # atomic_write's temp file is private (0600); a team's backlog keeps its mode
         written.chmod(mode)
-    return Written(written, kept, write_state(p, result.state))
+    try:
+        return Written(written, kept, write_state(p, result.state))
+    except OSError as exc:
+        if written is None:
+            raise  # nothing replaced: the error says all
+        return Written(written, kept, None, exc)

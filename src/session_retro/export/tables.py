@@ -20,7 +20,7 @@ import orjson
 import pandas as pd
 
 from ..analysis import Analysis, analysis_to_dict
-from ..safeio import UnsafePath, atomic_write, inside
+from ..safeio import UnsafePath, atomic_write, inside, output_path
 
 FORMATS = ("csv", "json", "parquet")
 TABLES = ("sessions", "attempts", "action_items")
@@ -119,13 +119,13 @@ def history_name(out_dir: str | Path, day: str) -> str:
 def write_outputs(
     out_dir: str | Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()
 ) -> list[Path]:
-    """Write `files` into `out_dir` atomically; refuses any name outside it.
+    """Write `files` into `out_dir` atomically; refuses any name outside it, or a link.
 
     `protect` lists the run's own inputs (reflections, the protocol file): when one of
     them sits in `out_dir` under an output's name (`--out sessions` with a reflection
     called report.md), nothing at all is written and `UnsafePath` says which.
     """
-    targets = [(inside(out_dir, name), data) for name, data in sorted(files.items())]
+    targets = [(output_path(out_dir, name), data) for name, data in sorted(files.items())]
     # Only an output that exists already can be an input: stat those, then resolve just
     # the inputs that are the same file (10,000 realpaths cost 0.4 s; stats a tenth).
     existing = {}
