@@ -33,6 +33,8 @@ from .cli_options import (
     filters_from,
     merge_threshold_option,
     project_option,
+    say_copies,
+    say_removed,
     since_option,
     taxonomy_from,
     taxonomy_option,
@@ -331,12 +333,7 @@ def analyze_cmd(
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
     rest = [name for name in files if name not in checked]
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
-    if copies:  # said even with --quiet, and before writing: a write may fail midway
-        click.echo(
-            f"warning: {len(copies)} file(s) in {out_dir} not as the last run left them "
-            f"replaced; copies kept: {', '.join(copies)}",
-            err=True,
-        )
+    say_copies(copies, out_dir)
     write_report(out_dir, files, inputs)
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
@@ -356,11 +353,7 @@ def analyze_cmd(
             )
         elif protocol:
             click.echo(f"Protocol: {protocol} already holds every top recommendation; no patch")
-        if stale:
-            names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
-            click.echo(
-                f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
-            )
+        say_removed(stale)
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK

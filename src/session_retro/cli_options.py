@@ -232,3 +232,23 @@ def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]
         write_outputs(out_dir, files, protect=[p for p in inputs if p])
     except UnsafePath as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
+
+
+def say_copies(copies: list[str], folder: str | os.PathLike) -> None:
+    """Name the copies made of files a run replaces that it did not write itself: said
+    even with --quiet, and before writing, since a write may fail midway."""
+    if copies:
+        click.echo(
+            f"warning: {len(copies)} file(s) in {folder} not as the last run left them "
+            f"replaced; copies kept: {', '.join(copies)}",
+            err=True,
+        )
+
+
+def say_removed(stale: list[str]) -> None:
+    """Name the files of the last run that this one removed (`rerun.remove_stale_outputs`)."""
+    if stale:
+        names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        click.echo(
+            f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
+        )

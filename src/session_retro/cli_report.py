@@ -25,6 +25,8 @@ from .cli_options import (
     cache_options,
     merge_threshold_option,
     project_option,
+    say_copies,
+    say_removed,
     taxonomy_from,
     taxonomy_option,
     templates_option,
@@ -193,12 +195,7 @@ def report_cmd(
     # the user's there, or a report edited by hand, is copied aside before it is replaced.
     previous = load_run(folder)
     copies = back_up_foreign_outputs(folder, previous, written, protect=inputs)
-    if copies:  # said even with --quiet, and before writing: a write may fail midway
-        click.echo(
-            f"warning: {len(copies)} file(s) in {Path(out_dir) / month} not as the last run "
-            f"left them replaced; copies kept: {', '.join(copies)}",
-            err=True,
-        )
+    say_copies(copies, Path(out_dir) / month)
     write_report(out_dir, {f"{month}/{name}": data for name, data in written.items()}, inputs)
     # e.g. the impact charts of a change no longer measured, when still as written; only
     # on a record of report's own: one analyze left (its --out this folder) lists its
@@ -225,11 +222,7 @@ def report_cmd(
         shown = Path(out_dir) / month
         click.echo(f"Report: {shown / 'report.md'}")
         click.echo(f"HTML report: {shown / 'index.html'}")
-        if stale:
-            names = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
-            click.echo(
-                f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
-            )
+        say_removed(stale)
     code = EXIT_INPUT if report.current.errors or impact_problems else EXIT_OK
     save_run(
         folder,
