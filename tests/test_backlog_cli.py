@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from retro_samples import write_samples
 
+from session_retro.backlog.state import BacklogState, dump_state
+from session_retro.safeio import UnsafePath
+
 EPOCH = str(int(datetime(2026, 3, 1, 9, 30, tzinfo=UTC).timestamp()))
 ENV = {"SOURCE_DATE_EPOCH": EPOCH}
 STATE = ".BACKLOG.md.retro.json"
@@ -427,3 +430,32 @@ def test_a_backlog_skipped_while_printing_another_format_says_so(tmp_path, cli_i
     assert f"note: {backlog} is the backlog (--file), not read as a reflection" in printed.stderr
     elsewhere = cli_invoke("backlog", corpus, "--file", tmp_path / "other.md", "--format", "csv")
     assert "is the backlog" not in elsewhere.stderr
+
+
+def test_create_checks_the_state_can_be_written_before_gh_runs(
+    work, cli_invoke, fake_gh, tmp_path_factory
+):
+    """An issue gh created that the state file cannot record would be created again by
+    the next run: a state that cannot be written stops the run before gh is called."""
+    elsewhere = tmp_path_factory.mktemp("outside") / "elsewhere.json"
+    empty = dump_state(BacklogState())
+    elsewhere.write_text(empty)
+    (work / STATE).symlink_to(elsewhere)  # a link out of the backlog's folder
+    r = cli_invoke("backlog", "--create", env=ENV, expect=1)
+    assert isinstance(r.exception, UnsafePath)
+    assert fake_gh() == [] and elsewhere.read_text() == empty
+
+
+def test_create_stops_before_gh_when_the_state_folder_is_read_only(
+    work, cli_invoke, fake_gh, monkeypatch
+):
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", kwargs.get("dir"))
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    r = cli_invoke("backlog", "--create", env=ENV, expect=1)
+    assert isinstance(r.exception, OSError) and r.exception.filename == str(work / STATE)
+    assert fake_gh() == []

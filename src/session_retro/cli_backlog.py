@@ -21,6 +21,7 @@ import click
 from .aggregate import filter_sessions
 from .backlog import (
     DEFAULT_THRESHOLD,
+    check_state_writable,
     gather_items,
     known_texts,
     merge_backlog,
@@ -264,6 +265,8 @@ def backlog_cmd(
         _fail(
             "gh (the GitHub CLI) is not on PATH; install it (https://cli.github.com) or use --dry-run"
         )
+    if todo:
+        check_state_writable(backlog_file)  # before gh: what it creates must be recorded
     texts = {it.id: it.text for it in items}
     _, created = create_issues(
         payloads,

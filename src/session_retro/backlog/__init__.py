@@ -16,6 +16,7 @@ write them back (backup first, atomic replace).
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ __all__ = [
     "MergeResult",
     "Problem",
     "Written",
+    "check_state_writable",
     "gather_items",
     "item_id",
     "known_texts",
@@ -129,6 +131,26 @@ def write_state(backlog: str | Path, state: BacklogState) -> Path | None:
     if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
         return None
     return atomic_write(target, text)
+
+
+def check_state_writable(backlog: str | Path) -> Path:
+    """The state file beside `backlog`, once a file was made and removed in its folder.
+
+    Raises `UnsafePath` (a link there leading out of the folder) or `OSError` (a
+    read-only or full folder) naming the state file. Checked before `gh` creates an
+    issue, which only the state then records: an issue created and not recorded would
+    be created again by the next run.
+    """
+    p = real_backlog(backlog)
+    target = inside(p.resolve().parent, state_path(p).name)
+    try:
+        with tempfile.NamedTemporaryFile(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".probe"
+        ):
+            pass
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    return target
 
 
 def _default_mode() -> int:
