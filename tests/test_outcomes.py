@@ -53,6 +53,31 @@ from session_retro.parse.outcomes import (
         pytest.param("Das funktioniert nicht", "failed", id="german-negated"),
         pytest.param("teilweise gelöst", "partial", id="german-partial"),
         pytest.param("abgebrochen, zu teuer", "abandoned", id="german-abandoned"),
+        # Verdicts written freely: negations, idioms, and the same in French, German,
+        # Spanish and Japanese (each once defeated the reader).
+        pytest.param("Status: still failing, same trace", "failed", id="still-failing"),
+        pytest.param("Didn't make a difference to the hit rate", "failed", id="no-difference-verb"),
+        pytest.param("retried twice, to no avail", "failed", id="to-no-avail"),
+        pytest.param("That did the trick; the plan is clean", "succeeded", id="did-the-trick"),
+        pytest.param("all 12 checkout tests pass now", "succeeded", id="tests-pass"),
+        pytest.param("Ça n'a rien changé.", "failed", id="french-nothing-changed"),
+        pytest.param("aucun effet sur la taille", "failed", id="french-no-effect"),
+        pytest.param("Ça a marché du premier coup", "succeeded", id="french-worked"),
+        pytest.param("Hat nicht geholfen.", "failed", id="german-did-not-help"),
+        pytest.param("keine Besserung", "failed", id="german-no-improvement"),
+        pytest.param("Das hat nicht geklappt", "failed", id="german-negated-worked"),
+        pytest.param("hat geklappt", "succeeded", id="german-worked"),
+        pytest.param("No sirvió de nada", "failed", id="spanish-no-use"),
+        pytest.param("funcionó a medias", "partial", id="spanish-half-worked"),
+        pytest.param("1時間試したがダメだった", "failed", id="japanese-no-good"),
+        # An expectation the sentence says was let down is a failure, not a hypothetical.
+        pytest.param(
+            "This should have fixed it, but the cookie was still dropped",
+            "failed",
+            id="should-have-but",
+        ),
+        # A judgement put off is no verdict, whatever words the plan holds ("error rate").
+        pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -323,7 +323,9 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (
         "unknown",
         r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd|"
-        r"needs? (re-?)?(testing|verification)|awaiting|ready to test|to be (tested|verified|confirmed))\b|\(pending\)",
+        r"needs? (re-?)?(testing|verification)|awaiting|ready to test|to be (tested|verified|confirmed)|"
+        # A judgement put off: "will watch the error rate overnight", "wait and see".
+        r"will (watch|monitor|check|see|know|verify|confirm)|wait(ing)? and see)\b|\(pending\)",
     ),
     (
         "abandoned",
@@ -331,20 +333,23 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|teilweise\b)|partiel(le)?|部分的|một phần",
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b)|partiel(le)?|部分的|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
-        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|\b(?:n(?:o (?:funcion[óa]|resuelto)|icht erfolgreich)|sin éxito|funktioniert(?:e)? nicht|hat nicht funktioniert)|うまくいかな|動かな",
+        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not|doesn'?t|does not) make (?:a|any|much of a) difference\b"
+        r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
+        r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt))|sin (?:éxito|cambios)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
+        r"|うまくいかな|動かな|ダメ|だめだ|駄目",
     ),
     (
         "succeeded",
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|funcionó|resuelto|éxito|erfolgreich|gelöst|funktioniert)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công",
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
