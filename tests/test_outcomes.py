@@ -76,6 +76,9 @@ from session_retro.parse.outcomes import (
             "failed",
             id="should-have-but",
         ),
+        # Code names a setting or a symbol; it judges nothing.
+        pytest.param("Raise `proxy-read-timeout` on the ingress", None, id="code-span-no-verdict"),
+        pytest.param("`npm ci` failed on the lockfile", "failed", id="verdict-beside-code"),
         # A judgement put off is no verdict, whatever words the plan holds ("error rate").
         pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),
     ],

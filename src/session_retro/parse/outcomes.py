@@ -35,6 +35,9 @@ _LET_DOWN = re.compile(
 )
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 @lru_cache(maxsize=8192)
 def words_outcome(text: str) -> str | None:
     """The first outcome class whose words appear in `text`, hypotheticals aside.
@@ -42,6 +45,10 @@ def words_outcome(text: str) -> str | None:
     Cached: the readers judge the same item or paragraph more than once.
     """
     text = text.lower()
+    if "`" in text:
+        # Code names a thing, it judges nothing: "raise `proxy-read-timeout`",
+        # "set `keepalive_timeout 75s`" are no timeouts.
+        text = _CODE_SPAN.sub(" ", text)
     if "but" in text and _LET_DOWN.search(text):
         return "failed"
     text = _HYPOTHETICAL.sub(" ", text)
