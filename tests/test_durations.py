@@ -100,6 +100,8 @@ REJECTED = [
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
     pytest.param("an hour later", id="a-moment-not-a-length"),
+    # Milliseconds are no minutes: "ms" once read as "m" then "s", 200 minutes.
+    pytest.param("retry once after 200 ms", id="milliseconds"),
 ]
 
 

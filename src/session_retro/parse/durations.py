@@ -163,8 +163,17 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             continue
         # A single letter unit glued to a word ("5m" is fine, "10 s" in prose risky):
         # accept "s" only when written as a number-unit pair.
-        lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         hi_s = m.group("hi")
+        if (
+            m.group("u1")
+            and hi_s is None
+            and _unit_minutes(m.group(0)[m.start("u1") - m.start() :].strip()) is None
+        ):
+            # A unit after the first figure opens a range ("1h-2h") or is the start
+            # of the unit word ("minute" + "s"); two units glued ("ms") are none:
+            # "200 ms" once read as 200 minutes.
+            continue
+        lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         if hi_s is not None:
             hi = _num(hi_s) * unit
             if hi < lo:
