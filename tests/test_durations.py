@@ -286,7 +286,28 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("Moved the job. 15 minutes. Three runs passed.", 15, id="sentence-opens"),
         pytest.param("About 20 minutes, then the lock again.", 20, id="sentence-opens-about"),
         pytest.param("GSCだけ失敗する理由に30分近く悩んだ。", 30, id="japanese-nearly"),
+        # Giving up after a while: the attempt's length.
+        pytest.param(
+            "It broke two suites; I reverted it after 15 minutes.", 15, id="reverted-after"
+        ),
+        pytest.param("Gave up after ~25 min of fighting the linker.", 25, id="gave-up-after"),
+        # "For about an hour", "took about an hour": an hour in words where a length is due.
+        pytest.param("For about an hour I chased the wrong replica.", 60, id="for-an-hour"),
+        pytest.param("Cards load fast now. Took about an hour in all.", 60, id="took-an-hour"),
+        # A length before a word of spending, or before what was done.
+        pytest.param("Lag kept growing after 20 minutes of watching.", 20, id="minutes-of-doing"),
+        pytest.param("Backed it out. Half an hour wasted.", 30, id="half-hour-wasted"),
+        pytest.param("Around 40 minutes including the rebuild.", 40, id="opens-including"),
+        pytest.param("12 minutes reading the changelog.", 12, id="opens-then-doing"),
+        # The same in French, German, Spanish and Japanese.
+        pytest.param("Environ 20 minutes perdues. Rien.", 20, id="french-lost"),
+        pytest.param("Pendant une heure j'ai tout réécrit.", 60, id="french-for-an-hour"),
+        pytest.param("Ungefähr 30 Minuten damit verbracht.", 30, id="german-spent"),
+        pytest.param("Unos 20 minutos. No sirvió.", 20, id="spanish-opens-about"),
+        pytest.param("Media hora configurando el token.", 30, id="spanish-half-hour"),
+        pytest.param("約1時間かかったが通った。", 60, id="japanese-took"),
         # Settings and moments are not time spent.
+        pytest.param("An hour later CI went green.", None, id="an-hour-later"),
         pytest.param("Raised the timeout to 30 s.", None, id="setting"),
         pytest.param("Retried after 10 min, same error.", None, id="moment"),
         pytest.param("It took effect after 30 s.", None, id="took-effect"),

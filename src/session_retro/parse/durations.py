@@ -62,11 +62,15 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-# A half hour in words ("half an hour", "an hour and a half"): "an hour" alone is left
-# out, as often a moment ("an hour later") as a length.
+# A half hour in words ("half an hour", "an hour and a half", "media hora"): "an hour"
+# alone is left out, as often a moment ("an hour later") as a length.
 _HALF_HOUR = re.compile(
-    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour)|an hour and a half)\b", re.IGNORECASE
+    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour|media hora|une demi-heure|eine halbe stunde)"
+    r"|an hour and a half)\b",
+    re.IGNORECASE,
 )
+# Where a half hour in words can be: an `in` test for each spares the regex most texts.
+_HALF_HOUR_HINTS = ("our", "ora", "eure", "tunde")
 
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
@@ -215,7 +219,7 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
 
 def _half_hour(text: str) -> Duration | None:
     """A half hour written in words; the `in` test spares the regex most texts."""
-    if "our" not in text:
+    if not any(map(text.__contains__, _HALF_HOUR_HINTS)):
         return None
     m = _HALF_HOUR.search(text)
     if m is None:
@@ -224,26 +228,55 @@ def _half_hour(text: str) -> Duration | None:
 
 
 # How prose says a length is time spent on something: after a verb of spending ("took
-# me about 5 minutes", "spent ~40 min"), as a sentence's opening words ("15 minutes.
-# The next run passed."), or, in Japanese, before a word of spending ("30分近く").
+# me about 5 minutes", "spent ~40 min") or of giving up ("reverted it after 15
+# minutes"; a bare "after 10 min" is a moment), as a sentence's opening words ("15
+# minutes. The next run passed.", "For about an hour I ..."), or before a word of
+# spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
-    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t))"
+    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
+    r"|(?:gave up|stopped|abandoned|reverted|dropped|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
+    r"(?: it| this| that)? after)"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
 )
 _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 # Words a verb of spending opens with: an `in` test for each rules most texts out
 # faster than the case-blind search tried at every position.
-_SPENT_STARTS = ("took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn")
+_SPENT_STARTS = (
+    "took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
+    "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
+)  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")
 _OPENS_WITH_FIGURE = re.compile(
-    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈)?\s*(?:\d|(?:an? )?half|an hour)", re.I
+    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈|unos|unas|etwa|ungefähr|ca\.|environ)?\s*"
+    r"(?:\d|(?:an? )?half|media hora|une demi|eine halbe|(?:an|one|une|eine|una) (?:hour|heure|stunde|hora))",
+    re.I,
+)
+# "For about an hour I bisected": a sentence opening with "for" and a length.
+_OPENS_WITH_FOR = re.compile(r"\s*(?:for|pendant|während|durante)\s+", re.I)
+# An hour in words, only where a length is expected (see `_OPENS_WITH_FIGURE`).
+_ONE_HOUR = re.compile(
+    r"\s*(?:(?:about|around|roughly|nearly|almost|environ|etwa|ungefähr)\s+)?"
+    r"(?:an|one|une|eine|una)\s+(?:hour|heure|stunde|hora)\b",
+    re.I,
 )
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
-_SENTENCE_DURATION_END = re.compile(r"\s*(?:[.,;:]|\s(?:of|on|in|for)\b|$)")
-_SPENT_AFTER_JA = re.compile(r"\s*(?:近く|ほど|くらい|ぐらい|かけ|費や)")
+# What may follow a sentence's opening length: not "later" or "after" (a moment),
+# but an end, "of ...", "including ...", or what was done ("reading the docs").
+_SENTENCE_DURATION_END = re.compile(
+    r"\s*(?:[.,;:]|\s(?:of|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
+)
+_SPENT_AFTER = re.compile(
+    r"\s*(?:近く|ほど|くらい|ぐらい|かけ|かかっ|費や"
+    r"|(?:wasted|lost|perdue?s?|verloren|(?:damit )?verbracht|perdid[oa]s?)\b|of [a-z]{3,}ing\b)",
+    re.I,
+)
+# Words one of which a text must hold for `_SPENT_AFTER` to follow a length in it.
+_SPENT_AFTER_HINTS = (
+    "分", "時間", "wasted", "lost", "perdu", "verloren", "verbracht", "perdid", " of ",
+)  # fmt: skip
 
 
 def spent_duration(text: str) -> Duration | None:
@@ -255,7 +288,7 @@ def spent_duration(text: str) -> Duration | None:
     >>> spent_duration("Raised the timeout to 30 s.") is None
     True
     """
-    if _DIGIT.search(text) is None and "our" not in text:
+    if _DIGIT.search(text) is None and not any(map(text.__contains__, _HALF_HOUR_HINTS)):
         return None  # neither a figure nor an hour in words
     low = vocab.lowered(text)
     if low is None or any(map(low.__contains__, _SPENT_STARTS)):
@@ -271,32 +304,48 @@ def spent_duration(text: str) -> Duration | None:
             if d is not None and not m.group(1)[d[1] :].strip():
                 return d[0]
     for start in (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))):
+        lead = _OPENS_WITH_FOR.match(text, start)
+        if lead is not None:
+            d = _opening_duration(text[lead.end() : lead.end() + 40])
+            if d is not None:
+                return d[0]
+            continue
         if _OPENS_WITH_FIGURE.match(text, start) is None:
             continue
         rest = text[start : start + 40]
         d = _opening_duration(rest)
         if d is not None and _SENTENCE_DURATION_END.match(rest, d[1]):
             return d[0]
-    if "分" in text or "時間" in text:
+    hay = text if low is None else low
+    if any(map(hay.__contains__, _SPENT_AFTER_HINTS)):
         pos = 0
         while (d := find_duration(text[pos:], clock=False)) is not None:
-            end = pos + d.start + len(d.text)
-            if _SPENT_AFTER_JA.match(text, end):
+            end = pos + text[pos:].find(d.text) + len(d.text)
+            if _SPENT_AFTER.match(text, end):
                 return d
             pos = end
     return None
 
 
-_BOUND_WORDS = frozenset(("", "about", "around", "roughly", "nearly", "almost", "approx."))
+_BOUND_WORDS = frozenset(
+    ("", "about", "around", "roughly", "nearly", "almost", "approx.")
+    + ("unos", "unas", "etwa", "ungefähr", "ca.", "environ")
+)
 
 
 def _opening_duration(text: str) -> tuple[Duration, int] | None:
-    """The duration `text` opens with (after an "about" or "~"), and where it ends."""
+    """The duration `text` opens with (after an "about" or "~"), and where it ends.
+
+    Here, where a length is expected, "an hour" is one ("took about an hour").
+    """
     if _OPENS_WITH_FIGURE.match(text) is None:
         return None  # spares find_duration's scan of a text that opens with words
     d = find_duration(text, clock=False)
     if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
-        return None
+        m = _ONE_HOUR.match(text)
+        if m is None:
+            return None
+        return Duration(60.0, None, None, m.group(0).strip(), m.start()), m.end()
     return d, text.find(d.text) + len(d.text)
 
 
