@@ -718,33 +718,57 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     if not approach:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
-    dur = own_duration(text)
+    sub = _item_fields(item)
+    dur = own_duration(text) or sub.duration
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_unmark(text, " "))
     outcome = (
         own_words
         if own_words in ("abandoned", "partial")
-        else mark_outcome(text) or words_outcome(text + " " + details) or "unknown"
+        else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
     )
     if inl.struck:
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
-    root, should = _item_fields(item)
+    root, should = sub.root, sub.should
     if root is None and outcome in _WASTED_OR_PARTIAL:
         root = told_after_verdict(text)
     return RawAttempt(approach, item.line, dur, outcome, root, should)
 
 
-def _item_fields(item: Block) -> tuple[str | None, str | None]:
-    """Root cause and should-have written as fields under a list attempt
-    ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
+@dataclass(slots=True)
+class _ItemFields:
+    """What the fields under a list attempt say ("  - Time: 5m", "  - Result: no luck")."""
+
+    root: str | None
+    should: str | None
+    verdict: str | None
+    """The last worded Result/Status value's class, else a verdict label's ("Why it failed")."""
+    duration: Duration | None
+    """The best-ranked time field's length (`_duration_rank`)."""
+
+
+def _item_fields(item: Block) -> _ItemFields:
+    """Root cause, should-have, verdict and length written as fields under a list
+    attempt ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
     why_not = _Explanation()
+    status = label = None
+    duration, duration_rank = None, 99
     for x in item.walk():
         if x is item or x.kind not in ("paragraph", "item"):
             continue
         for f in fields_of(x):
-            if f.value:
-                why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
-    return why_not.root, why_not.should
+            if not f.value:
+                continue
+            why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
+            if is_field(f.label, "attempt_status"):
+                status = value_outcome(_unmark(f.value, " ")) or status
+            elif is_field(f.label, "attempt_minutes"):
+                rank = _duration_rank(f.label)
+                d = find_duration(f.value, clock=False)
+                if d is not None and rank < duration_rank:
+                    duration, duration_rank = d, rank
+            label = label or label_verdict(f.label)
+    return _ItemFields(why_not.root, why_not.should, status or label, duration)
 
 
 _ATTEMPT_LEAD = re.compile(

@@ -289,6 +289,10 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"impact",
         r"temps perdu",
         r"durée",
+        r"temps",
+        r"tiempo",
+        r"zeit",
+        r"時間",
     ),
     "root_cause": (r"root cause", r"cause", r"why it failed", r"blocker", r"原因", r"cause racine"),
     "should_have": (
