@@ -133,7 +133,8 @@ def own_duration(text: str) -> Duration | None:
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
-            d = find_duration(inner, clock=False)
+            # "(09:10–09:20)" alone in its aside is the span the attempt took.
+            d = find_duration(inner, clock=False) or find_duration(inner)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
     return find_duration(text, clock=False)
@@ -907,9 +908,12 @@ def _is_attempt_field(lead: str, text: str) -> bool:
     return any(is_field(label, kind) for kind in _ATTEMPT_FIELDS)
 
 
+_LEADING_RANGE = re.compile(r"^\W{0,3}[0-2]?\d:[0-5]\d\s*[-–—~〜]\s*[0-2]?\d:[0-5]\d\W{0,4}")
+
+
 def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:
     """Timestamped entries ("21:05 tried X") in order; minutes from stamp gaps."""
-    entries: list[tuple[tuple[int, int], str, int]] = []
+    entries: list[tuple[tuple[int, int], str, int, Duration | None]] = []
     for sec in root.walk():
         for b in sec.blocks:
             cands = []
@@ -920,15 +924,19 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
             for text, line in cands:
                 lt = leading_time(text)
                 if lt:
-                    entries.append((lt[0], text[lt[1] :].strip(), line))
+                    # "10:05–10:25 tried X": the entry's own span, its end stamp no
+                    # part of what it tried.
+                    span = _LEADING_RANGE.match(text)
+                    rest = text[span.end() if span else lt[1] :].strip()
+                    entries.append((lt[0], rest, line, span and find_duration(span.group(0))))
     if len(entries) < 3:
         return []
     out = []
-    for i, (stamp, text, line) in enumerate(entries):
+    for i, (stamp, text, line, span) in enumerate(entries):
         # An entry that tries something, or that judges what it did with a mark.
         if not _TRY_VERBS.search(text) and not mark_outcome(text):
             continue
-        own = find_duration(text, clock=False)
+        own = find_duration(text, clock=False) or span
         if own is None:
             nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
             if nxt is not None:
