@@ -534,6 +534,11 @@ _OUTCOME_COLS = re.compile(
     r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I
 )
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
+_NOTES_COLS = re.compile(
+    r"^\W*(notes?|comments?|remarks?|observations?|what happened|effect|remarques?|notas?"
+    r"|bemerkungen?|notizen|備考|メモ)\W*$",
+    re.I,
+)
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
 
@@ -640,6 +645,19 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 ),
                 None,
             )
+            # With no outcome column, a "Notes" column is where the author judges.
+            notes_col = (
+                next(
+                    (
+                        i
+                        for i, h in enumerate(header)
+                        if _NOTES_COLS.match(h) and i not in (appr, dur_col, cause_col)
+                    ),
+                    None,
+                )
+                if out_col is None
+                else None
+            )
             for row, (line, cells) in enumerate(b.rows[1:]):
                 if appr >= len(cells):
                     continue
@@ -657,11 +675,20 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 if out_col is not None and out_col < len(cells):
                     outcome = value_outcome(cells[out_col]) or "unknown"
                 elif not waste_table:
-                    outcome = mark_outcome(" ".join(cells)) or (
-                        "failed"
-                        if not _NOTHING_CELL.search(text)
-                        and _FAILURE_HEADER.search(" ".join(header))
-                        else "unknown"
+                    noted = (
+                        words_outcome(cells[notes_col])
+                        if notes_col is not None and notes_col < len(cells)
+                        else None
+                    )
+                    outcome = (
+                        mark_outcome(" ".join(cells))
+                        or noted
+                        or (
+                            "failed"
+                            if not _NOTHING_CELL.search(text)
+                            and _FAILURE_HEADER.search(" ".join(header))
+                            else "unknown"
+                        )
                     )
                     if _NONE_CELL.search(text) or _SUCCESS_WORD.search(" ".join(cells)):
                         outcome = "succeeded"
