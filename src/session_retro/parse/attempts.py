@@ -334,10 +334,14 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         if x.inline is not None and x.kind != "heading"
     ]
     for text in reversed(texts):
-        cls = words_outcome(text)
+        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms").
+        cls = words_outcome(text) or (text[:1] in _MARK_STARTS and mark_outcome(text[:2]))
         if cls:
             return cls
     return None
+
+
+_MARK_STARTS = frozenset(mark[0] for mark in vocab.MARK_OUTCOME)
 
 
 _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
@@ -755,7 +759,9 @@ def _item_attempt(item: Block) -> RawAttempt | None:
         if own_words in ("abandoned", "partial")
         else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
     )
-    if inl.struck:
+    if inl.opens_struck:
+        # The author struck the approach out: rejected, unless the words after it
+        # judge more precisely ("~~X~~ abandoned", "~~X~~ helped with Y").
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
     root, should = sub.root, sub.should
     if root is None and outcome in _WASTED_OR_PARTIAL:
