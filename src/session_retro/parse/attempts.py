@@ -127,9 +127,15 @@ def clean_approach(text: str) -> str:
 _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 
 
+# A figure right after these words is a setting the attempt changed ("keepalive to
+# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took.
+_SETTING_LEAD = re.compile(r"\b(?:to|from|at|after|every|by|than)\s+$", re.I)
+
+
 def own_duration(text: str) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
-    its running text ("raised the timeout from 30 s to 120 s (10 min)")."""
+    its running text ("raised the timeout from 30 s to 120 s (10 min)"), and a
+    setting in that text ("to 75 s") is none."""
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
@@ -137,7 +143,13 @@ def own_duration(text: str) -> Duration | None:
             d = find_duration(inner, clock=False) or find_duration(inner)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
-    return find_duration(text, clock=False)
+    pos = 0
+    while (d := find_duration(text[pos:], clock=False)) is not None:
+        at = text.find(d.text, pos)
+        if not _SETTING_LEAD.search(text, max(pos, at - 8), at):
+            return d
+        pos = at + len(d.text)
+    return None
 
 
 def first_clause(text: str) -> str:
