@@ -50,6 +50,10 @@ FORMS = [
     # An hour glued to two digits of minutes, a unit-less tail people write often.
     pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
     pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),
+    # French writes the same with blanks; a bound before a compound keeps it whole
+    # (both once read as the bare hour, 60).
+    pytest.param("environ 1 h 30", 90, None, None, id="hour-blank-minutes-french"),
+    pytest.param("about 1h 5m", 65, None, None, id="bound-before-compound"),
     pytest.param("1時間20分", 80, None, None, id="japanese-hours-minutes"),
     pytest.param("1,5 Stunden", 90, None, None, id="german-hours-decimal-comma"),
     pytest.param("45 Minuten", 45, None, None, id="german-minutes"),

@@ -35,11 +35,11 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 
 # "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
-# "1h30" / "~1h45": an hour glued to two digits of minutes, which need no unit.
+# "1h30" / "~1h45" / "1 h 30": an hour then two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
     rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
     rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
-    r"|(?P<f>[0-5]\d)(?!\w))"
+    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w))"
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
@@ -208,13 +208,11 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
                 )
     if not found:
         return _half_hour(text)
+    # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it,
+    # even when the simple one's text is longer for its bound ("about 1h" of "about 1h 5m").
+    # It was found first, and the sort keeps that order on a tie.
     found.sort(key=lambda d: d.start)
-    first = found[0]
-    # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it.
-    for d in found:
-        if d.start == first.start and len(d.text) > len(first.text):
-            first = d
-    return first
+    return found[0]
 
 
 def _half_hour(text: str) -> Duration | None:
