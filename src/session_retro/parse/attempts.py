@@ -146,7 +146,10 @@ def own_duration(text: str) -> Duration | None:
     pos = 0
     while (d := find_duration(text[pos:], clock=False)) is not None:
         at = text.find(d.text, pos)
-        if not _SETTING_LEAD.search(text, max(pos, at - 8), at):
+        # ...unless the words before it say it was spent ("rolled back after 10 minutes").
+        if not _SETTING_LEAD.search(text, max(pos, at - 8), at) or spent_duration(
+            text[max(pos, at - 40) : at + len(d.text)]
+        ):
             return d
         pos = at + len(d.text)
     return None
