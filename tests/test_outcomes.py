@@ -70,6 +70,14 @@ from session_retro.parse.outcomes import (
         pytest.param("No sirvió de nada", "failed", id="spanish-no-use"),
         pytest.param("funcionó a medias", "partial", id="spanish-half-worked"),
         pytest.param("1時間試したがダメだった", "failed", id="japanese-no-good"),
+        pytest.param("Didn't pan out; the text differs per browser", "failed", id="pan-out"),
+        pytest.param("Cleared the cache. Nothing changed.", "failed", id="nothing-changed"),
+        pytest.param("same stack trace as before", "failed", id="same-stack-trace"),
+        pytest.param("ça passe mieux, mais deux specs plantent", "partial", id="french-works-but"),
+        pytest.param("Ça ne marche pas, mais j'ai une piste", "failed", id="french-negated-but"),
+        pytest.param("funciona, pero tarda el doble", "partial", id="spanish-works-but"),
+        pytest.param("funktioniert, aber nur lokal", "partial", id="german-works-but"),
+        pytest.param("一部改善、依存関係だけ復元される", "partial", id="japanese-partly-better"),
         # An expectation the sentence says was let down is a failure, not a hypothetical.
         pytest.param(
             "This should have fixed it, but the cookie was still dropped",
