@@ -155,12 +155,20 @@ def own_duration(text: str) -> Duration | None:
     return None
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 def first_clause(text: str) -> str:
-    """A list item's approach: its first clause."""
+    """A list item's approach: its first clause. A separator inside code is part of
+    it ("Added `dns: [10.0.0.2]` to the compose file")."""
+    spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else ()
     for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
         i = text.find(sep)
+        while spans and i != -1 and any(a < i < b for a, b in spans):
+            i = text.find(sep, i + 1)
         if i > 3:
             text = text[:i]
+            spans = [(a, b) for a, b in spans if b <= i]
     return text.strip()
 
 
