@@ -78,6 +78,8 @@ from session_retro.parse.outcomes import (
         pytest.param("funciona, pero tarda el doble", "partial", id="spanish-works-but"),
         pytest.param("funktioniert, aber nur lokal", "partial", id="german-works-but"),
         pytest.param("一部改善、依存関係だけ復元される", "partial", id="japanese-partly-better"),
+        pytest.param("ダメージ計算を修正する", None, id="japanese-damage-is-no-verdict"),
+        pytest.param("the refactor gives the same output", None, id="same-output-is-no-verdict"),
         # An expectation the sentence says was let down is a failure, not a hypothetical.
         pytest.param(
             "This should have fixed it, but the cookie was still dropped",

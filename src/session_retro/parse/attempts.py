@@ -314,8 +314,10 @@ def _judge_body(
         incident = _INCIDENT_HEADING.match(heading_text) is not None
         outcome = (_last_verdict(blocks) if incident else None) or "failed"
     # The heading's words are read only when nothing stronger judged it (a cache
-    # miss costs ~25 µs, and most headings carry a mark).
-    elif (head_words := words_outcome(heading_text)) and head_words != "unknown":
+    # miss costs ~25 µs, and most headings carry a mark): its status words ("(landed)",
+    # "- FIXED"), else the body. The approach's name is no verdict: its words name what
+    # was changed ("Raise the gateway timeout").
+    elif (head_words := _status_words(heading_text)) and head_words != "unknown":
         outcome = head_words
         # A heading that claims success ("(landed)") over a body saying the problem
         # persists ("Still not good") got part of the way.
@@ -326,6 +328,17 @@ def _judge_body(
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
         outcome = "partial"
     return outcome, duration, root, should
+
+
+def _status_words(heading: str) -> str | None:
+    """The verdict of a heading's words outside the approach it names: its status
+    aside or tail ("Attempt 3: world-space residual (landed)", "Pin X → fixed it").
+    The name's own words judge nothing ("Raise the gateway timeout")."""
+    name = first_clause(clean_approach(heading))
+    plain = " ".join(_unmark(heading, " ").split())
+    if name and name in plain:
+        return words_outcome(plain.replace(name, " ", 1))
+    return words_outcome(heading)
 
 
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
@@ -364,7 +377,8 @@ def _last_verdict(blocks: list[Block]) -> str | None:
     return None
 
 
-_MARK_STARTS = frozenset(mark[0] for mark in vocab.MARK_OUTCOME)
+# A warning sign opening a paragraph is as often a caution ("⚠️ Needs root") as a verdict.
+_MARK_STARTS = frozenset(m[0] for m, cls in vocab.MARK_OUTCOME.items() if cls != "partial")
 
 
 _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
