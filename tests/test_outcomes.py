@@ -79,6 +79,9 @@ from session_retro.parse.outcomes import (
         pytest.param("funktioniert, aber nur lokal", "partial", id="german-works-but"),
         pytest.param("一部改善、依存関係だけ復元される", "partial", id="japanese-partly-better"),
         pytest.param("ダメージ計算を修正する", None, id="japanese-damage-is-no-verdict"),
+        pytest.param("20分かかった。変化なし。", "failed", id="japanese-no-change"),
+        pytest.param("funciona, la cola se vacía", "succeeded", id="spanish-works"),
+        pytest.param("no funciona con TLS", "failed", id="spanish-negated-works"),
         pytest.param("the refactor gives the same output", None, id="same-output-is-no-verdict"),
         # An expectation the sentence says was let down is a failure, not a hypothetical.
         pytest.param(
