@@ -310,8 +310,14 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("Unos 20 minutos. No sirvió.", 20, id="spanish-opens-about"),
         pytest.param("Media hora configurando el token.", 30, id="spanish-half-hour"),
         pytest.param("約1時間かかったが通った。", 60, id="japanese-took"),
+        # A count spelled out, where a length is due.
+        pytest.param("Took ten minutes, then the cache warmed.", 10, id="took-ten-minutes"),
+        pytest.param("Two hours of bisecting.", 120, id="two-hours-of-doing"),
+        pytest.param("Diez minutos. No sirvió.", 10, id="spanish-ten-minutes"),
         # Settings and moments are not time spent.
         pytest.param("An hour later CI went green.", None, id="an-hour-later"),
+        pytest.param("Ten minutes later the build passed.", None, id="ten-minutes-later"),
+        pytest.param("Took forever to reproduce.", None, id="no-count"),
         pytest.param("Raised the timeout to 30 s.", None, id="setting"),
         pytest.param("Retried after 10 min, same error.", None, id="moment"),
         pytest.param("It took effect after 30 s.", None, id="took-effect"),

@@ -246,19 +246,40 @@ _SPENT_STARTS = (
 )  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")
+# Counts people spell out in a length ("ten minutes", "an hour", "zwanzig Minuten").
+_NUMBER_WORDS = {
+    **dict.fromkeys(("a", "an", "one", "un", "une", "eine", "una"), 1),
+    **dict.fromkeys(("two", "deux", "zwei", "dos"), 2),
+    **dict.fromkeys(("three", "trois", "drei", "tres"), 3),
+    **dict.fromkeys(("five", "cinq", "fünf", "cinco"), 5),
+    **dict.fromkeys(("ten", "dix", "zehn", "diez"), 10),
+    **dict.fromkeys(("fifteen", "quinze", "fünfzehn", "quince"), 15),
+    **dict.fromkeys(("twenty", "vingt", "zwanzig", "veinte"), 20),
+    **dict.fromkeys(("thirty", "trente", "dreißig", "treinta"), 30),
+    "forty": 40,
+    "forty-five": 45,
+    "fifty": 50,
+    "sixty": 60,
+}
+_WORDED_UNITS = (
+    (r"minutes?|minutos?|minuten", 1.0),
+    (r"hours?|heures?|stunden?|horas?", 60.0),
+)
+_WORDED = re.compile(
+    r"\s*(?:(?:about|around|roughly|nearly|almost|environ|etwa|ungefähr|unos|unas)\s+)?"
+    rf"(?P<n>{'|'.join(sorted(_NUMBER_WORDS, key=len, reverse=True))})[ -]"
+    rf"(?P<u>{'|'.join(u for u, _ in _WORDED_UNITS)})\b",
+    re.I,
+)
+# What a text holds when it spells a length out ("hour", "heure", "Stunde", "hora", "minutes").
+_WORDED_HINTS = (*_HALF_HOUR_HINTS, "inut")
 _OPENS_WITH_FIGURE = re.compile(
     r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈|unos|unas|etwa|ungefähr|ca\.|environ)?\s*"
-    r"(?:\d|(?:an? )?half|media hora|une demi|eine halbe|(?:an|one|une|eine|una) (?:hour|heure|stunde|hora))",
+    r"(?:\d|(?:an? )?half|media hora|une demi|eine halbe|[a-zäöüß-]{1,10}[ -][mhs])",
     re.I,
 )
 # "For about an hour I bisected": a sentence opening with "for" and a length.
 _OPENS_WITH_FOR = re.compile(r"\s*(?:for|pendant|während|durante)\s+", re.I)
-# An hour in words, only where a length is expected (see `_OPENS_WITH_FIGURE`).
-_ONE_HOUR = re.compile(
-    r"\s*(?:(?:about|around|roughly|nearly|almost|environ|etwa|ungefähr)\s+)?"
-    r"(?:an|one|une|eine|una)\s+(?:hour|heure|stunde|hora)\b",
-    re.I,
-)
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
 # What may follow a sentence's opening length: not "later" or "after" (a moment),
@@ -286,8 +307,8 @@ def spent_duration(text: str) -> Duration | None:
     >>> spent_duration("Raised the timeout to 30 s.") is None
     True
     """
-    if _DIGIT.search(text) is None and not any(map(text.__contains__, _HALF_HOUR_HINTS)):
-        return None  # neither a figure nor an hour in words
+    if _DIGIT.search(text) is None and not any(map(text.__contains__, _WORDED_HINTS)):
+        return None  # neither a figure nor a length in words
     low = vocab.lowered(text)
     if low is None or any(map(low.__contains__, _SPENT_STARTS)):
         # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
@@ -334,16 +355,19 @@ _BOUND_WORDS = frozenset(
 def _opening_duration(text: str) -> tuple[Duration, int] | None:
     """The duration `text` opens with (after an "about" or "~"), and where it ends.
 
-    Here, where a length is expected, "an hour" is one ("took about an hour").
+    Here, where a length is expected, a count in words is one ("took about an hour",
+    "ten minutes").
     """
     if _OPENS_WITH_FIGURE.match(text) is None:
         return None  # spares find_duration's scan of a text that opens with words
     d = find_duration(text, clock=False)
     if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
-        m = _ONE_HOUR.match(text)
+        m = _WORDED.match(text)
         if m is None:
             return None
-        return Duration(60.0, None, None, m.group(0).strip(), m.start()), m.end()
+        unit = next(mult for u, mult in _WORDED_UNITS if re.fullmatch(u, m.group("u"), re.I))
+        minutes = _NUMBER_WORDS[m.group("n").lower()] * unit
+        return Duration(minutes, None, None, m.group(0).strip(), m.start()), m.end()
     return d, text.find(d.text) + len(d.text)
 
 
