@@ -80,6 +80,13 @@ from session_retro.parse.outcomes import (
         pytest.param("一部改善、依存関係だけ復元される", "partial", id="japanese-partly-better"),
         pytest.param("ダメージ計算を修正する", None, id="japanese-damage-is-no-verdict"),
         pytest.param("20分かかった。変化なし。", "failed", id="japanese-no-change"),
+        # A symptom gone or back judges the change that preceded it.
+        pytest.param("the 502s are gone since the deploy", "succeeded", id="symptom-gone"),
+        pytest.param("the warning went away", "succeeded", id="symptom-went-away"),
+        pytest.param("an hour later the evictions came back", "failed", id="symptom-back"),
+        pytest.param("the old data is gone", None, id="no-symptom-gone"),
+        pytest.param("That was it: ranking matches staging", "succeeded", id="that-was-it"),
+        pytest.param("that was it for today", None, id="that-was-it-for-today"),
         pytest.param("funciona, la cola se vacía", "succeeded", id="spanish-works"),
         pytest.param("no funciona con TLS", "failed", id="spanish-negated-works"),
         pytest.param("the refactor gives the same output", None, id="same-output-is-no-verdict"),

@@ -321,6 +321,13 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 
 # --- judgements -------------------------------------------------------------------
 
+# What a session fights, as authors name it when it goes away or comes back ("the
+# 502s are gone", "the warning went away", "evictions came back").
+_SYMPTOM = (
+    r"(?:errors?|warnings?|crash(?:es)?|flakes?|flakiness|loop|leak|lag|stalls?|hangs?|"
+    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|\d{3}s)"
+)
+
 # Order matters: the first class whose words match wins, so the more specific
 # judgements (abandoned, partial) come before the general ones.
 # The word-boundary `\b` that opens most alternatives is written once, before the group
@@ -348,6 +355,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
+        rf"\b{_SYMPTOM} (?:came|comes|come|is|are|was|were) back\b|"
         r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) make (?:a|any|much of a) difference\b"
         r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
         r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt))|sin (?:éxito|cambios)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
@@ -355,6 +363,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "succeeded",
+        rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
+        r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
         r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
