@@ -50,6 +50,10 @@ FORMS = [
     # An hour glued to two digits of minutes, a unit-less tail people write often.
     pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
     pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),
+    # French writes the same with blanks; a bound before a compound keeps it whole
+    # (both once read as the bare hour, 60).
+    pytest.param("environ 1 h 30", 90, None, None, id="hour-blank-minutes-french"),
+    pytest.param("about 1h 5m", 65, None, None, id="bound-before-compound"),
     pytest.param("1時間20分", 80, None, None, id="japanese-hours-minutes"),
     pytest.param("1,5 Stunden", 90, None, None, id="german-hours-decimal-comma"),
     pytest.param("45 Minuten", 45, None, None, id="german-minutes"),
@@ -100,6 +104,8 @@ REJECTED = [
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
     pytest.param("an hour later", id="a-moment-not-a-length"),
+    # Milliseconds are no minutes: "ms" once read as "m" then "s", 200 minutes.
+    pytest.param("retry once after 200 ms", id="milliseconds"),
 ]
 
 
@@ -284,7 +290,34 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("Moved the job. 15 minutes. Three runs passed.", 15, id="sentence-opens"),
         pytest.param("About 20 minutes, then the lock again.", 20, id="sentence-opens-about"),
         pytest.param("GSCだけ失敗する理由に30分近く悩んだ。", 30, id="japanese-nearly"),
+        # Giving up after a while: the attempt's length.
+        pytest.param(
+            "It broke two suites; I reverted it after 15 minutes.", 15, id="reverted-after"
+        ),
+        pytest.param("Gave up after ~25 min of fighting the linker.", 25, id="gave-up-after"),
+        # "For about an hour", "took about an hour": an hour in words where a length is due.
+        pytest.param("For about an hour I chased the wrong replica.", 60, id="for-an-hour"),
+        pytest.param("Cards load fast now. Took about an hour in all.", 60, id="took-an-hour"),
+        # A length before a word of spending, or before what was done.
+        pytest.param("Lag kept growing after 20 minutes of watching.", 20, id="minutes-of-doing"),
+        pytest.param("Backed it out. Half an hour wasted.", 30, id="half-hour-wasted"),
+        pytest.param("Around 40 minutes including the rebuild.", 40, id="opens-including"),
+        pytest.param("12 minutes reading the changelog.", 12, id="opens-then-doing"),
+        # The same in French, German, Spanish and Japanese.
+        pytest.param("Environ 20 minutes perdues. Rien.", 20, id="french-lost"),
+        pytest.param("Pendant une heure j'ai tout réécrit.", 60, id="french-for-an-hour"),
+        pytest.param("Ungefähr 30 Minuten damit verbracht.", 30, id="german-spent"),
+        pytest.param("Unos 20 minutos. No sirvió.", 20, id="spanish-opens-about"),
+        pytest.param("Media hora configurando el token.", 30, id="spanish-half-hour"),
+        pytest.param("約1時間かかったが通った。", 60, id="japanese-took"),
+        # A count spelled out, where a length is due.
+        pytest.param("Took ten minutes, then the cache warmed.", 10, id="took-ten-minutes"),
+        pytest.param("Two hours of bisecting.", 120, id="two-hours-of-doing"),
+        pytest.param("Diez minutos. No sirvió.", 10, id="spanish-ten-minutes"),
         # Settings and moments are not time spent.
+        pytest.param("An hour later CI went green.", None, id="an-hour-later"),
+        pytest.param("Ten minutes later the build passed.", None, id="ten-minutes-later"),
+        pytest.param("Took forever to reproduce.", None, id="no-count"),
         pytest.param("Raised the timeout to 30 s.", None, id="setting"),
         pytest.param("Retried after 10 min, same error.", None, id="moment"),
         pytest.param("It took effect after 30 s.", None, id="took-effect"),

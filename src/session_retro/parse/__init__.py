@@ -190,6 +190,9 @@ def infer_result(root, attempts, text: str = "") -> str | None:
                 return "success"
             ok, bad = _verdict_counts(text)
             return "success" if ok >= 2 and ok >= 2 * bad else "failure"
+        if has_solution and not has_workaround:
+            # Dead ends, one of which got part of the way, then "## Solution": solved.
+            return "success"
     elif has_solution:
         return "success"
     # Last resort: the balance of the document's own verdict words (counted only

@@ -127,24 +127,48 @@ def clean_approach(text: str) -> str:
 _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 
 
+# A figure right after these words is a setting the attempt changed ("keepalive to
+# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took.
+_SETTING_LEAD = re.compile(r"\b(?:to|from|at|after|every|by|than)\s+$", re.I)
+
+
 def own_duration(text: str) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
-    its running text ("raised the timeout from 30 s to 120 s (10 min)")."""
+    its running text ("raised the timeout from 30 s to 120 s (10 min)"), and a
+    setting in that text ("to 75 s") is none."""
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
-            d = find_duration(inner, clock=False)
+            # "(09:10–09:20)" alone in its aside is the span the attempt took.
+            d = find_duration(inner, clock=False) or find_duration(inner)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
-    return find_duration(text, clock=False)
+    pos = 0
+    while (d := find_duration(text[pos:], clock=False)) is not None:
+        at = text.find(d.text, pos)
+        # ...unless the words before it say it was spent ("rolled back after 10 minutes").
+        if not _SETTING_LEAD.search(text, max(pos, at - 8), at) or spent_duration(
+            text[max(pos, at - 40) : at + len(d.text)]
+        ):
+            return d
+        pos = at + len(d.text)
+    return None
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def first_clause(text: str) -> str:
-    """A list item's approach: its first clause."""
+    """A list item's approach: its first clause. A separator inside code is part of
+    it ("Added `dns: [10.0.0.2]` to the compose file")."""
+    spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else ()
     for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
         i = text.find(sep)
+        while spans and i != -1 and any(a < i < b for a, b in spans):
+            i = text.find(sep, i + 1)
         if i > 3:
             text = text[:i]
+            spans = [(a, b) for a, b in spans if b <= i]
     return text.strip()
 
 
@@ -290,8 +314,10 @@ def _judge_body(
         incident = _INCIDENT_HEADING.match(heading_text) is not None
         outcome = (_last_verdict(blocks) if incident else None) or "failed"
     # The heading's words are read only when nothing stronger judged it (a cache
-    # miss costs ~25 µs, and most headings carry a mark).
-    elif (head_words := words_outcome(heading_text)) and head_words != "unknown":
+    # miss costs ~25 µs, and most headings carry a mark): its status words ("(landed)",
+    # "- FIXED"), else the body. The approach's name is no verdict: its words name what
+    # was changed ("Raise the gateway timeout").
+    elif (head_words := _status_words(heading_text)) and head_words != "unknown":
         outcome = head_words
         # A heading that claims success ("(landed)") over a body saying the problem
         # persists ("Still not good") got part of the way.
@@ -302,6 +328,17 @@ def _judge_body(
     if outcome == "succeeded" and head_mark == "succeeded" and _says_time_wasted(blocks):
         outcome = "partial"
     return outcome, duration, root, should
+
+
+def _status_words(heading: str) -> str | None:
+    """The verdict of a heading's words outside the approach it names: its status
+    aside or tail ("Attempt 3: world-space residual (landed)", "Pin X → fixed it").
+    The name's own words judge nothing ("Raise the gateway timeout")."""
+    name = first_clause(clean_approach(heading))
+    plain = " ".join(_unmark(heading, " ").split())
+    if name and name in plain:
+        return words_outcome(plain.replace(name, " ", 1))
+    return words_outcome(heading)
 
 
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
@@ -333,10 +370,15 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         if x.inline is not None and x.kind != "heading"
     ]
     for text in reversed(texts):
-        cls = words_outcome(text)
+        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms").
+        cls = words_outcome(text) or (text[:1] in _MARK_STARTS and mark_outcome(text[:2]))
         if cls:
             return cls
     return None
+
+
+# A warning sign opening a paragraph is as often a caution ("⚠️ Needs root") as a verdict.
+_MARK_STARTS = frozenset(m[0] for m, cls in vocab.MARK_OUTCOME.items() if cls != "partial")
 
 
 _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
@@ -533,6 +575,11 @@ _OUTCOME_COLS = re.compile(
     r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I
 )
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
+_NOTES_COLS = re.compile(
+    r"^\W*(notes?|comments?|remarks?|observations?|what happened|effect|remarques?|notas?"
+    r"|bemerkungen?|notizen|備考|メモ)\W*$",
+    re.I,
+)
 _NUM_COLS = re.compile(r"^\W*(#|n[o°]\.?|attempt|try|run|step|iteration|試行)\W*$", re.I)
 
 
@@ -639,6 +686,19 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 ),
                 None,
             )
+            # With no outcome column, a "Notes" column is where the author judges.
+            notes_col = (
+                next(
+                    (
+                        i
+                        for i, h in enumerate(header)
+                        if _NOTES_COLS.match(h) and i not in (appr, dur_col, cause_col)
+                    ),
+                    None,
+                )
+                if out_col is None
+                else None
+            )
             for row, (line, cells) in enumerate(b.rows[1:]):
                 if appr >= len(cells):
                     continue
@@ -656,11 +716,20 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 if out_col is not None and out_col < len(cells):
                     outcome = value_outcome(cells[out_col]) or "unknown"
                 elif not waste_table:
-                    outcome = mark_outcome(" ".join(cells)) or (
-                        "failed"
-                        if not _NOTHING_CELL.search(text)
-                        and _FAILURE_HEADER.search(" ".join(header))
-                        else "unknown"
+                    noted = (
+                        words_outcome(cells[notes_col])
+                        if notes_col is not None and notes_col < len(cells)
+                        else None
+                    )
+                    outcome = (
+                        mark_outcome(" ".join(cells))
+                        or noted
+                        or (
+                            "failed"
+                            if not _NOTHING_CELL.search(text)
+                            and _FAILURE_HEADER.search(" ".join(header))
+                            else "unknown"
+                        )
                     )
                     if _NONE_CELL.search(text) or _SUCCESS_WORD.search(" ".join(cells)):
                         outcome = "succeeded"
@@ -718,33 +787,59 @@ def _item_attempt(item: Block) -> RawAttempt | None:
     if not approach:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
-    dur = own_duration(text)
+    sub = _item_fields(item)
+    dur = own_duration(text) or sub.duration
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_unmark(text, " "))
     outcome = (
         own_words
         if own_words in ("abandoned", "partial")
-        else mark_outcome(text) or words_outcome(text + " " + details) or "unknown"
+        else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
     )
-    if inl.struck:
+    if inl.opens_struck:
+        # The author struck the approach out: rejected, unless the words after it
+        # judge more precisely ("~~X~~ abandoned", "~~X~~ helped with Y").
         outcome = words_outcome(text.split(approach, 1)[-1] + " " + details) or "failed"
-    root, should = _item_fields(item)
+    root, should = sub.root, sub.should
     if root is None and outcome in _WASTED_OR_PARTIAL:
         root = told_after_verdict(text)
     return RawAttempt(approach, item.line, dur, outcome, root, should)
 
 
-def _item_fields(item: Block) -> tuple[str | None, str | None]:
-    """Root cause and should-have written as fields under a list attempt
-    ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
+@dataclass(slots=True)
+class _ItemFields:
+    """What the fields under a list attempt say ("  - Time: 5m", "  - Result: no luck")."""
+
+    root: str | None
+    should: str | None
+    verdict: str | None
+    """The last worded Result/Status value's class, else a verdict label's ("Why it failed")."""
+    duration: Duration | None
+    """The best-ranked time field's length (`_duration_rank`)."""
+
+
+def _item_fields(item: Block) -> _ItemFields:
+    """Root cause, should-have, verdict and length written as fields under a list
+    attempt ("  - Root cause: the runner's clock is UTC"), the explicit root cause first."""
     why_not = _Explanation()
+    status = label = None
+    duration, duration_rank = None, 99
     for x in item.walk():
         if x is item or x.kind not in ("paragraph", "item"):
             continue
         for f in fields_of(x):
-            if f.value:
-                why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
-    return why_not.root, why_not.should
+            if not f.value:
+                continue
+            why_not.offer(f.label, lambda x=x, f=f: _field_text(x, f))
+            if is_field(f.label, "attempt_status"):
+                status = value_outcome(_unmark(f.value, " ")) or status
+            elif is_field(f.label, "attempt_minutes"):
+                rank = _duration_rank(f.label)
+                d = find_duration(f.value, clock=False)
+                if d is not None and rank < duration_rank:
+                    duration, duration_rank = d, rank
+            label = label or label_verdict(f.label)
+    return _ItemFields(why_not.root, why_not.should, status or label, duration)
 
 
 _ATTEMPT_LEAD = re.compile(
@@ -883,9 +978,12 @@ def _is_attempt_field(lead: str, text: str) -> bool:
     return any(is_field(label, kind) for kind in _ATTEMPT_FIELDS)
 
 
+_LEADING_RANGE = re.compile(r"^\W{0,3}[0-2]?\d:[0-5]\d\s*[-–—~〜]\s*[0-2]?\d:[0-5]\d\W{0,4}")
+
+
 def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:
     """Timestamped entries ("21:05 tried X") in order; minutes from stamp gaps."""
-    entries: list[tuple[tuple[int, int], str, int]] = []
+    entries: list[tuple[tuple[int, int], str, int, Duration | None]] = []
     for sec in root.walk():
         for b in sec.blocks:
             cands = []
@@ -896,15 +994,19 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
             for text, line in cands:
                 lt = leading_time(text)
                 if lt:
-                    entries.append((lt[0], text[lt[1] :].strip(), line))
+                    # "10:05–10:25 tried X": the entry's own span, its end stamp no
+                    # part of what it tried.
+                    span = _LEADING_RANGE.match(text)
+                    rest = text[span.end() if span else lt[1] :].strip()
+                    entries.append((lt[0], rest, line, span and find_duration(span.group(0))))
     if len(entries) < 3:
         return []
     out = []
-    for i, (stamp, text, line) in enumerate(entries):
+    for i, (stamp, text, line, span) in enumerate(entries):
         # An entry that tries something, or that judges what it did with a mark.
         if not _TRY_VERBS.search(text) and not mark_outcome(text):
             continue
-        own = find_duration(text, clock=False)
+        own = find_duration(text, clock=False) or span
         if own is None:
             nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
             if nxt is not None:

@@ -64,6 +64,12 @@ class Inline:
         blank space can come: a struck start needs an empty collector)."""
         self._struck_start = False
 
+    @property
+    def opens_struck(self) -> bool:
+        """The text opens with ~~strikethrough~~ ("~~Raised the heap~~ (20 min): no
+        change"), whether or not the rest is struck too."""
+        return self._struck_start
+
     def since(self, at: tuple[int, int]) -> str:
         """The text added since `at`, as a bold span collects it; a line break inside
         it is one space ("from Jenkins⏎credentials" is "from Jenkins credentials")."""

@@ -35,11 +35,11 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 
 # "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
-# "1h30" / "~1h45": an hour glued to two digits of minutes, which need no unit.
+# "1h30" / "~1h45" / "1 h 30": an hour then two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
     rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
     rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
-    r"|(?P<f>[0-5]\d)(?!\w))"
+    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w))"
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
@@ -62,11 +62,15 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-# A half hour in words ("half an hour", "an hour and a half"): "an hour" alone is left
-# out, as often a moment ("an hour later") as a length.
+# A half hour in words ("half an hour", "an hour and a half", "media hora"): "an hour"
+# alone is left out, as often a moment ("an hour later") as a length.
 _HALF_HOUR = re.compile(
-    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour)|an hour and a half)\b", re.IGNORECASE
+    r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour|media hora|une demi-heure|eine halbe stunde)"
+    r"|an hour and a half)\b",
+    re.IGNORECASE,
 )
+# Where a half hour in words can be: an `in` test for each spares the regex most texts.
+_HALF_HOUR_HINTS = ("our", "ora", "eure", "tunde")
 
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
@@ -163,8 +167,17 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             continue
         # A single letter unit glued to a word ("5m" is fine, "10 s" in prose risky):
         # accept "s" only when written as a number-unit pair.
-        lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         hi_s = m.group("hi")
+        if (
+            m.group("u1")
+            and hi_s is None
+            and _unit_minutes(m.group(0)[m.start("u1") - m.start() :].strip()) is None
+        ):
+            # A unit after the first figure opens a range ("1h-2h") or is the start
+            # of the unit word ("minute" + "s"); two units glued ("ms") are none:
+            # "200 ms" once read as 200 minutes.
+            continue
+        lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         if hi_s is not None:
             hi = _num(hi_s) * unit
             if hi < lo:
@@ -195,18 +208,16 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
                 )
     if not found:
         return _half_hour(text)
+    # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it,
+    # even when the simple one's text is longer for its bound ("about 1h" of "about 1h 5m").
+    # It was found first, and the sort keeps that order on a tie.
     found.sort(key=lambda d: d.start)
-    first = found[0]
-    # A compound ("1h 5m") starts where its simple reading ("1h") does: prefer it.
-    for d in found:
-        if d.start == first.start and len(d.text) > len(first.text):
-            first = d
-    return first
+    return found[0]
 
 
 def _half_hour(text: str) -> Duration | None:
     """A half hour written in words; the `in` test spares the regex most texts."""
-    if "our" not in text:
+    if not any(map(text.__contains__, _HALF_HOUR_HINTS)):
         return None
     m = _HALF_HOUR.search(text)
     if m is None:
@@ -215,26 +226,76 @@ def _half_hour(text: str) -> Duration | None:
 
 
 # How prose says a length is time spent on something: after a verb of spending ("took
-# me about 5 minutes", "spent ~40 min"), as a sentence's opening words ("15 minutes.
-# The next run passed."), or, in Japanese, before a word of spending ("30分近く").
+# me about 5 minutes", "spent ~40 min") or of giving up ("reverted it after 15
+# minutes"; a bare "after 10 min" is a moment), as a sentence's opening words ("15
+# minutes. The next run passed.", "For about an hour I ..."), or before a word of
+# spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
-    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t))"
+    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
+    r"|(?:gave up|stopped|abandoned|reverted|dropped|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
+    r"(?: it| this| that)? after)"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
 )
 _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 # Words a verb of spending opens with: an `in` test for each rules most texts out
 # faster than the case-blind search tried at every position.
-_SPENT_STARTS = ("took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn")
+_SPENT_STARTS = (
+    "took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
+    "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
+)  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")
-_OPENS_WITH_FIGURE = re.compile(
-    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈)?\s*(?:\d|(?:an? )?half|an hour)", re.I
+# Counts people spell out in a length ("ten minutes", "an hour", "zwanzig Minuten").
+_NUMBER_WORDS = {
+    **dict.fromkeys(("a", "an", "one", "un", "une", "eine", "una"), 1),
+    **dict.fromkeys(("two", "deux", "zwei", "dos"), 2),
+    **dict.fromkeys(("three", "trois", "drei", "tres"), 3),
+    **dict.fromkeys(("five", "cinq", "fünf", "cinco"), 5),
+    **dict.fromkeys(("ten", "dix", "zehn", "diez"), 10),
+    **dict.fromkeys(("fifteen", "quinze", "fünfzehn", "quince"), 15),
+    **dict.fromkeys(("twenty", "vingt", "zwanzig", "veinte"), 20),
+    **dict.fromkeys(("thirty", "trente", "dreißig", "treinta"), 30),
+    "forty": 40,
+    "forty-five": 45,
+    "fifty": 50,
+    "sixty": 60,
+}
+_WORDED_UNITS = (
+    (r"minutes?|minutos?|minuten", 1.0),
+    (r"hours?|heures?|stunden?|horas?", 60.0),
 )
+_WORDED = re.compile(
+    r"\s*(?:(?:about|around|roughly|nearly|almost|environ|etwa|ungefähr|unos|unas)\s+)?"
+    rf"(?P<n>{'|'.join(sorted(_NUMBER_WORDS, key=len, reverse=True))})[ -]"
+    rf"(?P<u>{'|'.join(u for u, _ in _WORDED_UNITS)})\b",
+    re.I,
+)
+# What a text holds when it spells a length out ("hour", "heure", "Stunde", "hora", "minutes").
+_WORDED_HINTS = (*_HALF_HOUR_HINTS, "inut")
+_OPENS_WITH_FIGURE = re.compile(
+    r"\s*(?:about|around|roughly|nearly|almost|approx\.|~|≈|unos|unas|etwa|ungefähr|ca\.|environ)?\s*"
+    r"(?:\d|(?:an? )?half|media hora|une demi|eine halbe|[a-zäöüß-]{1,10}[ -][mhs])",
+    re.I,
+)
+# "For about an hour I bisected": a sentence opening with "for" and a length.
+_OPENS_WITH_FOR = re.compile(r"\s*(?:for|pendant|während|durante)\s+", re.I)
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
-_SENTENCE_DURATION_END = re.compile(r"\s*(?:[.,;:]|\s(?:of|on|in|for)\b|$)")
-_SPENT_AFTER_JA = re.compile(r"\s*(?:近く|ほど|くらい|ぐらい|かけ|費や)")
+# What may follow a sentence's opening length: not "later" or "after" (a moment),
+# but an end, "of ...", "including ...", or what was done ("reading the docs").
+_SENTENCE_DURATION_END = re.compile(
+    r"\s*(?:[.,;:]|\s(?:of|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
+)
+_SPENT_AFTER = re.compile(
+    r"\s*(?:近く|ほど|くらい|ぐらい|かけ|かかっ|費や"
+    r"|(?:wasted|lost|perdue?s?|verloren|(?:damit )?verbracht|perdid[oa]s?)\b|of [a-z]{3,}ing\b)",
+    re.I,
+)
+# Words one of which a text must hold for `_SPENT_AFTER` to follow a length in it.
+_SPENT_AFTER_HINTS = (
+    "分", "時間", "wasted", "lost", "perdu", "verloren", "verbracht", "perdid", " of ",
+)  # fmt: skip
 
 
 def spent_duration(text: str) -> Duration | None:
@@ -246,8 +307,8 @@ def spent_duration(text: str) -> Duration | None:
     >>> spent_duration("Raised the timeout to 30 s.") is None
     True
     """
-    if _DIGIT.search(text) is None and "our" not in text:
-        return None  # neither a figure nor an hour in words
+    if _DIGIT.search(text) is None and not any(map(text.__contains__, _WORDED_HINTS)):
+        return None  # neither a figure nor a length in words
     low = vocab.lowered(text)
     if low is None or any(map(low.__contains__, _SPENT_STARTS)):
         # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
@@ -262,32 +323,51 @@ def spent_duration(text: str) -> Duration | None:
             if d is not None and not m.group(1)[d[1] :].strip():
                 return d[0]
     for start in (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text))):
+        lead = _OPENS_WITH_FOR.match(text, start)
+        if lead is not None:
+            d = _opening_duration(text[lead.end() : lead.end() + 40])
+            if d is not None:
+                return d[0]
+            continue
         if _OPENS_WITH_FIGURE.match(text, start) is None:
             continue
         rest = text[start : start + 40]
         d = _opening_duration(rest)
         if d is not None and _SENTENCE_DURATION_END.match(rest, d[1]):
             return d[0]
-    if "分" in text or "時間" in text:
+    hay = text if low is None else low
+    if any(map(hay.__contains__, _SPENT_AFTER_HINTS)):
         pos = 0
         while (d := find_duration(text[pos:], clock=False)) is not None:
-            end = pos + d.start + len(d.text)
-            if _SPENT_AFTER_JA.match(text, end):
+            end = pos + text[pos:].find(d.text) + len(d.text)
+            if _SPENT_AFTER.match(text, end):
                 return d
             pos = end
     return None
 
 
-_BOUND_WORDS = frozenset(("", "about", "around", "roughly", "nearly", "almost", "approx."))
+_BOUND_WORDS = frozenset(
+    ("", "about", "around", "roughly", "nearly", "almost", "approx.")
+    + ("unos", "unas", "etwa", "ungefähr", "ca.", "environ")
+)
 
 
 def _opening_duration(text: str) -> tuple[Duration, int] | None:
-    """The duration `text` opens with (after an "about" or "~"), and where it ends."""
+    """The duration `text` opens with (after an "about" or "~"), and where it ends.
+
+    Here, where a length is expected, a count in words is one ("took about an hour",
+    "ten minutes").
+    """
     if _OPENS_WITH_FIGURE.match(text) is None:
         return None  # spares find_duration's scan of a text that opens with words
     d = find_duration(text, clock=False)
     if d is None or text[: d.start].strip(" ~≈").lower() not in _BOUND_WORDS:
-        return None
+        m = _WORDED.match(text)
+        if m is None:
+            return None
+        unit = next(mult for u, mult in _WORDED_UNITS if re.fullmatch(u, m.group("u"), re.I))
+        minutes = _NUMBER_WORDS[m.group("n").lower()] * unit
+        return Duration(minutes, None, None, m.group(0).strip(), m.start()), m.end()
     return d, text.find(d.text) + len(d.text)
 
 

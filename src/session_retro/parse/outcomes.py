@@ -27,13 +27,31 @@ _HYPOTHETICAL = re.compile(
 )
 
 
+# ...except an expectation the same sentence says was let down: "this should have
+# fixed it, but the browser kept dropping the cookie" tells a failure.
+_LET_DOWN = re.compile(
+    r"\b(?:should|would|was supposed to|were supposed to)(?: have)? (?:work|fix|help|solve)\w*"
+    r"\b[^.;!?]{0,60}\bbut\b"
+)
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 @lru_cache(maxsize=8192)
 def words_outcome(text: str) -> str | None:
     """The first outcome class whose words appear in `text`, hypotheticals aside.
 
     Cached: the readers judge the same item or paragraph more than once.
     """
-    text = _HYPOTHETICAL.sub(" ", text.lower())
+    text = text.lower()
+    if "`" in text:
+        # Code names a thing, it judges nothing: "raise `proxy-read-timeout`",
+        # "set `keepalive_timeout 75s`" are no timeouts.
+        text = _CODE_SPAN.sub(" ", text)
+    if "but" in text and _LET_DOWN.search(text):
+        return "failed"
+    text = _HYPOTHETICAL.sub(" ", text)
     for cls, rx in _COMPILED:
         if rx.search(text):
             return cls

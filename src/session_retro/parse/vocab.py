@@ -37,6 +37,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"tentatives?",
         r"essais?",
         r"ce qui n'a pas (marché|fonctionné)",
+        r"ce que (j'ai|nous avons|on a) (essayé|tenté)",
         r"approches? essayée?s?",
         r"những gì đã thử",
         r"đã thử",
@@ -289,6 +290,12 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"impact",
         r"temps perdu",
         r"durée",
+        r"dauer",
+        r"duración",
+        r"temps",
+        r"tiempo",
+        r"zeit",
+        r"時間",
     ),
     "root_cause": (r"root cause", r"cause", r"why it failed", r"blocker", r"原因", r"cause racine"),
     "should_have": (
@@ -314,6 +321,13 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 
 # --- judgements -------------------------------------------------------------------
 
+# What a session fights, as authors name it when it goes away or comes back ("the
+# 502s are gone", "the warning went away", "evictions came back").
+_SYMPTOM = (
+    r"(?:errors?|warnings?|crash(?:es)?|flakes?|flakiness|loop|leak|lag|stalls?|hangs?|"
+    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|\d{3}s)"
+)
+
 # Order matters: the first class whose words match wins, so the more specific
 # judgements (abandoned, partial) come before the general ones.
 # The word-boundary `\b` that opens most alternatives is written once, before the group
@@ -323,7 +337,9 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (
         "unknown",
         r"\b(status: ?)?(testing now|still testing|pending|not yet (tested|verified)|untested|in progress|tbd|"
-        r"needs? (re-?)?(testing|verification)|awaiting|ready to test|to be (tested|verified|confirmed))\b|\(pending\)",
+        r"needs? (re-?)?(testing|verification)|awaiting|ready to test|to be (tested|verified|confirmed)|"
+        # A judgement put off: "will watch the error rate overnight", "wait and see".
+        r"will (watch|monitor|check|see|know|verify|confirm)|wait(ing)? and see)\b|\(pending\)",
     ),
     (
         "abandoned",
@@ -331,20 +347,29 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|teilweise\b)|partiel(le)?|部分的|một phần",
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b)|partiel(le)?"
+        # "works, but ..." in French, Spanish and German, negated forms left to "failed".
+        r"|(?<!ne )(?<!pas )(?<!no )(?:marche|fonctionne|passe|funciona|funcionó|funktioniert|klappt)"
+        r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
-        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|ne fonctionne pas|n'a pas (marché|fonctionné)|\b(?:n(?:o (?:funcion[óa]|resuelto)|icht erfolgreich)|sin éxito|funktioniert(?:e)? nicht|hat nicht funktioniert)|うまくいかな|動かな",
+        rf"\b{_SYMPTOM} (?:came|comes|come|is|are|was|were) back\b|"
+        r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) make (?:a|any|much of a) difference\b"
+        r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
+        r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt))|sin (?:éxito|cambios)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
+        r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目",
     ),
     (
         "succeeded",
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|funcionó|resuelto|éxito|erfolgreich|gelöst|funktioniert)\b|réussi|fonctionne|成功|解決(?!策)|通った|うまくいった|thành công",
+        rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
+        r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|same (error|failure|result|problem)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
