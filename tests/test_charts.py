@@ -89,3 +89,25 @@ def test_control_characters_in_a_title_leave_the_svg_well_formed(tmp_path, cli_i
     for svg in (tmp_path / "o" / "charts").glob("*.svg"):
         minidom.parse(str(svg))  # raises on a character XML does not allow
     assert "Fix [2J the build" in (tmp_path / "o" / "charts" / "timeline.svg").read_text()
+
+
+def test_characters_the_pinned_font_lacks_draw_without_warnings(tmp_path):
+    # a Japanese title: DejaVu Sans has no glyph for it, and matplotlib printed one
+    # warning per character on the user's terminal (from the process drawing the
+    # timeline: a real run, not CliRunner); the SVG keeps the text
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.md").write_text(
+        "# ファイル修正の振り返り\n\n**Date**: 2026-03-01\n\n"
+        "### Attempt 1: Retry (5 min) ❌\n\n### Attempt 2: Pin it (10 min) ✅\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "session_retro", "analyze", "s", "--out", "o", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "missing from font" not in run.stderr
+    timeline = (tmp_path / "o" / "charts" / "timeline.svg").read_text(encoding="utf-8")
+    assert "ファイル修正の振り返り" in timeline
