@@ -25,6 +25,11 @@ FORMS = [
     pytest.param("14 avril 2026", "2026-04-14", None, id="french"),
     pytest.param("1er mars 2026", "2026-03-01", None, id="french-premier"),
     pytest.param("14 août 2025", "2025-08-14", None, id="french-accent"),
+    pytest.param("30. November 2026", "2026-11-30", None, id="german-day-dot"),
+    pytest.param("**Datum:** 3. März 2026", "2026-03-03", None, id="german-umlaut"),
+    pytest.param("30 de noviembre de 2026", "2026-11-30", None, id="spanish-de"),
+    # "junio" holds the German "juni": months are looked up word by word.
+    pytest.param("Fecha: 5 de junio del 2026", "2026-06-05", None, id="spanish-del"),
     pytest.param("2026年5月4日", "2026-05-04", None, id="japanese"),
     pytest.param("14/08/2025", "2025-08-14", None, id="day-first-unambiguous"),
     pytest.param("08/14/2025", "2025-08-14", None, id="month-first-unambiguous"),
@@ -100,6 +105,10 @@ def test_leading_time(text, clock):
 _EN = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
 _FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
        "octobre", "novembre", "décembre"]  # fmt: skip
+_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+       "Oktober", "November", "Dezember"]  # fmt: skip
+_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+       "octubre", "noviembre", "diciembre"]  # fmt: skip
 
 DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
 
@@ -112,6 +121,8 @@ def _writers(d: dt.date) -> list[str]:
         f"{_EN[d.month - 1][:3]} {d.day} {d.year}",
         f"{d.day} {_EN[d.month - 1]} {d.year}",
         f"{d.day} {_FR[d.month - 1]} {d.year}",
+        f"{d.day}. {_DE[d.month - 1]} {d.year}",
+        f"{d.day} de {_ES[d.month - 1]} de {d.year}",
         f"{d.year}年{d.month}月{d.day}日",
     ]
     if d.day > 12:
