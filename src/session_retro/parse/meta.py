@@ -15,7 +15,7 @@ from . import vocab
 from .blocks import Block
 from .dates import find_date, find_dates
 from .durations import Duration, find_duration
-from .fields import Field, fields_in, is_field
+from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
 
 _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
@@ -161,9 +161,19 @@ def header_fields(root: Section) -> list[Field]:
     if top and top[0].level == 1:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
-    found = fields_in(blocks)
+    found = _with_tables(blocks)
     if not found and top:
-        found = fields_in(top[0].blocks)
+        found = _with_tables(top[0].blocks)
+    return found
+
+
+def _with_tables(blocks: list[Block]) -> list[Field]:
+    """`fields_in(blocks)` and the fields of the header tables among them, in order
+    ("| Date | Duration | Result |" over one row of values)."""
+    found = fields_in(blocks)
+    tables = [f for b in blocks if b.kind == "table" for f in table_fields(b)]
+    if tables:
+        found = sorted(found + tables, key=lambda f: f.line)
     return found
 
 
