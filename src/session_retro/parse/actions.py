@@ -32,6 +32,25 @@ _DONE_WORDS = re.compile(
 )
 
 
+# The item's own note, after it, that it is finished: "— Status: done", "— ✅ Done",
+# "(done in #123)", "| completed". A separator comes first: "make sure the job is done"
+# states work, not its state.
+_DONE_NOTE = re.compile(
+    r"(?:\s[-–—|]|\s*[(\[])\s*(?:status\s*[:=]\s*)?\u2705?\s*"
+    r"(?:done|completed?|finished|erledigt|terminé|fait|hecho|completad[oa])\b"
+    r"(?:[^()\[\]]{0,40}[)\]])?\s*$",
+    re.I,
+)
+
+
+def _may_hold_done_note(text: str) -> bool:
+    """Can `_DONE_NOTE` match? Each of its words holds one of these letters' runs."""
+    low = text.lower()
+    return any(
+        w in low for w in ("done", "complet", "finish", "erledigt", "termin", "fait", "hecho")
+    )
+
+
 # Precompiled: these run on every item, and re.sub(str, ...) pays a cache lookup each call.
 _P_LEVEL = re.compile(r"p[0-9]")
 _TRAIL_SEP = re.compile(r"\s*[-–—:,]\s*$")
@@ -134,11 +153,15 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
     own, text = tag_priority(raw)
     done = (
         item.task is True
-        or inl.struck
+        or inl.opens_struck
         or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
     )
+    note = _DONE_NOTE.search(text) if _may_hold_done_note(text) else None
+    if note is not None and note.start() > 0:
+        done = True
+        text = text[: note.start()]
     text = clean_item_text(text)
-    if inl.struck:
+    if inl.opens_struck:
         text = text.strip("~")
     if not text:
         return None
