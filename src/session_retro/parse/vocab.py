@@ -398,11 +398,11 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst)\b|échec|失敗|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|thất bại",
     ),
     (
         "success",
-        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved|éxito|exitos[oa]|resuelto|erfolg(reich)?|gelöst)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
+        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved|éxito|exitos[oa]|resuelto|completad[oa]|terminad[oa]|erfolg(reich)?|gelöst|behoben|erledigt|abgeschlossen|résolu)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
     ),
 )
 
