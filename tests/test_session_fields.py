@@ -4,7 +4,7 @@ decorations, and a length given by separate start and end fields."""
 
 import pytest
 
-from session_retro.parse.meta import classify_result
+from session_retro.parse.meta import classify_result, clean_title
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,20 @@ from session_retro.parse.meta import classify_result
 )
 def test_result_words_in_other_languages(text, expected):
     assert classify_result(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        pytest.param("2026-11-30 — Queue consumer lag", "Queue consumer lag", id="lead-iso-dash"),
+        pytest.param("[2026-11-30] Queue consumer lag", "Queue consumer lag", id="lead-bracketed"),
+        pytest.param("Nov 30, 2026: Deploy freeze", "Deploy freeze", id="lead-month-colon"),
+        # Only a date and a label: the date is the title.
+        pytest.param("2026-11-30 — Session Reflection", "2026-11-30", id="lead-date-label"),
+        pytest.param("2026-11-30", "2026-11-30", id="date-alone"),
+        # A year that opens a title is no date.
+        pytest.param("2026 roadmap - planning", "2026 roadmap - planning", id="year-words"),
+    ],
+)
+def test_title_without_a_leading_date(raw, title):
+    assert clean_title(raw) == title

@@ -28,9 +28,15 @@ _LEADING_SYMBOLS = re.compile(r"^[^\w`\"'(\[]+", re.UNICODE)
 _TRAIL_PAREN_DURATION = re.compile(
     r"[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I
 )
+_TITLE_DATE = (
+    r"(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d"
+    r"|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)"
+)
 # A separator and optional blank space, or one blank, then the date.
-_TRAIL_DATE = re.compile(
-    r"[-–—:|,\s](?:(?<=[-–—:|,])\s*)?\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
+_TRAIL_DATE = re.compile(rf"[-–—:|,\s](?:(?<=[-–—:|,])\s*)?\(?{_TITLE_DATE}\)?\s*$")
+# The date, then a separator ("2026-11-30 — Queue lag") or in brackets ("[2026-11-30] X").
+_LEAD_DATE = re.compile(
+    rf"^(?:\(?(?P<d>{_TITLE_DATE})\)?\s*[-–—:|]|[\[(](?P<b>{_TITLE_DATE})[\])])\s*"
 )
 _ONLY_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*[:：\-–—]?\s*$", re.I)
 
@@ -42,6 +48,8 @@ def clean_title(raw: str) -> str:
     'Database Schema Fix'
     >>> clean_title("Session Retrospective: 2025-11-10")
     '2025-11-10'
+    >>> clean_title("2025-11-10 — Queue consumer lag")
+    'Queue consumer lag'
     """
     t = " ".join(raw.split())
     t = _LEADING_SYMBOLS.sub("", t)
@@ -49,6 +57,10 @@ def clean_title(raw: str) -> str:
     for _ in range(3):
         before = t
         t = _LEAD_LABEL.sub("", t, count=1)
+        m = _LEAD_DATE.match(t) if t[:1].isdigit() or t[:1] in "[(" or t[:1].isupper() else None
+        if m and m.end() < len(t):
+            date_only = m.group("d") or m.group("b")
+            t = t[m.end() :]
         for closing in (_TRAIL_LABEL, _TRAIL_PAREN_DURATION):  # each ends the title
             m = closing.search(t)
             if m:
