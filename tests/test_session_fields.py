@@ -4,6 +4,7 @@ decorations, and a length given by separate start and end fields."""
 
 import pytest
 
+from session_retro.parse import parse_session
 from session_retro.parse.meta import classify_result, clean_title
 
 
@@ -43,3 +44,26 @@ def test_result_words_in_other_languages(text, expected):
 )
 def test_title_without_a_leading_date(raw, title):
     assert clean_title(raw) == title
+
+
+@pytest.mark.parametrize(
+    ("fields", "minutes", "ended_at"),
+    [
+        pytest.param("- Start: 09:40\n- End: 11:05", 85, "2026-11-30T11:05:00", id="same-day"),
+        pytest.param(
+            "- Started: 2026-11-30 23:00\n- Ended: 2026-12-02 01:00",
+            1560,
+            "2026-12-02T01:00:00",
+            id="days-apart",
+        ),
+        # An end before the start on the same written day names no span.
+        pytest.param(
+            "- Started: 2026-11-30 09:00\n- Ended: 2026-11-30 08:00", None, None, id="end-first"
+        ),
+        pytest.param("- Start: Monday\n- End: Tuesday", None, None, id="no-clock"),
+    ],
+)
+def test_length_from_start_and_end_fields(fields, minutes, ended_at):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\n{fields}\n", "x.md")
+    assert session.total_minutes == minutes
+    assert session.ended_at == ended_at

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
-from .dates import find_date, find_dates
-from .durations import Duration, find_duration
+from .dates import find_date, find_dates, find_time
+from .durations import Duration, clock_minutes, find_duration
 from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
 
@@ -351,6 +351,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                     meta.total, meta.total_source, meta.total_line = d, "time_range", f.line
                 break
 
+    if meta.total is None:
+        _start_end(meta, fields)
+
     # Total minutes: front matter, then a stated field (which beats a clock range).
     d = _front_total(front)
     if d:
@@ -393,6 +396,37 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+def _start_end(meta: Meta, fields: list[Field]) -> None:
+    """The session's span from a header's separate start and end fields ("Start: 09:40",
+    "End: 11:05"); an end earlier than the start crosses midnight."""
+    start = end = None
+    for f in fields:
+        if ":" not in f.value:  # no clock without one
+            continue
+        if start is None and is_field(f.label, "start"):
+            start = find_time(f.value), f
+        elif end is None and is_field(f.label, "end"):
+            end = find_time(f.value), f
+    if start is None or end is None or start[0] is None or end[0] is None:
+        return
+    (h1, m1), (h2, m2) = start[0], end[0]
+    span = clock_minutes(h1, m1, h2, m2)
+    days = find_date(start[1].value), find_date(end[1].value)
+    if days[0] and days[1]:  # "Started: 2026-11-30 23:00", "Ended: 2026-12-02 01:00"
+        apart = _date.fromisoformat(days[1].iso) - _date.fromisoformat(days[0].iso)
+        span = (h2 * 60 + m2) - (h1 * 60 + m1) + apart.days * 1440
+        if span < 0:
+            return
+    text = f"{start[1].value} - {end[1].value}"
+    meta.total = Duration(span, None, None, text, 0, (h1, m1, h2, m2))
+    meta.total_source, meta.total_line = "time_range", start[1].line
+    if meta.date:
+        began = datetime.combine(_date.fromisoformat(meta.date), datetime.min.time())
+        began = began.replace(hour=h1, minute=m1)
+        meta.started_at = began.isoformat(timespec="seconds")
+        meta.ended_at = (began + timedelta(minutes=span)).isoformat(timespec="seconds")
 
 
 # Front matter keys that give the session's length; a bare figure takes the unit the

@@ -268,6 +268,29 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     # Labels that give the session's length only in its header ("**Time**: 2h",
     # "Total: 1h45"); further down, an attempt's "Time: 10 min" is its own.
     "header_total": (r"time", r"total", r"session", r"session time", r"tiempo", r"zeit"),
+    # A session's clock times written apart ("Start: 09:40" ... "End: 11:05").
+    "start": (
+        r"start(ed)?( at| time)?",
+        r"began",
+        r"début",
+        r"heure de début",
+        r"inicio",
+        r"hora de inicio",
+        r"beginn",
+        r"startzeit",
+        r"開始(時刻)?",
+    ),
+    "end": (
+        r"end(ed)?( at| time)?",
+        r"finished( at)?",
+        r"stopped( at)?",
+        r"fin",
+        r"heure de fin",
+        r"hora de fin",
+        r"ende",
+        r"endzeit",
+        r"終了(時刻)?",
+    ),
     "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
     # What the author says it should have taken ("**Ideal time**: 20 minutes").
     "ideal": (
