@@ -67,3 +67,19 @@ def test_length_from_start_and_end_fields(fields, minutes, ended_at):
     session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\n{fields}\n", "x.md")
     assert session.total_minutes == minutes
     assert session.ended_at == ended_at
+
+
+@pytest.mark.parametrize(
+    ("sentence", "ideal"),
+    [
+        pytest.param(
+            "This could have been done in a quarter of an hour with the logs open.",
+            15,
+            id="quarter-hour",
+        ),
+        pytest.param("It should have taken three quarters of an hour.", 45, id="three-quarters"),
+    ],
+)
+def test_ideal_in_words(sentence, ideal):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\n{sentence}\n", "x.md")
+    assert session.ideal_minutes == ideal

@@ -62,13 +62,20 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-# A half hour in words ("half an hour", "an hour and a half", "media hora"): "an hour"
-# alone is left out, as often a moment ("an hour later") as a length.
+# A half or quarter hour in words ("half an hour", "an hour and a half", "media hora",
+# "a quarter of an hour", "three quarters of an hour"): "an hour" alone is left out, as
+# often a moment ("an hour later") as a length.
 _HALF_HOUR = re.compile(
     r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour|media hora|une demi-heure|eine halbe stunde)"
+    r"|(?P<three>three[- ]quarters? of an hour|trois quarts d'heure|tres cuartos de hora"
+    r"|eine dreiviertelstunde)"
+    r"|(?P<quarter>(?:a |one )?quarter[- ](?:of an )?hour|un quart d'heure|un cuarto de hora"
+    r"|eine viertelstunde)"
     r"|an hour and a half)\b",
     re.IGNORECASE,
 )
+# Minutes of each named group of `_HALF_HOUR`; "an hour and a half" names none.
+_HOUR_PARTS = {"half": 30.0, "three": 45.0, "quarter": 15.0}
 # Where a half hour in words can be: an `in` test for each spares the regex most texts.
 _HALF_HOUR_HINTS = ("our", "ora", "eure", "tunde")
 
@@ -216,13 +223,13 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
 
 
 def _half_hour(text: str) -> Duration | None:
-    """A half hour written in words; the `in` test spares the regex most texts."""
+    """A half or quarter hour written in words; the `in` test spares the regex most texts."""
     if not any(map(text.__contains__, _HALF_HOUR_HINTS)):
         return None
     m = _HALF_HOUR.search(text)
     if m is None:
         return None
-    return Duration(30.0 if m.group("half") else 90.0, None, None, m.group(0), m.start())
+    return Duration(_HOUR_PARTS.get(m.lastgroup, 90.0), None, None, m.group(0), m.start())
 
 
 # How prose says a length is time spent on something: after a verb of spending ("took
