@@ -5,7 +5,7 @@ decorations, and a length given by separate start and end fields."""
 import pytest
 
 from session_retro.parse import parse_session
-from session_retro.parse.meta import classify_result, clean_title
+from session_retro.parse.meta import classify_result, clean_title, find_ideal
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,17 @@ def test_length_from_start_and_end_fields(fields, minutes, ended_at):
 def test_ideal_in_words(sentence, ideal):
     session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\n{sentence}\n", "x.md")
     assert session.ideal_minutes == ideal
+
+
+@pytest.mark.parametrize(
+    ("text", "ideal"),
+    [
+        pytest.param("Total: 70 min (ideal: 10)", 10, id="unit-of-the-total"),
+        pytest.param("Total: 2h (ideal: 1)", 60, id="hours-of-the-total"),
+        # A bare figure with no length before it on its line names no unit: never guessed.
+        pytest.param("ideal: 10", None, id="no-unit"),
+        pytest.param("Total: 70 min.\nIdeal: 10", None, id="unit-on-another-line"),
+    ],
+)
+def test_bare_ideal_takes_the_unit_before_it(text, ideal):
+    assert find_ideal(text) == ideal

@@ -256,10 +256,26 @@ def find_ideal(text: str, data: bytes | None = None) -> float | None:
         if low is not None and word not in low:
             continue
         for m in rx.finditer(text):
-            d = find_duration(m.group("d"))
+            d = find_duration(m.group("d")) or _unit_before(text, m)
             if d is not None:
                 return d.minutes
     return None
+
+
+_BARE_FIGURE = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*")
+_UNIT_TAIL = re.compile(r"[^\W\d_]+\s*$")
+
+
+def _unit_before(text: str, m: re.Match[str]) -> Duration | None:
+    """A bare ideal figure in the unit of the length before it on its line ("Total:
+    70 min (ideal: 10)" = 10 minutes); None when nothing before it names a unit."""
+    figure = _BARE_FIGURE.fullmatch(m.group("d"))
+    if figure is None:
+        return None
+    before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+    d = find_duration(before, clock=False)
+    unit = _UNIT_TAIL.search(d.text) if d is not None else None
+    return find_duration(f"{figure.group(1)} {unit.group(0)}") if unit else None
 
 
 def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta:
