@@ -97,3 +97,15 @@ def test_ideal_in_words(sentence, ideal):
 )
 def test_bare_ideal_takes_the_unit_before_it(text, ideal):
     assert find_ideal(text) == ideal
+
+
+@pytest.mark.parametrize(
+    ("line", "minutes"),
+    [
+        pytest.param("Whole session: 1h 45m.", 105, id="whole-session"),
+        pytest.param("**Entire session**: 50 min", 50, id="entire-session"),
+    ],
+)
+def test_whole_session_label_gives_the_total(line, minutes):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\nNotes.\n\n{line}\n", "x.md")
+    assert session.total_minutes == minutes

@@ -252,6 +252,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"total session time",
         r"time to (solution|resolution|fix)",
         r"session length",
+        r"(whole|entire|full) session( time| length)?",
         r"time spent( overall| in total)?",
         r"elapsed",
         r"total time spent",
