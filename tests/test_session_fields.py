@@ -109,3 +109,15 @@ def test_bare_ideal_takes_the_unit_before_it(text, ideal):
 def test_whole_session_label_gives_the_total(line, minutes):
     session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\nNotes.\n\n{line}\n", "x.md")
     assert session.total_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("line", "minutes"),
+    [
+        pytest.param("Time taken: 90 mins", 90, id="time-taken"),
+        pytest.param("- Time invested: ~2.5h", 150, id="time-invested"),
+    ],
+)
+def test_time_taken_labels_give_the_total(line, minutes):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n{line}\n", "x.md")
+    assert session.total_minutes == minutes

@@ -253,6 +253,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"time to (solution|resolution|fix)",
         r"session length",
         r"(whole|entire|full) session( time| length)?",
+        r"time (taken|invested)",
         r"time spent( overall| in total)?",
         r"elapsed",
         r"total time spent",
