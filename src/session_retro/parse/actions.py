@@ -235,6 +235,12 @@ _TASK_COL = re.compile(
 _PRIO_COL = re.compile(r"priority|priorité|prio|優先", re.I)
 
 
+def _cell_priority(cell: str) -> str | None:
+    """A priority column's cell: a word ("High", "P1") or a colored circle ("🔴")."""
+    cell = cell.strip()
+    return vocab.PRIORITY_CIRCLES.get(cell[:1]) or priority_of_word(cell)
+
+
 def _table_items(table: Block, prio: str | None) -> list[RawAction]:
     """Rows of a table under a to-do heading: one item each."""
     if len(table.rows) < 2:
@@ -248,11 +254,8 @@ def _table_items(table: Block, prio: str | None) -> list[RawAction]:
         if tcol >= len(cells) or not cells[tcol].strip():
             continue
         own, text = tag_priority(cells[tcol])
-        p = (
-            own
-            or (priority_of_word(cells[pcol]) if pcol is not None and pcol < len(cells) else None)
-            or prio
-        )
+        p = own or (_cell_priority(cells[pcol]) if pcol is not None and pcol < len(cells) else None)
+        p = p or prio
         done = bool(
             scol is not None
             and scol < len(cells)

@@ -520,9 +520,11 @@ PRIORITY_CIRCLES = {
     "\U0001f7e2": "low",
 }
 
-# Headings that group items by priority ("### High priority", "## P1").
+# Headings that group items by priority ("### High priority", "## P1", "### Must").
 PRIORITY_HEADING = re.compile(
     r"^\W*(?P<w>high|medium|low|critical|urgent|p[0-9])\b(\s*[- ]?priority)?\W*$"
+    # MoSCoW: "### Must", "Should have:", "### Nice to have".
+    r"|^\W*(?P<m>(?:must|should|could|nice[- ]to)(?:[- ]haves?)?)\W*$"
     r"|^\W*priority\s*[:\-]?\s*(?P<w2>high|medium|low|p[0-9])\W*$"
     r"|^\W*(?P<w3>haute|moyenne|basse) priorité\W*$",
     re.IGNORECASE,
