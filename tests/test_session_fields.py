@@ -38,6 +38,12 @@ def test_result_words_in_other_languages(text, expected):
         # Only a date and a label: the date is the title.
         pytest.param("2026-11-30 — Session Reflection", "2026-11-30", id="lead-date-label"),
         pytest.param("2026-11-30", "2026-11-30", id="date-alone"),
+        pytest.param("[Retro] Search latency spike", "Search latency spike", id="bracketed-label"),
+        pytest.param(
+            "Debugging session: websocket drops", "websocket drops", id="debugging-session-label"
+        ),
+        # A bracketed word that is no genre label stays.
+        pytest.param("[WIP] Disk cleanup", "[WIP] Disk cleanup", id="bracketed-other"),
         # A year that opens a title is no date.
         pytest.param("2026 roadmap - planning", "2026 roadmap - planning", id="year-words"),
     ],

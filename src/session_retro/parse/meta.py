@@ -19,7 +19,10 @@ from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
 
 _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
-_LEAD_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)\s*", re.I)
+# "Retro: X", "Post-Mortem — X", or the label in brackets: "[Retro] X".
+_LEAD_LABEL = re.compile(
+    rf"^\s*(?:{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)|[\[(]{_LABELS_RE}[\])])\s*", re.I
+)
 # The closing patterns open with their separator's character set, not with the blank
 # space before it, which `vocab.blank_start` adds (a fast scan instead of a match tried
 # at every position of the title). A dash needs a blank before it, a colon does not.

@@ -549,6 +549,7 @@ TITLE_LABELS = (
     r"bug fix session summary",
     r"incident report",
     r"reflection",
+    r"debug(ging)? session",
     r"debug journal",
     r"debugging journal",
     r"dev(elopment)? log",
