@@ -33,6 +33,8 @@ FORMS = [
     pytest.param("2026年5月4日", "2026-05-04", None, id="japanese"),
     pytest.param("14/08/2025", "2025-08-14", None, id="day-first-unambiguous"),
     pytest.param("08/14/2025", "2025-08-14", None, id="month-first-unambiguous"),
+    pytest.param("30-11-2026", "2026-11-30", None, id="day-first-dashes"),
+    pytest.param("11-30-2026", "2026-11-30", None, id="month-first-dashes"),
     # Dots put the day first, even when both sides could be a month.
     pytest.param("12.10.2026", "2026-10-12", None, id="dotted-day-first"),
     pytest.param("Datum: 3.4.2026", "2026-04-03", None, id="dotted-short"),
@@ -55,6 +57,8 @@ REJECTED = [
     pytest.param("February 29, 2025", id="not-a-leap-year"),
     pytest.param("2026.13.01", id="month-13"),
     pytest.param("05/04/2026", id="ambiguous-day-month"),
+    pytest.param("05-04-2026", id="ambiguous-day-month-dashes"),
+    pytest.param("30/11-2026", id="mixed-separators"),
     pytest.param("version 1.2.3", id="version-number"),
     pytest.param("v1.10.2026", id="version-with-a-year-like-part"),
     pytest.param("31.02.2026", id="dotted-no-such-day"),

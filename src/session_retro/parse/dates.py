@@ -80,7 +80,10 @@ _PATTERNS = (
         re.IGNORECASE,
     ),
     # 14/08/2025 is ambiguous with 08/14/2025: only accepted when one side is > 12.
-    re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?![\d/])"),
+    # The same with dashes, one separator throughout: 30-11-2026.
+    re.compile(
+        r"(?<![\d/-])(?P<a>[0-3]?\d)(?P<s>[/-])(?P<b>[0-3]?\d)(?P=s)(?P<y>(?:19|20)\d\d)(?![\d/-])"
+    ),
     # 12.10.2026: dots put the day first (German and much of Europe), never the month.
     re.compile(r"(?<![\w.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\w]|\.\d)"),
 )
