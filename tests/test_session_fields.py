@@ -23,6 +23,10 @@ from session_retro.parse.meta import classify_result, clean_title, find_ideal
         pytest.param("abandonné, on reprendra plus tard", "failure", id="french-abandoned"),
         pytest.param("résolu", "success", id="french-resolved"),
         pytest.param("pas résolu", "failure", id="french-not-resolved"),
+        # "未解決" (unresolved) holds "解決" (resolved): read first.
+        pytest.param("未解決", "failure", id="japanese-unresolved"),
+        pytest.param("Mitigated, root cause still open", "partial", id="mitigated"),
+        pytest.param("workaround in place", "partial", id="workaround"),
     ],
 )
 def test_result_words_in_other_languages(text, expected):

@@ -419,11 +419,11 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
     (
         "partial",
-        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation|parcial|teilweise)\b|partiel|部分|en cours|một phần",
+        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation|mitigated|workaround|parcial|teilweise)\b|partiel|部分|en cours|một phần",
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|未解決|未完了|thất bại",
     ),
     (
         "success",
