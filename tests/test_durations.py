@@ -62,6 +62,10 @@ FORMS = [
     pytest.param("half an hour", 30, None, None, id="half-hour-in-words"),
     pytest.param("an hour and a half", 90, None, None, id="hour-and-a-half-in-words"),
     pytest.param("a quarter of an hour", 15, None, None, id="quarter-hour-in-words"),
+    pytest.param("hora y media", 90, None, None, id="spanish-hour-and-a-half"),
+    pytest.param("une heure et demie", 90, None, None, id="french-hour-and-a-half"),
+    pytest.param("a 30-minute job", 30, None, None, id="hyphenated-minutes"),
+    pytest.param("a 2-hour call", 120, None, None, id="hyphenated-hours"),
     pytest.param("a quarter-hour", 15, None, None, id="quarter-hour-hyphen"),
     pytest.param("three quarters of an hour", 45, None, None, id="three-quarters-in-words"),
     pytest.param("un quart d'heure", 15, None, None, id="french-quarter-hour"),
@@ -109,6 +113,9 @@ REJECTED = [
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
     pytest.param("an hour later", id="a-moment-not-a-length"),
+    # A hyphen joins a figure to a spelled-out unit only: "3-D" is no three days.
+    pytest.param("3-D printing", id="hyphen-letter"),
+    pytest.param("a 10-mile run", id="hyphen-other-word"),
     # "quarters" inside a word is no quarter hour.
     pytest.param("the headquarters of an hour-long call", id="quarter-inside-word"),
     # Milliseconds are no minutes: "ms" once read as "m" then "s", 200 minutes.

@@ -43,7 +43,7 @@ _COMPOUND = re.compile(
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
-# "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes". A figure starts
+# "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes", "30-minute". A figure starts
 # where no digit stands before it: a match from inside a run of digits would be one
 # from the run's start, found first (a date line, "2026-05-04 21:00-22:10", cost
 # 26 us of attempts from every digit; 10 now).
@@ -51,7 +51,8 @@ _SIMPLE = re.compile(
     rf"(?P<bound>[<>≤≥~≈]|about|around|approx\.?|roughly|over|under|less than|more than|almost|nearly|約|environ)?\s*"
     rf"(?<!\d)(?P<lo>{_NUM_ATOMIC})\s*(?:(?P<u1>{_UNIT_RE})\s*)?"
     rf"(?:(?:-|–|—|to|à|~|〜|～)\s*(?P<hi>{_NUM_ATOMIC})\s*)?(?P<plus>\+)?\s*"
-    rf"(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
+    # A hyphen joins a spelled-out unit to its figure: "a 30-minute job", "2-hour call".
+    rf"(?:-(?=[a-z]{{2}}))?(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
     re.IGNORECASE,
 )
 # "21:00-22:10", "21:00 – 22:10", "9:30am-11:10am"
@@ -63,6 +64,7 @@ _CLOCK_RANGE = re.compile(
 
 _DIGIT = re.compile(r"\d")
 # A half or quarter hour in words ("half an hour", "an hour and a half", "media hora",
+# "hora y media",
 # "a quarter of an hour", "three quarters of an hour"): "an hour" alone is left out, as
 # often a moment ("an hour later") as a length.
 _HALF_HOUR = re.compile(
@@ -71,7 +73,7 @@ _HALF_HOUR = re.compile(
     r"|eine dreiviertelstunde)"
     r"|(?P<quarter>(?:a |one )?quarter[- ](?:of an )?hour|un quart d'heure|un cuarto de hora"
     r"|eine viertelstunde)"
-    r"|an hour and a half)\b",
+    r"|an hour and a half|(?:una )?hora y media|une heure et demie|(?:anderthalb|eineinhalb) stunden)\b",
     re.IGNORECASE,
 )
 # Minutes of each named group of `_HALF_HOUR`; "an hour and a half" names none.
