@@ -192,8 +192,23 @@ def _is_group(item: Block) -> bool:
     return t.endswith((":", "：")) and len(t) < 40
 
 
+# Marks drawn as boxes: a list that opens some items with an empty one ("⬜ Add a
+# test") uses a ticked one ("✅ Remove the retry") as a done box, not as a bullet.
+_OPEN_BOXES = ("\u2b1c", "\u2610", "\u25a1", "\U0001f532")
+_TICKED_BOXES = ("\u2705", "\u2611", "\u2714")
+
+
+def _drawn_boxes(lst: Block) -> bool:
+    """Does some item of `lst` open with an empty box drawn as a character?"""
+    return any(
+        c.inline is not None and c.inline.text.lstrip().startswith(_OPEN_BOXES)
+        for c in lst.children
+    )
+
+
 def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
     out = []
+    boxes = _drawn_boxes(lst)
     for item in lst.children:
         if item.kind != "item":
             continue
@@ -204,6 +219,9 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
                     out.extend(_list_items(c, p))
             continue
         a = _make(item, prio)
+        if a and boxes and a.text.startswith(_TICKED_BOXES):
+            a.done = True
+            a.text = a.text.lstrip("".join(_TICKED_BOXES) + "\ufe0f ")
         if a:
             out.append(a)
     return out
