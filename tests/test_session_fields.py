@@ -131,3 +131,17 @@ def test_whole_session_label_gives_the_total(line, minutes):
 def test_time_taken_labels_give_the_total(line, minutes):
     session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n{line}\n", "x.md")
     assert session.total_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("line", "minutes"),
+    [
+        pytest.param("**Elapsed:** 01:10", 70, id="elapsed"),
+        pytest.param("Duration: 1:05:30", 65.5, id="hours-minutes-seconds"),
+        # Under a label that does not name a length, the figure is a clock time.
+        pytest.param("Time: 14:05", None, id="a-clock"),
+    ],
+)
+def test_stopwatch_length(line, minutes):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n{line}\n", "x.md")
+    assert session.total_minutes == minutes

@@ -199,13 +199,25 @@ def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, 
     """The first field stating the session's length; with `header`, the fields of the
     document's header, where a plain "Time" or "Total" label states it too."""
     for f in fields:
-        if (
-            is_field(f.label, "total") or (header and is_field(f.label, "header_total"))
-        ) and not _WASTE.search(f.label):
-            d = find_duration(f.value)
+        named = is_field(f.label, "total")
+        if (named or (header and is_field(f.label, "header_total"))) and not _WASTE.search(f.label):
+            d = find_duration(f.value) or (_stopwatch(f.value) if named else None)
             if d is not None:
                 return d, f
     return None
+
+
+_STOPWATCH = re.compile(r"[~≈]?\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
+
+
+def _stopwatch(value: str) -> Duration | None:
+    """A length read off a stopwatch, under a label that names a length ("Elapsed:
+    01:10" = 70, "Duration: 1:05:30"); under "Time:" the same figure is a clock."""
+    m = _STOPWATCH.fullmatch(value.strip(" *_`"))
+    if m is None:
+        return None
+    h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    return Duration(h * 60 + mi + round(sec / 60, 2), None, None, m.group(0), 0)
 
 
 # The case-blind sentence patterns below are scanned at every position of every text,
