@@ -65,6 +65,7 @@ FORMS = [
     pytest.param("hora y media", 90, None, None, id="spanish-hour-and-a-half"),
     pytest.param("une heure et demie", 90, None, None, id="french-hour-and-a-half"),
     pytest.param("a 30-minute job", 30, None, None, id="hyphenated-minutes"),
+    pytest.param("2 Std.", 120, None, None, id="german-hours-abbreviated"),
     pytest.param("a 2-hour call", 120, None, None, id="hyphenated-hours"),
     pytest.param("a quarter-hour", 15, None, None, id="quarter-hour-hyphen"),
     pytest.param("three quarters of an hour", 45, None, None, id="three-quarters-in-words"),
@@ -115,6 +116,8 @@ REJECTED = [
     pytest.param("an hour later", id="a-moment-not-a-length"),
     # A hyphen joins a figure to a spelled-out unit only: "3-D" is no three days.
     pytest.param("3-D printing", id="hyphen-letter"),
+    # "std" is an abbreviated Stunde, not C++'s namespace.
+    pytest.param("copied 2 std::string values", id="cpp-namespace"),
     pytest.param("a 10-mile run", id="hyphen-other-word"),
     # "quarters" inside a word is no quarter hour.
     pytest.param("the headquarters of an hour-long call", id="quarter-inside-word"),

@@ -126,6 +126,8 @@ def test_whole_session_label_gives_the_total(line, minutes):
     [
         pytest.param("Time taken: 90 mins", 90, id="time-taken"),
         pytest.param("- Time invested: ~2.5h", 150, id="time-invested"),
+        pytest.param("**Zeitaufwand:** 2 Std.", 120, id="german-effort"),
+        pytest.param("**Temps passé :** 45 min", 45, id="french-time-spent"),
     ],
 )
 def test_time_taken_labels_give_the_total(line, minutes):

@@ -259,6 +259,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"total time spent",
         r"durée( totale)?",
         r"temps total",
+        r"temps passé",
+        r"(zeit)?aufwand",
         r"duración( total)?",
         r"tiempo total",
         r"(gesamt)?dauer",
