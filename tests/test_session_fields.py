@@ -27,6 +27,7 @@ from session_retro.parse.meta import classify_result, clean_title, find_ideal
         pytest.param("未解決", "failure", id="japanese-unresolved"),
         pytest.param("Mitigated, root cause still open", "partial", id="mitigated"),
         pytest.param("workaround in place", "partial", id="workaround"),
+        pytest.param("Won't fix (the service is being retired)", "failure", id="wont-fix"),
     ],
 )
 def test_result_words_in_other_languages(text, expected):

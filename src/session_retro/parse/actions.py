@@ -103,6 +103,9 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     """Priority written on the item itself, and the text without the tag."""
     if text[:1] in vocab.PRIORITY_CIRCLES:  # "🔴 Rotate the key"
         rest = text[1:].lstrip("\ufe0f").lstrip()
+        lead = _LEAD_PRIORITY.match(rest)  # "🔴 **Critical**: Rotate the key": said twice
+        if lead is not None:
+            rest = rest[lead.end() :]
         return vocab.PRIORITY_CIRCLES[text[0]], rest or text
     lead = _LEAD_PRIORITY.match(text)  # "**High:** Drop the column"
     if lead is not None:

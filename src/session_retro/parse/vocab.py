@@ -425,7 +425,7 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|未解決|未完了|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|won'?t fix|wontfix|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|未解決|未完了|thất bại",
     ),
     (
         "success",
