@@ -148,3 +148,26 @@ def test_time_taken_labels_give_the_total(line, minutes):
 def test_stopwatch_length(line, minutes):
     session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n{line}\n", "x.md")
     assert session.total_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("table", "date", "minutes"),
+    [
+        pytest.param(
+            "| Date | Duration | Author |\n|---|---|---|\n| 2026-11-30 | 40 min | me |",
+            "2026-11-30",
+            40,
+            id="labels-with-a-date",
+        ),
+        # One row of an attempts table holds that attempt's time, not the session's.
+        pytest.param(
+            "| Attempt | Time | Result |\n|---|---|---|\n| Restart the pod | 10 min | failed |",
+            None,
+            None,
+            id="one-attempt-row",
+        ),
+    ],
+)
+def test_header_table(table, date, minutes):
+    session = parse_session(f"# Title\n\n{table}\n", "x.md")
+    assert (session.date, session.total_minutes) == (date, minutes)

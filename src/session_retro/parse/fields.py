@@ -115,7 +115,13 @@ def table_fields(table: Block) -> list[Field]:
             for line, cells in pairs
             if len(cells) == 2 and cells[0].strip(" *_`") and cells[1].strip()
         ]
-    if len(rows) == 2 and any(_is_header_label(h) for h in header):
+    named = [h for h in header if _is_header_label(h)]
+    # Every column a session fact, or a date among two or more: one row of an attempts
+    # table ("| Attempt | Time | Result |") is one attempt's, not the session's.
+    if len(rows) == 2 and (
+        len(named) == len(header)
+        or (len(named) >= 2 and any(is_field(h.strip(" *_`"), "date") for h in named))
+    ):
         line, values = rows[1]
         return [
             Field(label.strip(" *_`"), value.strip(), line)
