@@ -171,3 +171,17 @@ def test_stopwatch_length(line, minutes):
 def test_header_table(table, date, minutes):
     session = parse_session(f"# Title\n\n{table}\n", "x.md")
     assert (session.date, session.total_minutes) == (date, minutes)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "minutes"),
+    [
+        pytest.param("Started 14:05, wrapped up at 15:20.", 75, id="started-wrapped-up"),
+        pytest.param("We began at 23:40 and finished around 00:50.", 70, id="across-midnight"),
+        # A start alone states no length.
+        pytest.param("Started at 14:05 with the logs.", None, id="start-only"),
+    ],
+)
+def test_span_told_in_a_sentence(sentence, minutes):
+    session = parse_session(f"# Title\n\n**Date**: 2026-11-30\n\n{sentence}\n", "x.md")
+    assert session.total_minutes == minutes

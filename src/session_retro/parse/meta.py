@@ -245,7 +245,22 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                     d = find_duration(m.group("d"), clock=False)
                     if d is not None:
                         return d, line
+            if low is None or "start" in low or "began" in low:
+                m = _PROSE_SPAN.search(text)
+                if m:
+                    d = find_duration(f"{m.group('a')}-{m.group('b')}")
+                    if d is not None:
+                        return d, line
     return None
+
+
+_CLOCK = r"\d{1,2}:\d\d(?:\s*[ap]m)?"
+# A start and an end told in a sentence: "Started 14:05, wrapped up at 15:20".
+_PROSE_SPAN = re.compile(
+    rf"\b(?:started|began)(?:\s+(?:at|around))?\s+(?P<a>{_CLOCK})\b[^.;\n]{{0,30}}?"
+    rf"\b(?:finished|ended|wrapped up|stopped|done)(?:\s+(?:at|by|around))?\s+(?P<b>{_CLOCK})",
+    re.I,
+)
 
 
 # Each pattern of vocab.IDEAL_PATTERNS with a word it cannot match without.
