@@ -43,12 +43,18 @@ _DONE_NOTE = re.compile(
 )
 
 
-def _may_hold_done_note(text: str) -> bool:
-    """Can `_DONE_NOTE` match? Each of its words holds one of these letters' runs."""
-    low = text.lower()
-    return any(
-        w in low for w in ("done", "complet", "finish", "erledigt", "termin", "fait", "hecho")
-    )
+_DONE_NOTE_WORDS = ("done", "complet", "finish", "erledigt", "termin", "fait", "hecho")
+# A note ends the item: its word starts within this many characters of the end.
+_DONE_NOTE_REACH = 64
+
+
+def _done_note(text: str) -> re.Match[str] | None:
+    """`_DONE_NOTE` in the item's tail; the `in` tests spare most items the regex."""
+    start = max(0, len(text) - _DONE_NOTE_REACH)
+    tail = text[start:].lower()
+    if not any(w in tail for w in _DONE_NOTE_WORDS):
+        return None
+    return _DONE_NOTE.search(text, max(0, start - 16))
 
 
 # Precompiled: these run on every item, and re.sub(str, ...) pays a cache lookup each call.
@@ -159,7 +165,7 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
         or inl.opens_struck
         or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
     )
-    note = _DONE_NOTE.search(text) if _may_hold_done_note(text) else None
+    note = _done_note(text)
     if note is not None and note.start() > 0:
         done = True
         text = text[: note.start()]
