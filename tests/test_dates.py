@@ -25,9 +25,16 @@ FORMS = [
     pytest.param("14 avril 2026", "2026-04-14", None, id="french"),
     pytest.param("1er mars 2026", "2026-03-01", None, id="french-premier"),
     pytest.param("14 août 2025", "2025-08-14", None, id="french-accent"),
+    pytest.param("30. November 2026", "2026-11-30", None, id="german-day-dot"),
+    pytest.param("**Datum:** 3. März 2026", "2026-03-03", None, id="german-umlaut"),
+    pytest.param("30 de noviembre de 2026", "2026-11-30", None, id="spanish-de"),
+    # "junio" holds the German "juni": months are looked up word by word.
+    pytest.param("Fecha: 5 de junio del 2026", "2026-06-05", None, id="spanish-del"),
     pytest.param("2026年5月4日", "2026-05-04", None, id="japanese"),
     pytest.param("14/08/2025", "2025-08-14", None, id="day-first-unambiguous"),
     pytest.param("08/14/2025", "2025-08-14", None, id="month-first-unambiguous"),
+    pytest.param("30-11-2026", "2026-11-30", None, id="day-first-dashes"),
+    pytest.param("11-30-2026", "2026-11-30", None, id="month-first-dashes"),
     # Dots put the day first, even when both sides could be a month.
     pytest.param("12.10.2026", "2026-10-12", None, id="dotted-day-first"),
     pytest.param("Datum: 3.4.2026", "2026-04-03", None, id="dotted-short"),
@@ -50,6 +57,8 @@ REJECTED = [
     pytest.param("February 29, 2025", id="not-a-leap-year"),
     pytest.param("2026.13.01", id="month-13"),
     pytest.param("05/04/2026", id="ambiguous-day-month"),
+    pytest.param("05-04-2026", id="ambiguous-day-month-dashes"),
+    pytest.param("30/11-2026", id="mixed-separators"),
     pytest.param("version 1.2.3", id="version-number"),
     pytest.param("v1.10.2026", id="version-with-a-year-like-part"),
     pytest.param("31.02.2026", id="dotted-no-such-day"),
@@ -100,6 +109,10 @@ def test_leading_time(text, clock):
 _EN = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
 _FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
        "octobre", "novembre", "décembre"]  # fmt: skip
+_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+       "Oktober", "November", "Dezember"]  # fmt: skip
+_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+       "octubre", "noviembre", "diciembre"]  # fmt: skip
 
 DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
 
@@ -112,6 +125,8 @@ def _writers(d: dt.date) -> list[str]:
         f"{_EN[d.month - 1][:3]} {d.day} {d.year}",
         f"{d.day} {_EN[d.month - 1]} {d.year}",
         f"{d.day} {_FR[d.month - 1]} {d.year}",
+        f"{d.day}. {_DE[d.month - 1]} {d.year}",
+        f"{d.day} de {_ES[d.month - 1]} de {d.year}",
         f"{d.year}年{d.month}月{d.day}日",
     ]
     if d.day > 12:

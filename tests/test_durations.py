@@ -61,6 +61,16 @@ FORMS = [
     pytest.param("20 minutos", 20, None, None, id="spanish-minutes"),
     pytest.param("half an hour", 30, None, None, id="half-hour-in-words"),
     pytest.param("an hour and a half", 90, None, None, id="hour-and-a-half-in-words"),
+    pytest.param("a quarter of an hour", 15, None, None, id="quarter-hour-in-words"),
+    pytest.param("hora y media", 90, None, None, id="spanish-hour-and-a-half"),
+    pytest.param("une heure et demie", 90, None, None, id="french-hour-and-a-half"),
+    pytest.param("a 30-minute job", 30, None, None, id="hyphenated-minutes"),
+    pytest.param("2 Std.", 120, None, None, id="german-hours-abbreviated"),
+    pytest.param("a 2-hour call", 120, None, None, id="hyphenated-hours"),
+    pytest.param("a quarter-hour", 15, None, None, id="quarter-hour-hyphen"),
+    pytest.param("three quarters of an hour", 45, None, None, id="three-quarters-in-words"),
+    pytest.param("un quart d'heure", 15, None, None, id="french-quarter-hour"),
+    pytest.param("eine Viertelstunde", 15, None, None, id="german-quarter-hour"),
     # In context: the first duration of a heading, list item or cell is the attempt's.
     pytest.param("### Attempt 3: Enable RDS Data API (15 min) ❌", 15, None, None, id="in-heading"),
     pytest.param("Attempt 3 (10-15 min)", 12.5, 10, 15, id="in-parens-range"),
@@ -104,6 +114,13 @@ REJECTED = [
     pytest.param("no figure here", id="prose"),
     pytest.param("25:00-26:10", id="clock-out-of-range"),
     pytest.param("an hour later", id="a-moment-not-a-length"),
+    # A hyphen joins a figure to a spelled-out unit only: "3-D" is no three days.
+    pytest.param("3-D printing", id="hyphen-letter"),
+    # "std" is an abbreviated Stunde, not C++'s namespace.
+    pytest.param("copied 2 std::string values", id="cpp-namespace"),
+    pytest.param("a 10-mile run", id="hyphen-other-word"),
+    # "quarters" inside a word is no quarter hour.
+    pytest.param("the headquarters of an hour-long call", id="quarter-inside-word"),
     # Milliseconds are no minutes: "ms" once read as "m" then "s", 200 minutes.
     pytest.param("retry once after 200 ms", id="milliseconds"),
 ]

@@ -32,6 +32,31 @@ _DONE_WORDS = re.compile(
 )
 
 
+# The item's own note, after it, that it is finished: "— Status: done", "— ✅ Done",
+# "(done in #123)", "| completed". A separator comes first: "make sure the job is done"
+# states work, not its state.
+_DONE_NOTE = re.compile(
+    r"(?:\s[-–—|]|\s*[(\[])\s*(?:status\s*[:=]\s*)?\u2705?\s*"
+    r"(?:done|completed?|finished|erledigt|terminé|fait|hecho|completad[oa])\b"
+    r"(?:[^()\[\]]{0,40}[)\]])?\s*$",
+    re.I,
+)
+
+
+_DONE_NOTE_WORDS = ("done", "complet", "finish", "erledigt", "termin", "fait", "hecho")
+# A note ends the item: its word starts within this many characters of the end.
+_DONE_NOTE_REACH = 64
+
+
+def _done_note(text: str) -> re.Match[str] | None:
+    """`_DONE_NOTE` in the item's tail; the `in` tests spare most items the regex."""
+    start = max(0, len(text) - _DONE_NOTE_REACH)
+    tail = text[start:].lower()
+    if not any(w in tail for w in _DONE_NOTE_WORDS):
+        return None
+    return _DONE_NOTE.search(text, max(0, start - 16))
+
+
 # Precompiled: these run on every item, and re.sub(str, ...) pays a cache lookup each call.
 _P_LEVEL = re.compile(r"p[0-9]")
 _TRAIL_SEP = re.compile(r"\s*[-–—:,]\s*$")
@@ -84,6 +109,9 @@ def tag_priority(text: str) -> tuple[str | None, str]:
     """Priority written on the item itself, and the text without the tag."""
     if text[:1] in vocab.PRIORITY_CIRCLES:  # "🔴 Rotate the key"
         rest = text[1:].lstrip("\ufe0f").lstrip()
+        lead = _LEAD_PRIORITY.match(rest)  # "🔴 **Critical**: Rotate the key": said twice
+        if lead is not None:
+            rest = rest[lead.end() :]
         return vocab.PRIORITY_CIRCLES[text[0]], rest or text
     lead = _LEAD_PRIORITY.match(text)  # "**High:** Drop the column"
     if lead is not None:
@@ -134,11 +162,15 @@ def _make(item: Block, prio: str | None) -> RawAction | None:
     own, text = tag_priority(raw)
     done = (
         item.task is True
-        or inl.struck
+        or inl.opens_struck
         or (bool(_DONE_MARK.match(raw)) and bool(_DONE_WORDS.search(raw)))
     )
+    note = _done_note(text)
+    if note is not None and note.start() > 0:
+        done = True
+        text = text[: note.start()]
     text = clean_item_text(text)
-    if inl.struck:
+    if inl.opens_struck:
         text = text.strip("~")
     if not text:
         return None
@@ -169,8 +201,23 @@ def _is_group(item: Block) -> bool:
     return t.endswith((":", "：")) and len(t) < 40
 
 
+# Marks drawn as boxes: a list that opens some items with an empty one ("⬜ Add a
+# test") uses a ticked one ("✅ Remove the retry") as a done box, not as a bullet.
+_OPEN_BOXES = ("\u2b1c", "\u2610", "\u25a1", "\U0001f532")
+_TICKED_BOXES = ("\u2705", "\u2611", "\u2714")
+
+
+def _drawn_boxes(lst: Block) -> bool:
+    """Does some item of `lst` open with an empty box drawn as a character?"""
+    return any(
+        c.inline is not None and c.inline.text.lstrip().startswith(_OPEN_BOXES)
+        for c in lst.children
+    )
+
+
 def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
     out = []
+    boxes = _drawn_boxes(lst)
     for item in lst.children:
         if item.kind != "item":
             continue
@@ -181,6 +228,9 @@ def _list_items(lst: Block, prio: str | None) -> list[RawAction]:
                     out.extend(_list_items(c, p))
             continue
         a = _make(item, prio)
+        if a and boxes and a.text.startswith(_TICKED_BOXES):
+            a.done = True
+            a.text = a.text.lstrip("".join(_TICKED_BOXES) + "\ufe0f ")
         if a:
             out.append(a)
     return out
@@ -212,6 +262,12 @@ _TASK_COL = re.compile(
 _PRIO_COL = re.compile(r"priority|priorité|prio|優先", re.I)
 
 
+def _cell_priority(cell: str) -> str | None:
+    """A priority column's cell: a word ("High", "P1") or a colored circle ("🔴")."""
+    cell = cell.strip()
+    return vocab.PRIORITY_CIRCLES.get(cell[:1]) or priority_of_word(cell)
+
+
 def _table_items(table: Block, prio: str | None) -> list[RawAction]:
     """Rows of a table under a to-do heading: one item each."""
     if len(table.rows) < 2:
@@ -225,11 +281,8 @@ def _table_items(table: Block, prio: str | None) -> list[RawAction]:
         if tcol >= len(cells) or not cells[tcol].strip():
             continue
         own, text = tag_priority(cells[tcol])
-        p = (
-            own
-            or (priority_of_word(cells[pcol]) if pcol is not None and pcol < len(cells) else None)
-            or prio
-        )
+        p = own or (_cell_priority(cells[pcol]) if pcol is not None and pcol < len(cells) else None)
+        p = p or prio
         done = bool(
             scol is not None
             and scol < len(cells)

@@ -1,5 +1,6 @@
 """Dates and clock times as written: ISO stamps, "August 14, 2025", "14 avril 2026",
-"2026年5月4日", "2026/05/04", and a date in a file name.
+"30. November 2026", "30 de noviembre de 2026", "2026年5月4日", "2026/05/04", and a
+date in a file name.
 
 Candidates are found with patterns, then validated by python-dateutil, so
 "2026-02-30" is rejected rather than silently rolled over.
@@ -37,6 +38,29 @@ _MONTHS_OTHER = {
     "novembre": "november",
     "décembre": "december",
     "decembre": "december",
+    # German (April, August, September, November are the English words).
+    "januar": "january",
+    "jänner": "january",
+    "februar": "february",
+    "märz": "march",
+    "juni": "june",
+    "juli": "july",
+    "oktober": "october",
+    "dezember": "december",
+    # Spanish.
+    "enero": "january",
+    "febrero": "february",
+    "marzo": "march",
+    "abril": "april",
+    "mayo": "may",
+    "junio": "june",
+    "julio": "july",
+    "agosto": "august",
+    "septiembre": "september",
+    "setiembre": "september",
+    "octubre": "october",
+    "noviembre": "november",
+    "diciembre": "december",
 }
 _MONTHS = _MONTHS_EN + "|" + "|".join(_MONTHS_OTHER)
 
@@ -48,14 +72,18 @@ _PATTERNS = (
     ),
     # 2026年5月4日
     re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日"),
-    # August 14, 2025 / Aug 14 2025 / 14 August 2025 / 14 avril 2026
+    # August 14, 2025 / Aug 14 2025 / 14 August 2025 / 14 avril 2026 / 30. November
+    # 2026 (German: the day's dot) / 30 de noviembre de 2026 (Spanish: "de" around the month)
     re.compile(
         rf"(?<![\w])(?P<text>(?:{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
-        rf"|[0-3]?\d(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})\.?,?\s+(?:19|20)\d\d)(?![\w])",
+        rf"|[0-3]?\d(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:{_MONTHS})\.?,?\s+(?:del?\s+)?(?:19|20)\d\d)(?![\w])",
         re.IGNORECASE,
     ),
     # 14/08/2025 is ambiguous with 08/14/2025: only accepted when one side is > 12.
-    re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?![\d/])"),
+    # The same with dashes, one separator throughout: 30-11-2026.
+    re.compile(
+        r"(?<![\d/-])(?P<a>[0-3]?\d)(?P<s>[/-])(?P<b>[0-3]?\d)(?P=s)(?P<y>(?:19|20)\d\d)(?![\d/-])"
+    ),
     # 12.10.2026: dots put the day first (German and much of Europe), never the month.
     re.compile(r"(?<![\w.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\w]|\.\d)"),
 )
@@ -81,6 +109,14 @@ def _make(y: int, m: int, d: int) -> str:
 
 
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th|er)\b")
+_WORD = re.compile(r"[^\W\d_]+")
+_NOT_DATE_WORDS = {"de": "", "del": ""}
+
+
+def _english_month(m: re.Match[str]) -> str:
+    """A month name in English for dateutil; "de"/"del" (Spanish) dropped."""
+    w = m.group(0)
+    return _NOT_DATE_WORDS.get(w, _MONTHS_OTHER.get(w, w))
 
 
 def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
@@ -94,11 +130,8 @@ def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
         return FoundDate(iso, m.start(), time)
     if pat_index == 2:
         text = m.group("text")
-        low = text.lower()
-        for fr, en in _MONTHS_OTHER.items():
-            if fr in low:
-                low = low.replace(fr, en)
-                break
+        # Word by word: one language's month can hold another's ("juni" in "junio").
+        low = _WORD.sub(_english_month, text.lower())
         low = _ORDINAL.sub(r"\1", low)
         dt = _du.parse(low, default=datetime(2000, 1, 1))
         return FoundDate(dt.date().isoformat(), m.start())

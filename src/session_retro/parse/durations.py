@@ -23,7 +23,7 @@ _UNITS: tuple[tuple[str, float], ...] = (
     # Spellings that share a first letter share its branch: the engine tries each
     # branch after every figure, and one that fails on its first letter costs least.
     (r"d(ays?)?|jours?|日", 1440.0),
-    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|時間|giờ|tiếng", 60.0),
+    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|std(?!::)|時間|giờ|tiếng", 60.0),
     (r"m(in(ute)?s?|inutos?|inuten)?|minutes?|分|phút", 1.0),
     (r"s(ec(ond)?s?|egundos?|ekunden?)?|secondes?|秒|giây", 1 / 60),
 )
@@ -43,7 +43,7 @@ _COMPOUND = re.compile(
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
-# "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes". A figure starts
+# "~10-15 min", "3 to 4 hours", "2+ hours", "< 1 min", "10 minutes", "30-minute". A figure starts
 # where no digit stands before it: a match from inside a run of digits would be one
 # from the run's start, found first (a date line, "2026-05-04 21:00-22:10", cost
 # 26 us of attempts from every digit; 10 now).
@@ -51,7 +51,8 @@ _SIMPLE = re.compile(
     rf"(?P<bound>[<>≤≥~≈]|about|around|approx\.?|roughly|over|under|less than|more than|almost|nearly|約|environ)?\s*"
     rf"(?<!\d)(?P<lo>{_NUM_ATOMIC})\s*(?:(?P<u1>{_UNIT_RE})\s*)?"
     rf"(?:(?:-|–|—|to|à|~|〜|～)\s*(?P<hi>{_NUM_ATOMIC})\s*)?(?P<plus>\+)?\s*"
-    rf"(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
+    # A hyphen joins a spelled-out unit to its figure: "a 30-minute job", "2-hour call".
+    rf"(?:-(?=[a-z]{{2}}))?(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
     re.IGNORECASE,
 )
 # "21:00-22:10", "21:00 – 22:10", "9:30am-11:10am"
@@ -62,13 +63,21 @@ _CLOCK_RANGE = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
-# A half hour in words ("half an hour", "an hour and a half", "media hora"): "an hour"
-# alone is left out, as often a moment ("an hour later") as a length.
+# A half or quarter hour in words ("half an hour", "an hour and a half", "media hora",
+# "hora y media",
+# "a quarter of an hour", "three quarters of an hour"): "an hour" alone is left out, as
+# often a moment ("an hour later") as a length.
 _HALF_HOUR = re.compile(
     r"\b(?:(?P<half>(?:an? )?half[- ](?:an )?hour|media hora|une demi-heure|eine halbe stunde)"
-    r"|an hour and a half)\b",
+    r"|(?P<three>three[- ]quarters? of an hour|trois quarts d'heure|tres cuartos de hora"
+    r"|eine dreiviertelstunde)"
+    r"|(?P<quarter>(?:a |one )?quarter[- ](?:of an )?hour|un quart d'heure|un cuarto de hora"
+    r"|eine viertelstunde)"
+    r"|an hour and a half|(?:una )?hora y media|une heure et demie|(?:anderthalb|eineinhalb) stunden)\b",
     re.IGNORECASE,
 )
+# Minutes of each named group of `_HALF_HOUR`; "an hour and a half" names none.
+_HOUR_PARTS = {"half": 30.0, "three": 45.0, "quarter": 15.0}
 # Where a half hour in words can be: an `in` test for each spares the regex most texts.
 _HALF_HOUR_HINTS = ("our", "ora", "eure", "tunde")
 
@@ -216,13 +225,13 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
 
 
 def _half_hour(text: str) -> Duration | None:
-    """A half hour written in words; the `in` test spares the regex most texts."""
+    """A half or quarter hour written in words; the `in` test spares the regex most texts."""
     if not any(map(text.__contains__, _HALF_HOUR_HINTS)):
         return None
     m = _HALF_HOUR.search(text)
     if m is None:
         return None
-    return Duration(30.0 if m.group("half") else 90.0, None, None, m.group(0), m.start())
+    return Duration(_HOUR_PARTS.get(m.lastgroup, 90.0), None, None, m.group(0), m.start())
 
 
 # How prose says a length is time spent on something: after a verb of spending ("took

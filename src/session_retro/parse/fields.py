@@ -84,6 +84,53 @@ def find_field(blocks, kind: str) -> Field | None:
     return None
 
 
+# Labels a header table gives the session's facts under.
+_HEADER_KINDS = ("date", "written", "result", "total", "header_total", "ideal", "project")
+
+
+def _is_header_label(cell: str) -> bool:
+    cell = cell.strip(" *_`")
+    return bool(cell) and any(is_field(cell, kind) for kind in _HEADER_KINDS)
+
+
+def table_fields(table: Block) -> list[Field]:
+    """The fields of a table in a document's header: labels over one row of values
+    ("| Date | Duration |" over "| 2026-11-30 | 40 min |"), or a label and a value on
+    each row ("| Date | 2026-11-30 |", under a "| Field | Value |" row or none).
+
+    Only tables whose labels name session facts: a table of phases or attempts has
+    other headers, and its rows are not the session's.
+    """
+    rows = table.rows
+    if len(rows) < 2:
+        return []
+    header = rows[0][1]
+    if len(header) == 2 and not _is_header_label(header[1]):
+        # Label-value rows; the header row is one too unless it names the columns.
+        pairs = rows if _is_header_label(header[0]) else rows[1:]
+        if not any(_is_header_label(cells[0]) for _, cells in pairs if cells):
+            return []
+        return [
+            Field(cells[0].strip(" *_`"), cells[1].strip(), line)
+            for line, cells in pairs
+            if len(cells) == 2 and cells[0].strip(" *_`") and cells[1].strip()
+        ]
+    named = [h for h in header if _is_header_label(h)]
+    # Every column a session fact, or a date among two or more: one row of an attempts
+    # table ("| Attempt | Time | Result |") is one attempt's, not the session's.
+    if len(rows) == 2 and (
+        len(named) == len(header)
+        or (len(named) >= 2 and any(is_field(h.strip(" *_`"), "date") for h in named))
+    ):
+        line, values = rows[1]
+        return [
+            Field(label.strip(" *_`"), value.strip(), line)
+            for label, value in zip(header, values, strict=False)
+            if label.strip(" *_`") and value.strip()
+        ]
+    return []
+
+
 def fields_in(blocks) -> list[Field]:
     """Fields of `blocks` and of the lists and quotes inside them, in order.
 

@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
-from .dates import find_date, find_dates
-from .durations import Duration, find_duration
-from .fields import Field, fields_in, is_field
+from .dates import find_date, find_dates, find_time
+from .durations import Duration, clock_minutes, find_duration
+from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
 
 _LABELS_RE = vocab.words_re(vocab.TITLE_LABELS)
-_LEAD_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)\s*", re.I)
+# "Retro: X", "Post-Mortem — X", or the label in brackets: "[Retro] X".
+_LEAD_LABEL = re.compile(
+    rf"^\s*(?:{_LABELS_RE}\s*(?:[:：]|\s[-–—]\s|\s*[-–—]\s)|[\[(]{_LABELS_RE}[\])])\s*", re.I
+)
 # The closing patterns open with their separator's character set, not with the blank
 # space before it, which `vocab.blank_start` adds (a fast scan instead of a match tried
 # at every position of the title). A dash needs a blank before it, a colon does not.
@@ -28,9 +31,15 @@ _LEADING_SYMBOLS = re.compile(r"^[^\w`\"'(\[]+", re.UNICODE)
 _TRAIL_PAREN_DURATION = re.compile(
     r"[(\[][^()\[\]]*\d[^()\[\]]*\b(min|minutes?|hours?|h|hrs?)\b[^()\[\]]*[)\]]\s*$", re.I
 )
+_TITLE_DATE = (
+    r"(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d"
+    r"|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)"
+)
 # A separator and optional blank space, or one blank, then the date.
-_TRAIL_DATE = re.compile(
-    r"[-–—:|,\s](?:(?<=[-–—:|,])\s*)?\(?(?:(?:19|20)\d\d[-/.]\d\d?[-/.]\d\d?|[A-Z][a-z]+\.? \d{1,2},? (?:19|20)\d\d|\d{1,2} [A-Z][a-z]+ (?:19|20)\d\d)\)?\s*$"
+_TRAIL_DATE = re.compile(rf"[-–—:|,\s](?:(?<=[-–—:|,])\s*)?\(?{_TITLE_DATE}\)?\s*$")
+# The date, then a separator ("2026-11-30 — Queue lag") or in brackets ("[2026-11-30] X").
+_LEAD_DATE = re.compile(
+    rf"^(?:\(?(?P<d>{_TITLE_DATE})\)?\s*[-–—:|]|[\[(](?P<b>{_TITLE_DATE})[\])])\s*"
 )
 _ONLY_LABEL = re.compile(rf"^\s*{_LABELS_RE}\s*[:：\-–—]?\s*$", re.I)
 
@@ -42,6 +51,8 @@ def clean_title(raw: str) -> str:
     'Database Schema Fix'
     >>> clean_title("Session Retrospective: 2025-11-10")
     '2025-11-10'
+    >>> clean_title("2025-11-10 — Queue consumer lag")
+    'Queue consumer lag'
     """
     t = " ".join(raw.split())
     t = _LEADING_SYMBOLS.sub("", t)
@@ -49,6 +60,10 @@ def clean_title(raw: str) -> str:
     for _ in range(3):
         before = t
         t = _LEAD_LABEL.sub("", t, count=1)
+        m = _LEAD_DATE.match(t) if t[:1].isdigit() or t[:1] in "[(" or t[:1].isupper() else None
+        if m and m.end() < len(t):
+            date_only = m.group("d") or m.group("b")
+            t = t[m.end() :]
         for closing in (_TRAIL_LABEL, _TRAIL_PAREN_DURATION):  # each ends the title
             m = closing.search(t)
             if m:
@@ -161,9 +176,19 @@ def header_fields(root: Section) -> list[Field]:
     if top and top[0].level == 1:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
-    found = fields_in(blocks)
+    found = _with_tables(blocks)
     if not found and top:
-        found = fields_in(top[0].blocks)
+        found = _with_tables(top[0].blocks)
+    return found
+
+
+def _with_tables(blocks: list[Block]) -> list[Field]:
+    """`fields_in(blocks)` and the fields of the header tables among them, in order
+    ("| Date | Duration | Result |" over one row of values)."""
+    found = fields_in(blocks)
+    tables = [f for b in blocks if b.kind == "table" for f in table_fields(b)]
+    if tables:
+        found = sorted(found + tables, key=lambda f: f.line)
     return found
 
 
@@ -174,13 +199,25 @@ def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, 
     """The first field stating the session's length; with `header`, the fields of the
     document's header, where a plain "Time" or "Total" label states it too."""
     for f in fields:
-        if (
-            is_field(f.label, "total") or (header and is_field(f.label, "header_total"))
-        ) and not _WASTE.search(f.label):
-            d = find_duration(f.value)
+        named = is_field(f.label, "total")
+        if (named or (header and is_field(f.label, "header_total"))) and not _WASTE.search(f.label):
+            d = find_duration(f.value) or (_stopwatch(f.value) if named else None)
             if d is not None:
                 return d, f
     return None
+
+
+_STOPWATCH = re.compile(r"[~≈]?\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
+
+
+def _stopwatch(value: str) -> Duration | None:
+    """A length read off a stopwatch, under a label that names a length ("Elapsed:
+    01:10" = 70, "Duration: 1:05:30"); under "Time:" the same figure is a clock."""
+    m = _STOPWATCH.fullmatch(value.strip(" *_`"))
+    if m is None:
+        return None
+    h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    return Duration(h * 60 + mi + round(sec / 60, 2), None, None, m.group(0), 0)
 
 
 # The case-blind sentence patterns below are scanned at every position of every text,
@@ -208,7 +245,22 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                     d = find_duration(m.group("d"), clock=False)
                     if d is not None:
                         return d, line
+            if low is None or "start" in low or "began" in low:
+                m = _PROSE_SPAN.search(text)
+                if m:
+                    d = find_duration(f"{m.group('a')}-{m.group('b')}")
+                    if d is not None:
+                        return d, line
     return None
+
+
+_CLOCK = r"\d{1,2}:\d\d(?:\s*[ap]m)?"
+# A start and an end told in a sentence: "Started 14:05, wrapped up at 15:20".
+_PROSE_SPAN = re.compile(
+    rf"\b(?:started|began)(?:\s+(?:at|around))?\s+(?P<a>{_CLOCK})\b[^.;\n]{{0,30}}?"
+    rf"\b(?:finished|ended|wrapped up|stopped|done)(?:\s+(?:at|by|around))?\s+(?P<b>{_CLOCK})",
+    re.I,
+)
 
 
 # Each pattern of vocab.IDEAL_PATTERNS with a word it cannot match without.
@@ -234,10 +286,26 @@ def find_ideal(text: str, data: bytes | None = None) -> float | None:
         if low is not None and word not in low:
             continue
         for m in rx.finditer(text):
-            d = find_duration(m.group("d"))
+            d = find_duration(m.group("d")) or _unit_before(text, m)
             if d is not None:
                 return d.minutes
     return None
+
+
+_BARE_FIGURE = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*")
+_UNIT_TAIL = re.compile(r"[^\W\d_]+\s*$")
+
+
+def _unit_before(text: str, m: re.Match[str]) -> Duration | None:
+    """A bare ideal figure in the unit of the length before it on its line ("Total:
+    70 min (ideal: 10)" = 10 minutes); None when nothing before it names a unit."""
+    figure = _BARE_FIGURE.fullmatch(m.group("d"))
+    if figure is None:
+        return None
+    before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+    d = find_duration(before, clock=False)
+    unit = _UNIT_TAIL.search(d.text) if d is not None else None
+    return find_duration(f"{figure.group(1)} {unit.group(0)}") if unit else None
 
 
 def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta:
@@ -329,6 +397,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                     meta.total, meta.total_source, meta.total_line = d, "time_range", f.line
                 break
 
+    if meta.total is None:
+        _start_end(meta, fields)
+
     # Total minutes: front matter, then a stated field (which beats a clock range).
     d = _front_total(front)
     if d:
@@ -371,6 +442,37 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+def _start_end(meta: Meta, fields: list[Field]) -> None:
+    """The session's span from a header's separate start and end fields ("Start: 09:40",
+    "End: 11:05"); an end earlier than the start crosses midnight."""
+    start = end = None
+    for f in fields:
+        if ":" not in f.value:  # no clock without one
+            continue
+        if start is None and is_field(f.label, "start"):
+            start = find_time(f.value), f
+        elif end is None and is_field(f.label, "end"):
+            end = find_time(f.value), f
+    if start is None or end is None or start[0] is None or end[0] is None:
+        return
+    (h1, m1), (h2, m2) = start[0], end[0]
+    span = clock_minutes(h1, m1, h2, m2)
+    days = find_date(start[1].value), find_date(end[1].value)
+    if days[0] and days[1]:  # "Started: 2026-11-30 23:00", "Ended: 2026-12-02 01:00"
+        apart = _date.fromisoformat(days[1].iso) - _date.fromisoformat(days[0].iso)
+        span = (h2 * 60 + m2) - (h1 * 60 + m1) + apart.days * 1440
+        if span < 0:
+            return
+    text = f"{start[1].value} - {end[1].value}"
+    meta.total = Duration(span, None, None, text, 0, (h1, m1, h2, m2))
+    meta.total_source, meta.total_line = "time_range", start[1].line
+    if meta.date:
+        began = datetime.combine(_date.fromisoformat(meta.date), datetime.min.time())
+        began = began.replace(hour=h1, minute=m1)
+        meta.started_at = began.isoformat(timespec="seconds")
+        meta.ended_at = (began + timedelta(minutes=span)).isoformat(timespec="seconds")
 
 
 # Front matter keys that give the session's length; a bare figure takes the unit the

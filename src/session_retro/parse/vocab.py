@@ -252,11 +252,15 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         r"total session time",
         r"time to (solution|resolution|fix)",
         r"session length",
+        r"(whole|entire|full) session( time| length)?",
+        r"time (taken|invested)",
         r"time spent( overall| in total)?",
         r"elapsed",
         r"total time spent",
         r"durée( totale)?",
         r"temps total",
+        r"temps passé",
+        r"(zeit)?aufwand",
         r"duración( total)?",
         r"tiempo total",
         r"(gesamt)?dauer",
@@ -268,6 +272,29 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     # Labels that give the session's length only in its header ("**Time**: 2h",
     # "Total: 1h45"); further down, an attempt's "Time: 10 min" is its own.
     "header_total": (r"time", r"total", r"session", r"session time", r"tiempo", r"zeit"),
+    # A session's clock times written apart ("Start: 09:40" ... "End: 11:05").
+    "start": (
+        r"start(ed)?( at| time)?",
+        r"began",
+        r"début",
+        r"heure de début",
+        r"inicio",
+        r"hora de inicio",
+        r"beginn",
+        r"startzeit",
+        r"開始(時刻)?",
+    ),
+    "end": (
+        r"end(ed)?( at| time)?",
+        r"finished( at)?",
+        r"stopped( at)?",
+        r"fin",
+        r"heure de fin",
+        r"hora de fin",
+        r"ende",
+        r"endzeit",
+        r"終了(時刻)?",
+    ),
     "project": (r"project", r"repo(sitory)?", r"projet", r"プロジェクト"),
     # What the author says it should have taken ("**Ideal time**: 20 minutes").
     "ideal": (
@@ -394,15 +421,15 @@ RESULT_WORDS: tuple[tuple[str, str], ...] = (
     ("unknown", r"\b(testing|pending|tbd|unknown|in review)\b"),
     (
         "partial",
-        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation|parcial|teilweise)\b|partiel|部分|en cours|một phần",
+        r"\b(?:partial(ly)?|in progress|ongoing|incomplete|mostly|wip|blocked on|requires? (deeper )?investigation|mitigated|workaround|parcial|teilweise)\b|partiel|部分|en cours|một phần",
     ),
     (
         "failure",
-        r"\b(fail(ed|ure)?|unsuccessful|unresolved|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst)\b|échec|失敗|thất bại",
+        r"\b(fail(ed|ure)?|unsuccessful|unresolved|won'?t fix|wontfix|not (resolved|fixed|solved)|blocked|abandoned|aborted|no fix|fracaso|fallid[oa]|sin éxito|no resuelto|sin resolver|abandonad[oa]|fehlgeschlagen|gescheitert|nicht erfolgreich|misserfolg|ungelöst|nicht (behoben|gelöst)|abgebrochen|aufgegeben|abandonn[ée]e?|non résolu|pas résolu)\b|échec|失敗|未解決|未完了|thất bại",
     ),
     (
         "success",
-        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved|éxito|exitos[oa]|resuelto|erfolg(reich)?|gelöst)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
+        r"\b(success(ful(ly)?)?|succeeded|solved|resolved|fixed|complete(d)?|done|shipped|merged|deployed|green|working|delivered|achieved|éxito|exitos[oa]|resuelto|completad[oa]|terminad[oa]|erfolg(reich)?|gelöst|behoben|erledigt|abgeschlossen|résolu)\b|réussi|terminé|成功|解決|完了|thành công|hoàn thành",
     ),
 )
 
@@ -478,7 +505,9 @@ PRIORITY_TAG = re.compile(
     r"|\b(?P<b>high|medium|low|critical)[- ]priority\b"
     r"|\bpriority\s*[:=]?\s*(?P<c>high|medium|med|low|critical|p[0-9])\b"
     r"|(?:^|\s|\*\*)(?P<d>P[0-9])(?=\b)"
-    r"|\((?P<e>haute|moyenne|basse|élevée)\)"
+    # One word in brackets, in another language or as MoSCoW: "(hoch)", "(alta)", "(must)".
+    r"|\((?P<e>haute|moyenne|basse|élevée|hoch|mittel|niedrig|alta|media|baja"
+    r"|must|should|nice[- ]to[- ]have)\)"
     # French, Spanish, German: "priorité haute", "prioridad: alta", "Priorität hoch".
     r"|\bpriori(?:t[ée]|dad|tät)\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée|alta|media|baja|hoch|mittel|niedrig)\b\s*:?"
     r"|\b(?P<h>haute|moyenne|basse|alta|media|baja|hohe|mittlere|niedrige) priori(?:t[ée]|dad|tät)\b\s*:?"
@@ -493,9 +522,11 @@ PRIORITY_CIRCLES = {
     "\U0001f7e2": "low",
 }
 
-# Headings that group items by priority ("### High priority", "## P1").
+# Headings that group items by priority ("### High priority", "## P1", "### Must").
 PRIORITY_HEADING = re.compile(
     r"^\W*(?P<w>high|medium|low|critical|urgent|p[0-9])\b(\s*[- ]?priority)?\W*$"
+    # MoSCoW: "### Must", "Should have:", "### Nice to have".
+    r"|^\W*(?P<m>(?:must|should|could|nice[- ]to)(?:[- ]haves?)?)\W*$"
     r"|^\W*priority\s*[:\-]?\s*(?P<w2>high|medium|low|p[0-9])\W*$"
     r"|^\W*(?P<w3>haute|moyenne|basse) priorité\W*$",
     re.IGNORECASE,
@@ -520,6 +551,7 @@ TITLE_LABELS = (
     r"bug fix session summary",
     r"incident report",
     r"reflection",
+    r"debug(ging)? session",
     r"debug journal",
     r"debugging journal",
     r"dev(elopment)? log",
