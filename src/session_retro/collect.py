@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 
 from . import cache as _cache
-from .discover import iter_reflections, project_of
+from .discover import iter_reflections
 from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_file
@@ -210,14 +210,11 @@ def _load_hits(
             session = _cache.loads(blob)
             given = found[i][0]
             if session.source != given:
-                # The same file reached as "x.md" and "/abs/x.md" (another working
-                # folder, a cron job): a parse reads only the file name, the same for
-                # one absolute path, and the folder name, taken for the project when
-                # the text names none. Where that name is the same too, a fresh parse
-                # differs in `source` alone (a re-parse of everything would cost a cold run).
-                if project_of(session.source, []) != project_of(given, []):
-                    misses.append(i)
-                    continue
+                # The same file reached as "x.md", "../x.md" or "/abs/x.md" (another
+                # working folder, a cron job): besides `source`, a parse reads only the
+                # file name and the folder name of the absolute path (`project_of`, the
+                # project when the text names none), both the same for one absolute
+                # path; a re-parse of everything would cost a cold run.
                 session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
