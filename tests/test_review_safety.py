@@ -276,3 +276,15 @@ def test_report_removes_nothing_an_analysis_left_in_its_month_folder(work, cli_i
     cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", env=ENV)
     assert (work / "out" / "2026-02" / "analysis.json").is_file()
     assert (work / "out" / "2026-02" / "sessions.csv").is_file()
+
+
+def test_a_report_left_under_a_folder_read_is_no_reflection_for_the_other_command(work, cli_invoke):
+    # --out a subfolder of the sessions, the other command with its own --out: each read
+    # the other's report.md as a session dated the day it was generated, holding every
+    # attempt it reports (report's deltas then compared with that made-up session)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "sessions/monthly", env=ENV)
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    assert "Read 3 file(s)" in r.output
+    cli_invoke("analyze", "sessions", "--out", "sessions/reports", "--quiet", env=ENV)
+    r = cli_invoke("report", "--month", "2026-03", "sessions", "--out", "out", env=ENV, expect=1)
+    assert "no sessions dated 2026-03" in r.output
