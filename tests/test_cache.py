@@ -4,6 +4,7 @@ outdated caches, concurrent writers, and the `retro analyze` options around it."
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -291,3 +292,17 @@ def test_analyze_warns_about_a_corrupted_cache(work, cli_invoke):
     assert list((work / "out").glob(".retro-cache.sqlite.corrupt-*"))
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
     assert "warning:" not in r.output
+
+
+def test_a_working_folder_named_in_no_utf_8_is_read_not_cached(sessions_dir, tmp_path, monkeypatch):
+    """Relative paths from a folder whose name is not UTF-8 ("\\xff"): the file names are,
+    their absolute paths (the cache keys) are not, and storing them raised
+    UnicodeEncodeError out of analyze and report. They are parsed, not cached."""
+    odd = tmp_path / os.fsdecode(b"\xff")
+    shutil.copytree(sessions_dir, odd / "sessions")
+    monkeypatch.chdir(odd)
+    db = tmp_path / "c.sqlite"
+    out = collect_sessions(["sessions"], jobs=1, cache_path=str(db))
+    assert out == collect_sessions(["sessions"], jobs=1)
+    assert len(out) == 3 and not any(s.error for s in out)
+    assert collect_sessions(["sessions"], jobs=1, cache_path=str(db)) == out

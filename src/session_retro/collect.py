@@ -122,8 +122,9 @@ def collect_sessions(
                 sink_keys[path] = key if earlier == key else CHANGED_WHILE_READ
                 if not key.digest:  # not read whole, or CHANGED_WHILE_READ: not cacheable
                     key = None
-                if db is not None and key is not None:
-                    pending.append((os.path.abspath(found[i][0]), key, blob))
+                absolute = _cache_name(path)
+                if db is not None and key is not None and absolute is not None:
+                    pending.append((absolute, key, blob))
                     if len(pending) >= _WRITE_BATCH:
                         db = _store(db, pending, sink)
                         pending = []
@@ -218,6 +219,18 @@ def _load_hits(
                 session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
+
+
+def _cache_name(path: str) -> str | None:
+    """The cache's key for `path`, its absolute path; None when that is not UTF-8 (run
+    from a folder whose name is other bytes): SQLite text cannot hold it, and storing
+    it raised out of the run. Such a file is parsed each run instead."""
+    absolute = os.path.abspath(path)
+    try:
+        absolute.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return absolute
 
 
 def _same_content(path: str, entry: _cache.Key) -> bool:
