@@ -288,3 +288,16 @@ def test_a_report_left_under_a_folder_read_is_no_reflection_for_the_other_comman
     cli_invoke("analyze", "sessions", "--out", "sessions/reports", "--quiet", env=ENV)
     r = cli_invoke("report", "--month", "2026-03", "sessions", "--out", "out", env=ENV, expect=1)
     assert "no sessions dated 2026-03" in r.output
+
+
+def test_check_parse_and_impact_read_no_report_a_run_left_under_a_folder_read(work, cli_invoke):
+    # after 'retro analyze sessions --out sessions/reports' check found "problems" in the
+    # report (16 files, 53 problems on the bundled sessions) and impact counted it as a
+    # session dated the day it was generated, holding every attempt it reports
+    impact = ("impact", "sessions", "--changed", "skipped-discovery=2026-02-01")
+    before = [cli_invoke(*c, expect=None).output for c in (("check", "sessions"), impact)]
+    cli_invoke("analyze", "sessions", "--out", "sessions/reports", "--quiet", env=ENV)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "sessions/m", env=ENV)
+    after = [cli_invoke(*c, expect=None).output for c in (("check", "sessions"), impact)]
+    assert after == before
+    assert "report.md" not in cli_invoke("parse", "sessions", expect=None).output

@@ -26,6 +26,7 @@ from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_file
 from .model import Session
+from .rerun import without_own_reports
 
 POOL_THRESHOLD = 64
 """Fewer files to parse than this and the pool's start-up (~0.2 s) costs more than it saves."""
@@ -63,14 +64,16 @@ def collect_sessions(
     readable record was made from, by path as found: the size, mtime and content hash
     of the bytes parsed or cached; size and mtime alone (no hash) for a file not read
     whole; `CHANGED_WHILE_READ` for one that changed under the parser. Folders in
-    `skip` are not walked (`discover.iter_reflections`). `found`, when given, is that
-    walk already made by the caller: the records are then exactly its files.
+    `skip` are not walked (`discover.iter_reflections`), nor read the report.md files
+    runs of analyze and report left as written (`rerun.without_own_reports`). `found`,
+    when given, is that walk already made by the caller: the records are then exactly
+    its files.
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
     if found is None:
-        found = list(iter_reflections(paths, skip))
+        found = without_own_reports(iter_reflections(paths, skip))
     total = len(found)
     out: list[Session | None] = [None] * total
     sink = warnings if warnings is not None else []
