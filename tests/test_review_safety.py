@@ -301,3 +301,13 @@ def test_check_parse_and_impact_read_no_report_a_run_left_under_a_folder_read(wo
     after = [cli_invoke(*c, expect=None).output for c in (("check", "sessions"), impact)]
     assert after == before
     assert "report.md" not in cli_invoke("parse", "sessions", expect=None).output
+
+
+def test_backlog_refuses_analyzes_report_as_its_file(work, cli_invoke):
+    # the report holds every attempt it reports: refused as a reflection would be, also
+    # now that a walk no longer reads a report a run left as written
+    cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+    report = work / "out" / "report.md"
+    before = report.read_bytes()
+    r = cli_invoke("backlog", "sessions", "--file", report, env=ENV, expect=2)
+    assert "is a reflection" in r.output and report.read_bytes() == before
