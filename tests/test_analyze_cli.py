@@ -386,8 +386,8 @@ def test_an_out_folder_inside_the_sessions_says_its_reflections_are_not_read(wor
     r = cli_invoke("analyze", "sessions", "--out", "sessions/inner", env=ENV)
     assert "the 1 reflection(s) in it are not read (the first: sessions/inner/late.md)" in r.stderr
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
-    assert "not read" not in r.stderr  # late.md is read now (and the first run's report)
-    assert "Read 5 file(s)" in r.output
+    assert "not read" not in r.stderr  # late.md is read now, not the first run's report
+    assert "Read 4 file(s)" in r.output
 
 
 def test_no_warning_when_the_out_folder_is_also_given_to_read(work, cli_invoke):

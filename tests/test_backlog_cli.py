@@ -459,3 +459,21 @@ def test_create_stops_before_gh_when_the_state_folder_is_read_only(
     r = cli_invoke("backlog", "--create", env=ENV, expect=1)
     assert isinstance(r.exception, OSError) and r.exception.filename == str(work / STATE)
     assert fake_gh() == []
+
+
+def test_create_names_an_issue_the_state_could_not_record(work, cli_invoke, fake_gh, monkeypatch):
+    # the disk filled up after the check and gh's first issue: the run ended on the
+    # write error alone, naming no issue, though the next run creates that one again
+    import errno
+
+    from session_retro import cli_backlog
+
+    def full(backlog, state):
+        raise OSError(errno.ENOSPC, "No space left on device", str(work / STATE))
+
+    monkeypatch.setattr(cli_backlog, "write_state", full)
+    r = cli_invoke("backlog", "--create", env=ENV, expect=1)
+    assert len(fake_gh()) == 1, "no issue is created that cannot be recorded either"
+    assert "https://github.com/acme/app/issues/1 created but not recorded" in r.stderr
+    assert "No space left on device" in r.stderr
+    assert "0 issue(s) created, 1 failed" in r.output

@@ -4,6 +4,7 @@ outdated caches, concurrent writers, and the `retro analyze` options around it."
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -115,17 +116,21 @@ def test_same_files_reached_by_another_path_are_hits(sessions_dir, tmp_path, par
     assert [s.source for s in relative][0] == os.path.join("sessions", "alpha", "2026-01-10-db.md")
 
 
-def test_another_path_naming_another_folder_is_parsed_again(sessions_dir, tmp_path, parses):
-    """The path "alpha/sub/../x.md" is alpha/x.md, but its folder name (the project when the
-    text names none) reads "..": that record is parsed again, not renamed."""
+def test_a_path_through_dot_dot_is_a_hit_as_a_fresh_parse(
+    sessions_dir, tmp_path, parses, monkeypatch
+):
+    """The paths "alpha/sub/../x.md" and "../x.md" are alpha/x.md, project alpha when the text
+    names none (it read ".."): served from the cache, renamed, as a fresh parse of them."""
     db = tmp_path / "c.sqlite"
     run(sessions_dir, db)
     (sessions_dir / "alpha" / "sub").mkdir()
     odd = str(sessions_dir / "alpha" / "sub" / ".." / "2026-01-10-db.md")
+    monkeypatch.chdir(sessions_dir / "alpha" / "sub")
     parses.clear()
-    again = collect_sessions([odd], jobs=1, cache_path=str(db))
-    assert parses == ["2026-01-10-db.md"]
-    assert again == collect_sessions([odd], jobs=1)
+    again = collect_sessions([odd, "../"], jobs=1, cache_path=str(db))
+    assert parses == []
+    assert again == collect_sessions([odd, "../"], jobs=1)
+    assert [(s.source, s.project) for s in again] == [(odd, "alpha")]
 
 
 def test_deleted_file_leaves_the_report_and_the_cache(sessions_dir, tmp_path, parses):
@@ -287,3 +292,17 @@ def test_analyze_warns_about_a_corrupted_cache(work, cli_invoke):
     assert list((work / "out").glob(".retro-cache.sqlite.corrupt-*"))
     r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
     assert "warning:" not in r.output
+
+
+def test_a_working_folder_named_in_no_utf_8_is_read_not_cached(sessions_dir, tmp_path, monkeypatch):
+    """Relative paths from a folder whose name is not UTF-8 ("\\xff"): the file names are,
+    their absolute paths (the cache keys) are not, and storing them raised
+    UnicodeEncodeError out of analyze and report. They are parsed, not cached."""
+    odd = tmp_path / os.fsdecode(b"\xff")
+    shutil.copytree(sessions_dir, odd / "sessions")
+    monkeypatch.chdir(odd)
+    db = tmp_path / "c.sqlite"
+    out = collect_sessions(["sessions"], jobs=1, cache_path=str(db))
+    assert out == collect_sessions(["sessions"], jobs=1)
+    assert len(out) == 3 and not any(s.error for s in out)
+    assert collect_sessions(["sessions"], jobs=1, cache_path=str(db)) == out

@@ -323,3 +323,15 @@ def test_a_recommendation_under_last_months_headline_is_not_new():
     assert [r.text for r in new_recommendations(current, previous)] == [now[1].text]
     # at 100 only the same text is the same recommendation
     assert len(new_recommendations(current, previous, threshold=100)) == 2
+
+
+def test_a_new_recommendation_no_wasted_attempt_backs_says_so(tmp_path, cli_invoke):
+    # the bundled sessions' September: "#6 Budget two minutes ... (0 wasted min)" in the
+    # new recommendations, and "Addresses no wasted attempt of its sessions" for the
+    # same line further down the same report
+    sessions = Path(__file__).resolve().parent.parent / "sessions"
+    args = ("report", "--month", "2026-09", sessions, "--out", tmp_path, "--no-cache")
+    cli_invoke(*args, env=ENV)
+    text = (tmp_path / "2026-09" / "report.md").read_text(encoding="utf-8")
+    assert "(0 wasted min)" not in text
+    assert "to list `scripts/`, `tools/` and the DAG folder. (no wasted attempt)" in text

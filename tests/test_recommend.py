@@ -60,6 +60,29 @@ def test_notes_opening_with_the_same_headline_are_one():
     assert headline("Search the repository for existing scripts first.") is None
 
 
+def test_a_lead_in_that_names_no_cause_is_no_headline():
+    # "What I should have done:" opens recommendations of every kind: as a headline it
+    # merged each pair below into one (the second recommendation lost)
+    texts = [
+        "What I should have done: read the deploy logs before touching the config.",
+        "What I should have done: pin the SDK version in the lockfile.",
+        "Next time I should: ask the owner of the service first.",
+        "Next time I should: run the migration on a copy.",
+        "The real root cause: a stale DNS entry in the resolver cache.",
+        "The real root cause: the fixture loads after the test starts.",
+        "Lesson learned the hard way: never trust the staging data.",
+        "Lesson learned the hard way: the docs lag behind the API.",
+        "What went wrong here: nobody owned the cron job.",
+        "What went wrong here: the alert fired for the wrong host.",
+    ]
+    assert cluster(texts, 85) == [[i] for i in range(len(texts))]
+    assert [headline(t) for t in texts] == [None] * len(texts)
+    assert (
+        headline("Flaky test treated as a real failure: x")
+        == "flaky test treated as a real failure"
+    )
+
+
 def test_top_recommendation_hand_ranked(analysis):
     recs = analysis.recommendations
     # skipped-discovery addresses 20 + 25 minutes in alpha and gamma: rank 1;

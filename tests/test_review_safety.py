@@ -276,3 +276,38 @@ def test_report_removes_nothing_an_analysis_left_in_its_month_folder(work, cli_i
     cli_invoke("report", "--month", "2026-02", "sessions", "--out", "out", env=ENV)
     assert (work / "out" / "2026-02" / "analysis.json").is_file()
     assert (work / "out" / "2026-02" / "sessions.csv").is_file()
+
+
+def test_a_report_left_under_a_folder_read_is_no_reflection_for_the_other_command(work, cli_invoke):
+    # --out a subfolder of the sessions, the other command with its own --out: each read
+    # the other's report.md as a session dated the day it was generated, holding every
+    # attempt it reports (report's deltas then compared with that made-up session)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "sessions/monthly", env=ENV)
+    r = cli_invoke("analyze", "sessions", "--out", "out", env=ENV)
+    assert "Read 3 file(s)" in r.output
+    cli_invoke("analyze", "sessions", "--out", "sessions/reports", "--quiet", env=ENV)
+    r = cli_invoke("report", "--month", "2026-03", "sessions", "--out", "out", env=ENV, expect=1)
+    assert "no sessions dated 2026-03" in r.output
+
+
+def test_check_parse_and_impact_read_no_report_a_run_left_under_a_folder_read(work, cli_invoke):
+    # after 'retro analyze sessions --out sessions/reports' check found "problems" in the
+    # report (16 files, 53 problems on the bundled sessions) and impact counted it as a
+    # session dated the day it was generated, holding every attempt it reports
+    impact = ("impact", "sessions", "--changed", "skipped-discovery=2026-02-01")
+    before = [cli_invoke(*c, expect=None).output for c in (("check", "sessions"), impact)]
+    cli_invoke("analyze", "sessions", "--out", "sessions/reports", "--quiet", env=ENV)
+    cli_invoke("report", "--month", "2026-02", "sessions", "--out", "sessions/m", env=ENV)
+    after = [cli_invoke(*c, expect=None).output for c in (("check", "sessions"), impact)]
+    assert after == before
+    assert "report.md" not in cli_invoke("parse", "sessions", expect=None).output
+
+
+def test_backlog_refuses_analyzes_report_as_its_file(work, cli_invoke):
+    # the report holds every attempt it reports: refused as a reflection would be, also
+    # now that a walk no longer reads a report a run left as written
+    cli_invoke("analyze", "sessions", "--out", "out", "--quiet", env=ENV)
+    report = work / "out" / "report.md"
+    before = report.read_bytes()
+    r = cli_invoke("backlog", "sessions", "--file", report, env=ENV, expect=2)
+    assert "is a reflection" in r.output and report.read_bytes() == before

@@ -57,11 +57,11 @@ from .rerun import (
     back_up_foreign_outputs,
     input_keys,
     load_run,
-    own_reports,
     remove_stale_outputs,
     save_run,
     settings_fingerprint,
     unchanged_run,
+    without_own_reports,
 )
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -213,12 +213,10 @@ def analyze_cmd(
 
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
     previous = load_run(out_dir)
-    # not our own reports: --out itself, and, when --out is also a folder read, the
-    # report.md files the last runs of analyze and report left there (one of the user's
-    # is an input: never replaced)
-    skip = (out_dir, *own_reports(out_dir, previous))
+    # not our own reports: --out itself, and any report.md a run of analyze or report
+    # left as written under a folder read (one of the user's is an input: never replaced)
     skipped: list[str] = []
-    found = list(iter_reflections(given, skip=skip, skipped=skipped))
+    found = without_own_reports(iter_reflections(given, skip=(out_dir,), skipped=skipped))
     out_real = os.path.realpath(out_dir)
     held: list[str] = []  # reflections in --out that no path given reached
     if any(os.path.realpath(p) == out_real for p in skipped):  # --out inside a folder read

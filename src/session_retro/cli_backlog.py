@@ -45,6 +45,8 @@ from .cli_options import (
 )
 from .collect import collect_sessions
 from .discover import iter_reflections, nothing_to_read
+from .load import read_session
+from .rerun import without_own_reports
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 PRIORITIES = ("high", "medium", "low", "none")
@@ -66,7 +68,7 @@ def _attempts_in(path: str) -> int:
     """How many attempts `path` holds, read as a reflection: a backlog holds none."""
     if not os.path.isfile(path):
         return 0
-    return sum(len(s.attempts) for s in collect_sessions([path]))
+    return len(read_session(path).attempts)  # read whatever its name: a report too
 
 
 def _fail(message: str) -> None:
@@ -154,7 +156,7 @@ def backlog_cmd(
     # The backlog (read for its IDs in every format) is no reflection, even when it sits
     # in a folder read: its checklist would come back as items a second time.
     skipped: list[str] = []
-    found = list(iter_reflections(given, skip=(backlog_file,), skipped=skipped))
+    found = without_own_reports(iter_reflections(given, skip=(backlog_file,), skipped=skipped))
     sessions = collect_sessions(given, found=found)
     if fmt != "md" and skipped:
         click.echo(

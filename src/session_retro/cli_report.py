@@ -35,7 +35,7 @@ from .cli_options import (
     write_report,
 )
 from .collect import collect_sessions
-from .discover import nothing_to_read
+from .discover import iter_reflections, nothing_to_read
 from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
@@ -43,9 +43,9 @@ from .render.monthly import month_files
 from .rerun import (
     back_up_foreign_outputs,
     load_run,
-    own_reports,
     remove_stale_outputs,
     save_run,
+    without_own_reports,
 )
 from .safeio import UnsafePath, inside
 
@@ -143,7 +143,8 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
-        skip=(out_dir, *own_reports(out_dir)),  # not our own reports, nor analyze's
+        # not our own reports, nor analyze's, wherever they were written under a folder read
+        found=without_own_reports(iter_reflections(given, skip=(out_dir,))),
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

@@ -21,11 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 
 from . import cache as _cache
-from .discover import iter_reflections, project_of
+from .discover import iter_reflections
 from .gcpause import collector_paused
 from .ingest import DEFAULT_MAX_BYTES
 from .load import read_file
 from .model import Session
+from .rerun import without_own_reports
 
 POOL_THRESHOLD = 64
 """Fewer files to parse than this and the pool's start-up (~0.2 s) costs more than it saves."""
@@ -63,14 +64,16 @@ def collect_sessions(
     readable record was made from, by path as found: the size, mtime and content hash
     of the bytes parsed or cached; size and mtime alone (no hash) for a file not read
     whole; `CHANGED_WHILE_READ` for one that changed under the parser. Folders in
-    `skip` are not walked (`discover.iter_reflections`). `found`, when given, is that
-    walk already made by the caller: the records are then exactly its files.
+    `skip` are not walked (`discover.iter_reflections`), nor read the report.md files
+    runs of analyze and report left as written (`rerun.without_own_reports`). `found`,
+    when given, is that walk already made by the caller: the records are then exactly
+    its files.
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
     if found is None:
-        found = list(iter_reflections(paths, skip))
+        found = without_own_reports(iter_reflections(paths, skip))
     total = len(found)
     out: list[Session | None] = [None] * total
     sink = warnings if warnings is not None else []
@@ -122,8 +125,9 @@ def collect_sessions(
                 sink_keys[path] = key if earlier == key else CHANGED_WHILE_READ
                 if not key.digest:  # not read whole, or CHANGED_WHILE_READ: not cacheable
                     key = None
-                if db is not None and key is not None:
-                    pending.append((os.path.abspath(found[i][0]), key, blob))
+                absolute = _cache_name(path)
+                if db is not None and key is not None and absolute is not None:
+                    pending.append((absolute, key, blob))
                     if len(pending) >= _WRITE_BATCH:
                         db = _store(db, pending, sink)
                         pending = []
@@ -210,17 +214,26 @@ def _load_hits(
             session = _cache.loads(blob)
             given = found[i][0]
             if session.source != given:
-                # The same file reached as "x.md" and "/abs/x.md" (another working
-                # folder, a cron job): a parse reads only the file name, the same for
-                # one absolute path, and the folder name, taken for the project when
-                # the text names none. Where that name is the same too, a fresh parse
-                # differs in `source` alone (a re-parse of everything would cost a cold run).
-                if project_of(session.source, []) != project_of(given, []):
-                    misses.append(i)
-                    continue
+                # The same file reached as "x.md", "../x.md" or "/abs/x.md" (another
+                # working folder, a cron job): besides `source`, a parse reads only the
+                # file name and the folder name of the absolute path (`project_of`, the
+                # project when the text names none), both the same for one absolute
+                # path; a re-parse of everything would cost a cold run.
                 session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
+
+
+def _cache_name(path: str) -> str | None:
+    """The cache's key for `path`, its absolute path; None when that is not UTF-8 (run
+    from a folder whose name is other bytes): SQLite text cannot hold it, and storing
+    it raised out of the run. Such a file is parsed each run instead."""
+    absolute = os.path.abspath(path)
+    try:
+        absolute.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return absolute
 
 
 def _same_content(path: str, entry: _cache.Key) -> bool:

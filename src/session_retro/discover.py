@@ -160,10 +160,15 @@ def missing_reason(given: str) -> str:
 
 
 def project_of(path: str, roots: list[str]) -> str | None:
-    """The folder name a reflection sits in, used when the text names no project."""
+    """The folder name a reflection sits in, used when the text names no project.
+
+    The folder of the absolute path: "../x.md" run from mobile-app/android is in
+    mobile-app, not in a project named "..", and every spelling of one file has the
+    same project (the parse cache serves them all one record).
+    """
     folder, name = os.path.split(path)
     if name not in ("", ".", "..") and "." not in folder and "\\" not in folder:
-        # What pathlib says, without a Path per file (7 us): no "." or ".." part to
+        # The same without an abspath per file (7 us): no "." or ".." part to
         # normalise, no separator but "/".
         return os.path.basename(folder) or os.path.basename(os.getcwd())
-    return Path(path).parent.name or Path(os.getcwd()).name
+    return Path(os.path.abspath(path)).parent.name or Path(os.getcwd()).name

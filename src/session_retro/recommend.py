@@ -129,12 +129,18 @@ def same(a: str, b: str, threshold: float) -> bool:
 
 # The headline a note opens with: up to 80 characters before ": ", ". " or a dash.
 _LEAD = re.compile(r"\s*(.{4,80}?)(?::|\.|\s[—–])\s+\S")
-# Words that make no headline alone ("This was a mistake.", "It was my fault.").
-_FUNCTION_WORDS = frozenset(
+# Words that make no headline alone: function words ("This was a mistake.", "It was my
+# fault.") and the lead-ins reflections open notes of every kind with ("What I should
+# have done:", "Next time I should:", "The real root cause:", "Lesson learned the hard
+# way:"), which name no cause: as headlines they merged unlike notes.
+_GENERIC_WORDS = frozenset(
     re.findall(
         r"\w+",
         "a an the this that it its was is were be been my our i we you he she they to of in on"
-        " at for and or not no so as by with",
+        " at for and or not no so as by with me us here there again"
+        " what why how should could would have had do did done next time went go wrong right"
+        " real actual root cause lesson lessons learned learnt hard way key takeaway main"
+        " biggest mistake problem issue note",
     )
 )
 
@@ -146,14 +152,15 @@ def headline(text: str) -> str | None:
     ("Flaky test treated as a real failure: I assumed a red CI run..." / "... . It is
     the same flaky test as in September"): whole-text similarity keeps those apart. A
     headline is 3 to 10 words before a colon, a full stop or a dash, 2 of them more
-    than function words, with more text after it; "Resolution:" or "Lesson 1:" is a
-    label, not a headline, and "This was a mistake." says nothing of which.
+    than function words or a lead-in's, with more text after it; "Resolution:" or
+    "Lesson 1:" is a label, not a headline, and "This was a mistake." or "What I
+    should have done:" says nothing of which.
     """
     m = _LEAD.match(text)
     if m is None:
         return None
     words = normalize(m.group(1)).split()
-    if not 3 <= len(words) <= 10 or sum(w not in _FUNCTION_WORDS for w in words) < 2:
+    if not 3 <= len(words) <= 10 or sum(w not in _GENERIC_WORDS for w in words) < 2:
         return None
     return " ".join(words)
 

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import json
 import os
@@ -263,19 +262,29 @@ def own_outputs(out_dir: str | Path, previous: RunState | None, names: Iterable[
     return out
 
 
-def own_reports(out_dir: str | Path, previous: RunState | None = None) -> list[str]:
-    """The ``report.md`` files runs left in `out_dir` still as written: analyze's (its
-    record `previous`, read when not given) and report's, one per ``YYYY-MM/`` folder.
+def without_own_reports(
+    found: Iterable[tuple[str, str | None]],
+) -> list[tuple[str, str | None]]:
+    """`found` (`discover.iter_reflections`) without the ``report.md`` files a run of
+    analyze or report left still as written: its folder's run record says so.
 
-    When --out is also a folder read they are not reflections: one read back was a
-    session dated the day it was generated, holding every attempt it reports, and the
-    next run refused to overwrite its own input. One of the user's stays an input.
+    Such a file under a folder read is no reflection, wherever its --out was (the
+    folder read itself, a month folder, a subfolder given to the other command): read
+    back it was a session dated the day it was generated, holding every attempt it
+    reports, and a run into that folder refused to overwrite its own input. One of
+    the user's stays an input. Only files of that name cost a look at a record.
     """
-    own = own_outputs(out_dir, previous or load_run(out_dir), ["report.md"])
-    months = glob.glob(os.path.join(glob.escape(str(out_dir)), "[0-9]" * 4 + "-[0-9][0-9]"))
-    for month in sorted(months):
-        own += own_outputs(month, load_run(month), ["report.md"])
-    return own
+    records: dict[str, RunState | None] = {}
+    kept = []
+    for path, problem in found:
+        if problem is None and os.path.basename(path) == "report.md":
+            folder = os.path.dirname(path) or "."
+            if folder not in records:
+                records[folder] = load_run(folder)
+            if own_outputs(folder, records[folder], ["report.md"]):
+                continue
+        kept.append((path, problem))
+    return kept
 
 
 def back_up_foreign_outputs(

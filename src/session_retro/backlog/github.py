@@ -57,7 +57,10 @@ def create_issues(
 ) -> tuple[BacklogState, tuple[Created, ...]]:
     """Run `gh` once per pending payload; `save` the state after each created issue.
 
-    `texts` gives the item text for IDs the state does not know yet.
+    `texts` gives the item text for IDs the state does not know yet. When `save` fails
+    (a full disk since `check_state_writable`), the issue just created is returned as
+    a failure naming it, since the next run will create it again, and no more are
+    created: none could be recorded.
     """
     out = []
     for p in pending(payloads, state):
@@ -74,7 +77,14 @@ def create_issues(
         items = state.by_id()
         base = items.get(p["id"]) or ItemState(p["id"], (texts or {}).get(p["id"], p["title"]))
         items[p["id"]] = replace(base, issue=url)
-        state = state.with_items(items)
-        save(state)
+        recorded = state.with_items(items)
+        try:
+            save(recorded)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            why = f"{url} created but not recorded: cannot write{where}: {exc.strerror or exc}"
+            out.append(Created(p["id"], p["title"], None, f"{why}; the next run creates it again"))
+            break
+        state = recorded
         out.append(Created(p["id"], p["title"], url))
     return state, tuple(out)
