@@ -1,4 +1,5 @@
-"""Shared fixtures: a CLI runner that shows output and traceback on failure."""
+"""Shared fixtures: a CLI runner that shows output and traceback on failure, and a
+working folder holding the sample sessions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from retro_samples import write_samples
 
 from session_retro.cli import cli
 
@@ -40,3 +42,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/ is not beside the repository")
     return SHARED
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch) -> Path:
+    """The working folder, holding sessions/ with alpha, beta and gamma
+    (`retro_samples`): paths in the output are relative. A test module that needs
+    other sessions defines its own."""
+    write_samples(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -10,20 +10,11 @@ from pathlib import Path
 
 import pytest
 from goldtest import compare_gold
-from retro_samples import write_samples
 
 GOLD = Path(__file__).parent / "golden" / "analyze"
 # 2026-03-01 09:30 UTC: pins `generated` and the history file's name
 EPOCH = str(int(datetime(2026, 3, 1, 9, 30, tzinfo=UTC).timestamp()))
 ENV = {"SOURCE_DATE_EPOCH": EPOCH}
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    """A folder holding sessions/ (alpha, beta, gamma); paths in output are relative."""
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_report_md_matches_gold(work, cli_invoke):

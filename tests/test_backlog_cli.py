@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from retro_samples import write_samples
 
 from session_retro.backlog.state import BacklogState, dump_state
 from session_retro.safeio import UnsafePath
@@ -32,14 +31,6 @@ DELTA = """\
 - [ ] Document the rds-query tool (HIGH)
 - [ ] Automate the release notes (P2)
 """
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    """sessions/ alpha, beta, gamma (3 action items; alpha's second is ticked)."""
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def add_delta(root: Path) -> None:

@@ -237,13 +237,6 @@ def test_concurrent_runs_do_not_corrupt_the_cache(sessions_dir, tmp_path, parses
 # --- retro analyze --cache / --no-cache / --jobs ---
 
 
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_analyze_caches_in_the_output_folder_by_default(work, cli_invoke, parses):
     (work / "out").mkdir()
     (work / "out" / "notes.txt").write_text("mine")

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
-from retro_samples import write_samples
 
 from session_retro.analysis import analyze
 from session_retro.backlog import gather_items, item_id
@@ -87,13 +86,6 @@ def assert_no_active_content(html: str) -> None:
 
 
 # ---- the CLI writes the page and its charts ----------------------------------------------
-
-
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_analyze_writes_index_html_and_every_chart(work, cli_invoke):

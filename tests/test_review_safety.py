@@ -12,18 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from retro_samples import write_samples
 
 from session_retro import safeio
 
 ENV = {"SOURCE_DATE_EPOCH": "1772357400"}  # 2026-03-01 09:30 UTC
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch) -> Path:
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_report_copies_a_file_it_did_not_write_before_replacing_it(work, cli_invoke):

@@ -16,20 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from retro_samples import write_samples
 
 from session_retro import safeio
 from session_retro.export.tables import write_outputs
 from session_retro.safeio import UnsafePath, atomic_write, inside
 
 ENV = {"SOURCE_DATE_EPOCH": "1772357400"}  # 2026-03-01 09:30 UTC
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch) -> Path:
-    write_samples(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
