@@ -505,9 +505,10 @@ PRIORITY_TAG = re.compile(
     r"|\b(?P<b>high|medium|low|critical)[- ]priority\b"
     r"|\bpriority\s*[:=]?\s*(?P<c>high|medium|med|low|critical|p[0-9])\b"
     r"|(?:^|\s|\*\*)(?P<d>P[0-9])(?=\b)"
-    # One word in brackets, in another language or as MoSCoW: "(hoch)", "(alta)", "(must)".
-    r"|\((?P<e>haute|moyenne|basse|élevée|hoch|mittel|niedrig|alta|media|baja"
-    r"|must|should|nice[- ]to[- ]have)\)"
+    r"|\((?P<e>haute|moyenne|basse|élevée)\)"
+    # One word in brackets ending the item, in German, Spanish or as MoSCoW: "(hoch)",
+    # "(must)". Inside a sentence it is the sentence's word ("which flags (must) be set").
+    r"|\((?P<i>hoch|mittel|niedrig|alta|media|baja|must|should|nice[- ]to[- ]have)\)\s*[.;]?\s*$"
     # French, Spanish, German: "priorité haute", "prioridad: alta", "Priorität hoch".
     r"|\bpriori(?:t[ée]|dad|tät)\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée|alta|media|baja|hoch|mittel|niedrig)\b\s*:?"
     r"|\b(?P<h>haute|moyenne|basse|alta|media|baja|hohe|mittlere|niedrige) priori(?:t[ée]|dad|tät)\b\s*:?"
