@@ -98,6 +98,10 @@ from session_retro.parse.outcomes import (
         ),
         # Code names a setting or a symbol; it judges nothing.
         pytest.param("Raise `proxy-read-timeout` on the ingress", None, id="code-span-no-verdict"),
+        # Quoted words are someone else's: a ticket, a reporter, a log line.
+        pytest.param('the old ticket says "pool bump worked last time"', None, id="quoted-ticket"),
+        pytest.param("the reporter wrote “works in incognito”", None, id="quoted-reporter"),
+        pytest.param('log still says "WARN worker gone" — no change', "failed", id="quoted-log"),
         pytest.param("`npm ci` failed on the lockfile", "failed", id="verdict-beside-code"),
         # A judgement put off is no verdict, whatever words the plan holds ("error rate").
         pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),
