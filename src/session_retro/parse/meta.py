@@ -178,7 +178,9 @@ def header_fields(root: Section) -> list[Field]:
         top = top[0].children + top[1:]
     found = _with_tables(blocks)
     if not found and top:
-        found = _with_tables(top[0].blocks)
+        # Its fields, not its tables: a one-row table under a heading of its own is the
+        # section's subject ("| Release | Date | Status |" of the release at fault).
+        found = fields_in(top[0].blocks)
     return found
 
 
