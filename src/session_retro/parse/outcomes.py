@@ -19,9 +19,9 @@ _LABEL_VERDICTS = (
 
 
 # Hypotheticals judge nothing: "if this router worked, ...", "it would have worked",
-# "this should fix it".
+# "this should fix it", "preguntar si funciona", "gefragt, ob es funktioniert".
 _HYPOTHETICAL = re.compile(
-    r"\b(?:if|unless|whether|once|in case)\b[^.;:!?,]*"
+    r"\b(?:if|unless|whether|once|in case|si|ob)\b[^.;:!?,]*"
     r"|\b(?:would|should|might|may)(?: have)?\s+(?!not\b|never\b)\w+",
     re.I,
 )

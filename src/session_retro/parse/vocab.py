@@ -392,7 +392,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
         r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
+        # "worked around it" tells a workaround, not that the attempt worked.
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
