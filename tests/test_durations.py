@@ -119,6 +119,8 @@ REJECTED = [
     # "std" is an abbreviated Stunde, not C++'s namespace.
     pytest.param("copied 2 std::string values", id="cpp-namespace"),
     pytest.param("a 10-mile run", id="hyphen-other-word"),
+    # An age, not a length: "2-hour-old data" was 120 minutes.
+    pytest.param("ran it against the 2-hour-old staging data", id="hyphen-age"),
     # "quarters" inside a word is no quarter hour.
     pytest.param("the headquarters of an hour-long call", id="quarter-inside-word"),
     # Milliseconds are no minutes: "ms" once read as "m" then "s", 200 minutes.

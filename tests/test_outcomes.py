@@ -98,6 +98,23 @@ from session_retro.parse.outcomes import (
         ),
         # Code names a setting or a symbol; it judges nothing.
         pytest.param("Raise `proxy-read-timeout` on the ingress", None, id="code-span-no-verdict"),
+        # Quoted words are someone else's: a ticket, a reporter, a log line.
+        pytest.param('the old ticket says "pool bump worked last time"', None, id="quoted-ticket"),
+        pytest.param("the reporter wrote “works in incognito”", None, id="quoted-reporter"),
+        pytest.param('log still says "WARN worker gone" — no change', "failed", id="quoted-log"),
+        # Asking whether it works judges nothing; the answer does.
+        pytest.param(
+            "Preguntar al usuario si funciona en otro navegador — dice que tampoco",
+            None,
+            id="es-whether-it-works",
+        ),
+        pytest.param("Gefragt, ob es funktioniert — keine Antwort", None, id="de-whether"),
+        # Someone's workaround is no success of this attempt.
+        pytest.param(
+            "a colleague worked around it this way last year; boot took 4 min",
+            None,
+            id="worked-around",
+        ),
         pytest.param("`npm ci` failed on the lockfile", "failed", id="verdict-beside-code"),
         # A judgement put off is no verdict, whatever words the plan holds ("error rate").
         pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),

@@ -180,6 +180,13 @@ def test_header_table(table, date, minutes):
         pytest.param("We began at 23:40 and finished around 00:50.", 70, id="across-midnight"),
         # A start alone states no length.
         pytest.param("Started at 14:05 with the logs.", None, id="start-only"),
+        # Something else's span is no session length: an outage, a job.
+        pytest.param(
+            "The outage started 14:05 and the alerts wrapped up at 15:20.", None, id="outage-span"
+        ),
+        pytest.param("The backup job began 01:10, finished 02:30.", None, id="job-span"),
+        pytest.param("Work started 09:10, done by 09:55.", 45, id="work-span"),
+        pytest.param("Some context\nStarted 14:05, wrapped up at 15:20.", 75, id="line-start"),
     ],
 )
 def test_span_told_in_a_sentence(sentence, minutes):

@@ -34,10 +34,13 @@ _DONE_WORDS = re.compile(
 
 # The item's own note, after it, that it is finished: "— Status: done", "— ✅ Done",
 # "(done in #123)", "| completed". A separator comes first: "make sure the job is done"
-# states work, not its state.
+# states work, not its state. A note that takes it back ("(done in staging, not prod
+# yet)", "(done for EU only)", "(done?)") leaves the item open.
 _DONE_NOTE = re.compile(
     r"(?:\s[-–—|]|\s*[(\[])\s*(?:status\s*[:=]\s*)?\u2705?\s*"
     r"(?:done|completed?|finished|erledigt|terminé|fait|hecho|completad[oa])\b"
+    r"(?![^()\[\]]*(?:\?|\b(?:not|yet|only|except|but|partly|partially|pending"
+    r"|nicht|noch|nur|pas|seulement|no|solo|aún|todavía)\b))"
     r"(?:[^()\[\]]{0,40}[)\]])?\s*$",
     re.I,
 )

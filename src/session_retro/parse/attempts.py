@@ -132,15 +132,16 @@ _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 _SETTING_LEAD = re.compile(r"\b(?:to|from|at|after|every|by|than)\s+$", re.I)
 
 
-def own_duration(text: str) -> Duration | None:
+def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
     its running text ("raised the timeout from 30 s to 120 s (10 min)"), and a
-    setting in that text ("to 75 s") is none."""
+    setting in that text ("to 75 s") is none. Without `clock_span`, a clock range
+    in an aside is no length."""
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
             # "(09:10–09:20)" alone in its aside is the span the attempt took.
-            d = find_duration(inner, clock=False) or find_duration(inner)
+            d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
     pos = 0
@@ -773,7 +774,7 @@ _WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
 """Outcomes whose account is worth keeping as the attempt's root cause."""
 
 
-def _item_attempt(item: Block) -> RawAttempt | None:
+def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     inl = item.inline
     if inl is None or not inl.text:
         return None
@@ -788,7 +789,7 @@ def _item_attempt(item: Block) -> RawAttempt | None:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
     sub = _item_fields(item)
-    dur = own_duration(text) or sub.duration
+    dur = own_duration(text, clock_span=clock_span) or sub.duration
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_unmark(text, " "))
     outcome = (
@@ -889,6 +890,19 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
     return out if len(out) >= 2 else []
 
 
+def _times_items(lst: Block) -> bool:
+    """Does the list time its items by clock asides ("(14:10–14:25)") in two or more
+    of them? Only then is such an aside an item's span: one alone is a window the
+    attempt set ("limited the batch to off-hours (22:00–06:00)")."""
+    timed = 0
+    for item in lst.children:
+        text = item.inline.text if item.inline is not None else ""
+        if ":" in text and "(" in text:
+            d = own_duration(text)
+            timed += d is not None and d.clock is not None
+    return timed >= 2
+
+
 def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
     """Items of "What I tried" lists; with `failed_only`, only lists whose heading
     or label says they failed ("Dead ends", "What didn't work")."""
@@ -919,10 +933,11 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                 failed_here = bool(_FAILED_SECTION.search(context or ""))
                 if failed_only and not failed_here:
                     continue
+                clock_span = _times_items(b)
                 for item in b.children:
                     if leading_time(item.plain):
                         continue
-                    a = _item_attempt(item)
+                    a = _item_attempt(item, clock_span=clock_span)
                     if a:
                         if a.outcome == "unknown" and failed_here:
                             a.outcome = "failed"

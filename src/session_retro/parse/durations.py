@@ -51,8 +51,9 @@ _SIMPLE = re.compile(
     rf"(?P<bound>[<>≤≥~≈]|about|around|approx\.?|roughly|over|under|less than|more than|almost|nearly|約|environ)?\s*"
     rf"(?<!\d)(?P<lo>{_NUM_ATOMIC})\s*(?:(?P<u1>{_UNIT_RE})\s*)?"
     rf"(?:(?:-|–|—|to|à|~|〜|～)\s*(?P<hi>{_NUM_ATOMIC})\s*)?(?P<plus>\+)?\s*"
-    # A hyphen joins a spelled-out unit to its figure: "a 30-minute job", "2-hour call".
-    rf"(?:-(?=[a-z]{{2}}))?(?P<unit>{_UNIT_RE})(?![a-zA-Z])",
+    # A hyphen joins a spelled-out unit to its figure: "a 30-minute job", "2-hour call";
+    # "2-hour-old data" is an age.
+    rf"(?:-(?=[a-z]{{2}}))?(?P<unit>{_UNIT_RE})(?![a-zA-Z])(?!-old\b)",
     re.IGNORECASE,
 )
 # "21:00-22:10", "21:00 – 22:10", "9:30am-11:10am"

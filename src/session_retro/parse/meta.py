@@ -178,7 +178,9 @@ def header_fields(root: Section) -> list[Field]:
         top = top[0].children + top[1:]
     found = _with_tables(blocks)
     if not found and top:
-        found = _with_tables(top[0].blocks)
+        # Its fields, not its tables: a one-row table under a heading of its own is the
+        # section's subject ("| Release | Date | Status |" of the release at fault).
+        found = fields_in(top[0].blocks)
     return found
 
 
@@ -255,9 +257,14 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
 
 
 _CLOCK = r"\d{1,2}:\d\d(?:\s*[ap]m)?"
-# A start and an end told in a sentence: "Started 14:05, wrapped up at 15:20".
+# A start and an end told in a sentence: "Started 14:05, wrapped up at 15:20". The
+# sentence opens with them (a capital: lines of a paragraph come joined) or names the
+# author or the work as what started: "the outage started 14:05 and ... wrapped up at
+# 15:20" is the outage's span.
 _PROSE_SPAN = re.compile(
-    rf"\b(?:started|began)(?:\s+(?:at|around))?\s+(?P<a>{_CLOCK})\b[^.;\n]{{0,30}}?"
+    r"(?:(?:^|[.!?;:]\s)\s*(?:started|began)|(?-i:\b(?:Started|Began))"
+    r"|\b(?:I|we|work|session|debugging)\s+(?:started|began))"
+    rf"(?:\s+(?:at|around))?\s+(?P<a>{_CLOCK})\b[^.;\n]{{0,30}}?"
     rf"\b(?:finished|ended|wrapped up|stopped|done)(?:\s+(?:at|by|around))?\s+(?P<b>{_CLOCK})",
     re.I,
 )

@@ -19,9 +19,9 @@ _LABEL_VERDICTS = (
 
 
 # Hypotheticals judge nothing: "if this router worked, ...", "it would have worked",
-# "this should fix it".
+# "this should fix it", "preguntar si funciona", "gefragt, ob es funktioniert".
 _HYPOTHETICAL = re.compile(
-    r"\b(?:if|unless|whether|once|in case)\b[^.;:!?,]*"
+    r"\b(?:if|unless|whether|once|in case|si|ob)\b[^.;:!?,]*"
     r"|\b(?:would|should|might|may)(?: have)?\s+(?!not\b|never\b)\w+",
     re.I,
 )
@@ -36,6 +36,9 @@ _LET_DOWN = re.compile(
 
 
 _CODE_SPAN = re.compile(r"`[^`]*`")
+_QUOTED = re.compile(
+    r'"[^"\n]{1,120}"|“[^”\n]{1,120}”|„[^“”\n]{1,120}[“”]|«[^»\n]{1,120}»|「[^」\n]{1,120}」'
+)
 
 
 @lru_cache(maxsize=8192)
@@ -49,6 +52,10 @@ def words_outcome(text: str) -> str | None:
         # Code names a thing, it judges nothing: "raise `proxy-read-timeout`",
         # "set `keepalive_timeout 75s`" are no timeouts.
         text = _CODE_SPAN.sub(" ", text)
+    if '"' in text or not text.isascii():
+        # Quoted words are someone else's: a log line ("WARN worker gone"), a ticket
+        # ("pool bump worked last time"), a user's complaint; they judge nothing here.
+        text = _QUOTED.sub(" ", text)
     if "but" in text and _LET_DOWN.search(text):
         return "failed"
     text = _HYPOTHETICAL.sub(" ", text)

@@ -392,7 +392,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
         r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|works?|worked|working|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
+        # "worked around it" tells a workaround, not that the attempt worked.
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
     ),
     (
         "failed",
@@ -505,9 +506,10 @@ PRIORITY_TAG = re.compile(
     r"|\b(?P<b>high|medium|low|critical)[- ]priority\b"
     r"|\bpriority\s*[:=]?\s*(?P<c>high|medium|med|low|critical|p[0-9])\b"
     r"|(?:^|\s|\*\*)(?P<d>P[0-9])(?=\b)"
-    # One word in brackets, in another language or as MoSCoW: "(hoch)", "(alta)", "(must)".
-    r"|\((?P<e>haute|moyenne|basse|élevée|hoch|mittel|niedrig|alta|media|baja"
-    r"|must|should|nice[- ]to[- ]have)\)"
+    r"|\((?P<e>haute|moyenne|basse|élevée)\)"
+    # One word in brackets ending the item, in German, Spanish or as MoSCoW: "(hoch)",
+    # "(must)". Inside a sentence it is the sentence's word ("which flags (must) be set").
+    r"|\((?P<i>hoch|mittel|niedrig|alta|media|baja|must|should|nice[- ]to[- ]have)\)\s*[.;]?\s*$"
     # French, Spanish, German: "priorité haute", "prioridad: alta", "Priorität hoch".
     r"|\bpriori(?:t[ée]|dad|tät)\s*[:=]?\s*(?P<g>haute|moyenne|basse|élevée|alta|media|baja|hoch|mittel|niedrig)\b\s*:?"
     r"|\b(?P<h>haute|moyenne|basse|alta|media|baja|hohe|mittlere|niedrige) priori(?:t[ée]|dad|tät)\b\s*:?"
