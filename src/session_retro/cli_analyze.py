@@ -44,8 +44,8 @@ from .cli_options import (
     until_option,
     write_report,
 )
-from .collect import collect_sessions
-from .discover import iter_reflections, nothing_to_read, reflections_in
+from .collect import collect_sessions, find_reflections
+from .discover import nothing_to_read, reflections_in
 from .export.tables import analysis_json, history_name, output_files, parse_formats
 from .forked import in_child
 from .recommend import protocol_patch
@@ -61,7 +61,6 @@ from .rerun import (
     save_run,
     settings_fingerprint,
     unchanged_run,
-    without_own_reports,
 )
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -216,7 +215,7 @@ def analyze_cmd(
     # not our own reports: --out itself, and any report.md a run of analyze or report
     # left as written under a folder read (one of the user's is an input: never replaced)
     skipped: list[str] = []
-    found = without_own_reports(iter_reflections(given, skip=(out_dir,), skipped=skipped))
+    found = find_reflections(given, skip=(out_dir,), skipped=skipped)
     out_real = os.path.realpath(out_dir)
     held: list[str] = []  # reflections in --out that no path given reached
     if any(os.path.realpath(p) == out_real for p in skipped):  # --out inside a folder read

@@ -43,10 +43,9 @@ from .cli_options import (
     since_option,
     until_option,
 )
-from .collect import collect_sessions
-from .discover import iter_reflections, nothing_to_read
+from .collect import collect_sessions, find_reflections
+from .discover import nothing_to_read
 from .load import read_session
-from .rerun import without_own_reports
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 PRIORITIES = ("high", "medium", "low", "none")
@@ -156,7 +155,7 @@ def backlog_cmd(
     # The backlog (read for its IDs in every format) is no reflection, even when it sits
     # in a folder read: its checklist would come back as items a second time.
     skipped: list[str] = []
-    found = without_own_reports(iter_reflections(given, skip=(backlog_file,), skipped=skipped))
+    found = find_reflections(given, skip=(backlog_file,), skipped=skipped)
     sessions = collect_sessions(given, found=found)
     if fmt != "md" and skipped:
         click.echo(

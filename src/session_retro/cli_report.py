@@ -35,7 +35,7 @@ from .cli_options import (
     write_report,
 )
 from .collect import collect_sessions
-from .discover import iter_reflections, nothing_to_read
+from .discover import nothing_to_read
 from .monthly import month_report, parse_month
 from .render.html import points, signed
 from .render.markdown import minutes, percent
@@ -45,7 +45,6 @@ from .rerun import (
     load_run,
     remove_stale_outputs,
     save_run,
-    without_own_reports,
 )
 from .safeio import UnsafePath, inside
 
@@ -143,8 +142,7 @@ def report_cmd(
         jobs=jobs,
         cache_path=cache,
         warnings=cache_warnings,
-        # not our own reports, nor analyze's, wherever they were written under a folder read
-        found=without_own_reports(iter_reflections(given, skip=(out_dir,))),
+        skip=(out_dir,),  # nor, as for every command, report.md files runs left as written
     )
     for w in cache_warnings:
         click.echo(f"warning: {w}", err=True)

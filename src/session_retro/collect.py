@@ -73,7 +73,7 @@ def collect_sessions(
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
     """
     if found is None:
-        found = without_own_reports(iter_reflections(paths, skip))
+        found = find_reflections(paths, skip)
     total = len(found)
     out: list[Session | None] = [None] * total
     sink = warnings if warnings is not None else []
@@ -222,6 +222,16 @@ def _load_hits(
                 session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
+
+
+def find_reflections(
+    paths: list[str], skip: tuple[str, ...] = (), skipped: list[str] | None = None
+) -> list[tuple[str, str | None]]:
+    """The files a run reads under `paths`: `discover.iter_reflections` (folders in
+    `skip` not walked, each met appended to `skipped`) without the report.md files runs
+    of analyze and report left as written (`rerun.without_own_reports`). Callers that
+    need the list before parsing pass it back as `collect_sessions(found=...)`."""
+    return without_own_reports(iter_reflections(paths, skip, skipped))
 
 
 def _cache_name(path: str) -> str | None:

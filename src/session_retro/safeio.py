@@ -50,7 +50,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise _naming(exc, path) from None
+        raise error_about(exc, path) from None
     try:
         # mkstemp makes the file 0600; a report in a shared folder or behind a web
         # server must be readable as any other new file is: keep the mode of the file
@@ -65,12 +65,12 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _naming(exc, path) from None
+            raise error_about(exc, path) from None
         raise
     return path
 
 
-def _naming(exc: OSError, path: Path) -> OSError:
+def error_about(exc: OSError, path: str | os.PathLike) -> OSError:
     """`exc` about `path`: a write() that fails (a full disk) names no file and mkstemp
     names its temp file, so the error line would name none the user knows."""
     if exc.errno is None:

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..safeio import atomic_write, backup, inside
+from ..safeio import atomic_write, backup, error_about, inside
 from .items import DEFAULT_THRESHOLD, BacklogItem, gather_items, item_id
 from .markdown import EMPTY, BacklogDoc, MergeResult, known_texts, merge_backlog, parse_backlog
 from .state import BacklogState, Problem, dump_state, read_state, state_path
@@ -123,10 +123,16 @@ class Written:
     once it has said what was written and where the copy is)."""
 
 
+def _state_file(backlog: str | Path) -> Path:
+    """Where the state of `backlog` is written: beside the real backlog (a link's
+    target), never through a link that leads out of that folder (`UnsafePath`)."""
+    p = real_backlog(backlog)
+    return inside(p.resolve().parent, state_path(p).name)
+
+
 def write_state(backlog: str | Path, state: BacklogState) -> Path | None:
     """Write the state beside `backlog` when it changed; its path, or None."""
-    p = real_backlog(backlog)
-    target = inside(p.resolve().parent, state_path(p).name)
+    target = _state_file(backlog)
     text = dump_state(state)
     if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
         return None
@@ -141,15 +147,14 @@ def check_state_writable(backlog: str | Path) -> Path:
     issue, which only the state then records: an issue created and not recorded would
     be created again by the next run.
     """
-    p = real_backlog(backlog)
-    target = inside(p.resolve().parent, state_path(p).name)
+    target = _state_file(backlog)
     try:
         with tempfile.NamedTemporaryFile(
             dir=target.parent, prefix=f".{target.name}.", suffix=".probe"
         ):
             pass
     except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(target)) from None
+        raise error_about(exc, target) from None
     return target
 
 
