@@ -299,3 +299,61 @@ def test_a_working_folder_named_in_no_utf_8_is_read_not_cached(sessions_dir, tmp
     assert out == collect_sessions(["sessions"], jobs=1)
     assert len(out) == 3 and not any(s.error for s in out)
     assert collect_sessions(["sessions"], jobs=1, cache_path=str(db)) == out
+
+
+# --- check, backlog and impact: the cache `retro analyze` keeps in reports/ ---
+
+READERS = {
+    "check": ["check", "sessions", "--format", "json"],
+    "backlog": ["backlog", "sessions", "--format", "json"],
+    "impact": ["impact", "sessions", "--changed", "flaky-tests=2026-02-01", "--format", "json"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_reader_uses_the_cache_analyze_keeps_in_reports(work, cli_invoke, parses, command):
+    uncached = cli_invoke(*READERS[command], "--jobs", "1", env=ENV, expect=None)
+    assert len(parses) == 3
+    assert not (work / "reports").exists()  # nothing made that nobody asked for
+    cli_invoke("analyze", "sessions", "--jobs", "1", env=ENV)  # default --out reports
+    assert len(parses) == 6
+    cached = cli_invoke(*READERS[command], "--jobs", "1", env=ENV, expect=None)
+    assert len(parses) == 6  # every record from reports/.retro-cache.sqlite
+    assert (cached.exit_code, cached.output) == (uncached.exit_code, uncached.output)
+    cli_invoke(*READERS[command], "--jobs", "1", "--no-cache", env=ENV, expect=None)
+    assert len(parses) == 9
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_reader_cache_option_names_its_own(work, cli_invoke, parses, command):
+    for _ in range(2):
+        cli_invoke(*READERS[command], "--jobs", "1", "--cache", "c.sqlite", env=ENV, expect=None)
+    assert len(parses) == 3  # the second run read c.sqlite
+    assert (work / "c.sqlite").is_file() and not (work / "reports").exists()
+
+
+def test_reader_warns_about_a_corrupted_cache_and_goes_on(work, cli_invoke):
+    (work / "reports").mkdir()
+    (work / "reports" / ".retro-cache.sqlite").write_bytes(b"")  # empty: a new cache
+    cli_invoke("check", "sessions", "--ignore", ",".join(_codes()), env=ENV)
+    db = work / "reports" / ".retro-cache.sqlite"
+    db.write_bytes(b"SQLite format 3\0" + b"garbage" * 1000)
+    r = cli_invoke("check", "sessions", "--ignore", ",".join(_codes()), env=ENV)
+    assert "warning: cache reports/.retro-cache.sqlite: corrupted" in r.output
+    assert "3 file(s) checked, no problems" in r.output
+
+
+def _codes() -> list[str]:
+    from session_retro.cli_check import CODES
+
+    return list(CODES)
+
+
+def test_a_record_over_this_runs_size_limit_is_not_taken_from_the_cache(sessions_dir, tmp_path):
+    """A record parsed under a larger --max-size (analyze's default, say) is parsed
+    again under a smaller one, which then says the file is too big."""
+    db = tmp_path / "c.sqlite"
+    assert not any(s.error for s in run(sessions_dir, db))
+    small = collect_sessions([str(sessions_dir)], jobs=1, cache_path=str(db), max_bytes=100)
+    assert all(s.error and "over the" in s.error for s in small), [s.error for s in small]
+    assert not any(s.error for s in run(sessions_dir, db))  # and the cache still holds them

@@ -40,6 +40,9 @@ from .cli_options import (
     filters_from,
     project_option,
     regular_file,
+    say_cache_warnings,
+    shared_cache,
+    shared_cache_options,
     since_option,
     until_option,
 )
@@ -121,6 +124,7 @@ def _fail(message: str) -> None:
     show_default=True,
     help="rapidfuzz score at which two action items are the same backlog item.",
 )
+@shared_cache_options
 def backlog_cmd(
     paths: tuple[str, ...],
     backlog_file: str,
@@ -134,6 +138,9 @@ def backlog_cmd(
     priorities: frozenset[str] | None,
     open_only: bool,
     merge_threshold: float,
+    cache_path: str | None,
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Collect the action items of every reflection into one backlog, each item once.
 
@@ -156,7 +163,12 @@ def backlog_cmd(
     # in a folder read: its checklist would come back as items a second time.
     skipped: list[str] = []
     found = find_reflections(given, skip=(backlog_file,), skipped=skipped)
-    sessions = collect_sessions(given, found=found)
+    cache_warnings: list[str] = []
+    cache = shared_cache(cache_path, no_cache)
+    sessions = collect_sessions(
+        given, found=found, jobs=jobs, cache_path=cache, warnings=cache_warnings
+    )
+    say_cache_warnings(cache_warnings)
     if fmt != "md" and skipped:
         click.echo(
             f"note: {backlog_file} is the backlog (--file), not read as a reflection", err=True

@@ -14,6 +14,7 @@ import click
 
 from .check import UNREADABLE, Problem, check_sessions
 from .cli import max_size_option
+from .cli_options import say_cache_warnings, shared_cache, shared_cache_options
 from .collect import collect_sessions
 from .discover import nothing_to_read
 
@@ -95,8 +96,16 @@ def _codes(ctx, param, value: str) -> frozenset[str]:
     "message}; github: GitHub Actions annotations on the pull request's lines.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only the problem lines, no summary.")
+@shared_cache_options
 def check_cmd(
-    paths: tuple[str, ...], ignore: frozenset[str], max_size: int, fmt: str, quiet: bool
+    paths: tuple[str, ...],
+    ignore: frozenset[str],
+    max_size: int,
+    fmt: str,
+    quiet: bool,
+    cache_path: str | None,
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Lint reflections for what the parser warns about.
 
@@ -108,7 +117,15 @@ def check_cmd(
 
     Example: retro check sessions/ --ignore action-no-priority
     """
-    sessions = collect_sessions(list(paths), max_bytes=max_size * 1024 * 1024)
+    cache_warnings: list[str] = []
+    sessions = collect_sessions(
+        list(paths),
+        max_bytes=max_size * 1024 * 1024,
+        jobs=jobs,
+        cache_path=shared_cache(cache_path, no_cache),
+        warnings=cache_warnings,
+    )
+    say_cache_warnings(cache_warnings)
     if not sessions:  # as analyze, report and backlog: checking nothing is not a pass
         click.echo(f"error: {nothing_to_read([], list(paths), 'check')}", err=True)
         if fmt == "json":  # stdout is always one array: a pipe into jq gets valid JSON

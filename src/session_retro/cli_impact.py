@@ -21,7 +21,14 @@ from . import terminal
 from .aggregate import Filters
 from .analysis import Analysis, analyze
 from .classify import Taxonomy
-from .cli_options import regular_file, taxonomy_from, taxonomy_option
+from .cli_options import (
+    regular_file,
+    say_cache_warnings,
+    shared_cache,
+    shared_cache_options,
+    taxonomy_from,
+    taxonomy_option,
+)
 from .collect import collect_sessions
 from .impact import (
     CSV_COLUMNS,
@@ -299,6 +306,7 @@ def month_impact(
     "json: every figure, with each side's dates and per-session minutes; csv: one row per change.",
 )
 @taxonomy_option
+@shared_cache_options
 def impact_cmd(
     paths: tuple[str, ...],
     protocol: str | None,
@@ -308,6 +316,9 @@ def impact_cmd(
     window: int,
     fmt: str,
     taxonomy: str | None,
+    cache_path: str | None,
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Did each startup-protocol change work? Waste in its category before and after it.
 
@@ -322,7 +333,10 @@ def impact_cmd(
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
-    sessions = collect_sessions(given)
+    cache_warnings: list[str] = []
+    cache = shared_cache(cache_path, no_cache)
+    sessions = collect_sessions(given, jobs=jobs, cache_path=cache, warnings=cache_warnings)
+    say_cache_warnings(cache_warnings)
     errors = [s for s in sessions if s.error]
     a = analyze(sessions, generated="", taxonomy=tax)
     report, problems = find_and_measure(

@@ -158,28 +158,63 @@ def templates_option(names: str):
     return decorate
 
 
-def cache_options(command):
-    """``--cache FILE``, ``--no-cache`` and ``--jobs N``: how reflections are read.
+DEFAULT_OUT = "reports"
+"""The output folder of `retro analyze` and `retro report` when --out is not given."""
 
-    Commands writing into the same --out share one cache, so `retro report` after
-    `retro analyze` parses nothing again.
-    """
-    command = click.option(
-        "--jobs",
-        "-j",
-        type=click.IntRange(min=1),
-        help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
-    )(command)
-    command = click.option(
-        "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
-    )(command)
-    return click.option(
-        "--cache",
-        "cache_path",
-        type=click.Path(dir_okay=False),
-        callback=_sqlite_or_new,
-        help="SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: OUT/.retro-cache.sqlite]",
-    )(command)
+
+def _cache_options(default: str):
+    """``--cache FILE``, ``--no-cache`` and ``--jobs N``: how reflections are read, with
+    `default` saying which cache is used when --cache is not given."""
+
+    def options(command):
+        command = click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            help="Worker processes parsing files (1 parses in this process). [default: one per CPU]",
+        )(command)
+        command = click.option(
+            "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
+        )(command)
+        return click.option(
+            "--cache",
+            "cache_path",
+            type=click.Path(dir_okay=False),
+            callback=_sqlite_or_new,
+            help=f"SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: {default}]",
+        )(command)
+
+    return options
+
+
+cache_options = _cache_options("OUT/.retro-cache.sqlite")
+"""For the commands writing into --out (analyze, report): commands writing into the same
+--out share one cache, so `retro report` after `retro analyze` parses nothing again."""
+
+shared_cache_options = _cache_options(
+    f"{DEFAULT_OUT}/{CACHE_NAME} when it exists, the one `retro analyze` keeps"
+)
+"""For the commands with no output folder (backlog, impact, check): see `shared_cache`."""
+
+
+def shared_cache(cache_path: str | None, no_cache: bool) -> str | None:
+    """The cache of a command with no output folder: --cache, else the one `retro
+    analyze` keeps in its default --out when it is there (after `retro analyze
+    sessions/`, 10,000 reflections read in under a second instead of 10 s); None with
+    --no-cache. No folder or cache is made that the user did not ask for: a linter run
+    from a pre-commit hook leaves nothing behind."""
+    if no_cache:
+        return None
+    if cache_path:
+        return cache_path
+    default = os.path.join(DEFAULT_OUT, CACHE_NAME)
+    return default if os.path.isfile(default) else None
+
+
+def say_cache_warnings(warnings: list[str]) -> None:
+    """Cache trouble (corrupted, locked, another version), said and then ignored."""
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 def _sqlite_or_new(ctx, param, value: str | None) -> str | None:

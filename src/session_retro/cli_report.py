@@ -21,10 +21,12 @@ import click
 from .cli_analyze import _now
 from .cli_impact import changed_option, changes_option, check_changed, month_impact, window_option
 from .cli_options import (
+    DEFAULT_OUT,
     cache_file,
     cache_options,
     merge_threshold_option,
     project_option,
+    say_cache_warnings,
     say_copies,
     say_removed,
     taxonomy_from,
@@ -86,7 +88,7 @@ def _months_with_sessions(sessions, project: str | None) -> str:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
-    default="reports",
+    default=DEFAULT_OUT,
     show_default=True,
     help="Output folder; the report goes into its YYYY-MM/ subfolder.",
 )
@@ -144,8 +146,7 @@ def report_cmd(
         warnings=cache_warnings,
         skip=(out_dir,),  # nor, as for every command, report.md files runs left as written
     )
-    for w in cache_warnings:
-        click.echo(f"warning: {w}", err=True)
+    say_cache_warnings(cache_warnings)
     for s in sessions:
         if s.error:
             click.echo(f"{s.source}: error: {s.error}", err=True)

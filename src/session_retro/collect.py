@@ -99,7 +99,7 @@ def collect_sessions(
     try:
         if db is not None:
             try:
-                todo = _from_cache(db, found, todo, out, tick, sink_keys)
+                todo = _from_cache(db, found, todo, out, tick, sink_keys, max_bytes)
             except sqlite3.DatabaseError as exc:
                 db.close()
                 db = None
@@ -146,13 +146,15 @@ def _from_cache(
     out: list[Session | None],
     tick: Callable[[], None],
     keys: dict[str, _cache.Key],
+    max_bytes: int,
 ) -> list[int]:
     """Fill `out` from the cache, and `keys` for each hit; return the indexes still to parse.
 
     A hit needs the same size and mtime, or the same size and content hash (the file
-    was touched, not changed). Entries of files that no longer exist are pruned, so
-    the cache does not grow forever; other entries (files of another run's folders)
-    are kept. Keys and payloads are read in one snapshot, so a concurrent run that
+    was touched, not changed), and a size within `max_bytes`: a record another command
+    parsed under a larger limit is not this run's to use (the parse says it is too
+    big). Entries of files that no longer exist are pruned, so the cache does not grow
+    forever; other entries (files of another run's folders) are kept. Keys and payloads are read in one snapshot, so a concurrent run that
     rewrites an entry in between cannot hand us a payload for other bytes.
     """
     hits: dict[str, list[int]] = {}  # one file may be reached twice ("a/" and "a/x.md")
@@ -174,7 +176,7 @@ def _from_cache(
             except OSError:
                 misses.append(i)  # read_file reports what is wrong with it
                 continue
-            if st.st_size != entry.size or not stat.S_ISREG(st.st_mode):
+            if st.st_size != entry.size or st.st_size > max_bytes or not stat.S_ISREG(st.st_mode):
                 misses.append(i)  # a pipe or device now is parsed (and reported), not opened
                 continue
             if st.st_mtime_ns == entry.mtime_ns:
