@@ -354,3 +354,31 @@ def test_a_change_no_session_follows_yet_says_so_everywhere(work, cli_invoke):
     assert said in (work / "out" / "index.html").read_text(encoding="utf-8")
     r = cli_invoke("impact", "sessions", "--changed", "skipped-discovery=2026-06-01")
     assert "no session is dated" not in r.output
+
+
+def test_project_keeps_that_projects_sessions_only(cli_invoke, monkeypatch):
+    """A CLAUDE.md belongs to one repository: --project measures its change on that
+    project's sessions, as `retro analyze --project` reports on them."""
+    monkeypatch.chdir(REPO)
+    every = json.loads(cli_invoke("impact", "--format", "json").stdout)
+    one = json.loads(cli_invoke("impact", "--project", "Billing-API", "--format", "json").stdout)
+    assert (every["project"], one["project"]) == (None, "Billing-API")
+    sd = {i["category"]: i for i in every["impacts"]}["skipped-discovery"]
+    sd_one = {i["category"]: i for i in one["impacts"]}["skipped-discovery"]
+    for side in ("before", "after"):
+        assert 0 < sd_one[side]["sessions"] < sd[side]["sessions"]
+    # the project's sessions are those of its folder here: the same figures
+    change = ("--changed", "skipped-discovery=2026-10-01", "--format", "json")
+    by_project = cli_invoke("impact", "sessions", "--project", "billing-api", *change)
+    by_folder = cli_invoke("impact", "sessions/billing-api", *change)
+    [a] = [
+        i for i in json.loads(by_project.stdout)["impacts"] if i["change"]["source"] == "--changed"
+    ]
+    [b] = [
+        i for i in json.loads(by_folder.stdout)["impacts"] if i["change"]["source"] == "--changed"
+    ]
+    assert (a["before"], a["after"], a["verdict"]) == (b["before"], b["after"], b["verdict"])
+    r = cli_invoke("impact", "--project", "billing-api", env={"COLUMNS": "200"})
+    assert "Sessions of project billing-api only." in r.stdout
+    r = cli_invoke("impact", "--project", "nope", expect=1)
+    assert "no session of project 'nope'" in r.output

@@ -22,6 +22,8 @@ from .aggregate import Filters
 from .analysis import Analysis, analyze
 from .classify import Taxonomy
 from .cli_options import (
+    filters_from,
+    project_option,
     regular_file,
     say_cache_warnings,
     shared_cache,
@@ -306,6 +308,7 @@ def month_impact(
     "json: every figure, with each side's dates and per-session minutes; csv: one row per change.",
 )
 @taxonomy_option
+@project_option
 @shared_cache_options
 def impact_cmd(
     paths: tuple[str, ...],
@@ -316,6 +319,7 @@ def impact_cmd(
     window: int,
     fmt: str,
     taxonomy: str | None,
+    project: str | None,
     cache_path: str | None,
     no_cache: bool,
     jobs: int | None,
@@ -338,7 +342,11 @@ def impact_cmd(
     sessions = collect_sessions(given, jobs=jobs, cache_path=cache, warnings=cache_warnings)
     say_cache_warnings(cache_warnings)
     errors = [s for s in sessions if s.error]
-    a = analyze(sessions, generated="", taxonomy=tax)
+    # --project: a protocol file belongs to one repository, its sessions are the evidence
+    a = analyze(sessions, generated="", taxonomy=tax, filters=filters_from(None, None, project))
+    if project and a.figures.headline.sessions == 0:
+        click.echo(f"error: no session of project {project!r}; nothing to measure", err=True)
+        sys.exit(EXIT_INPUT)
     report, problems = find_and_measure(
         a,
         paths=given,
@@ -349,11 +357,14 @@ def impact_cmd(
         window=window,
     )
     if fmt == "json":
-        click.echo(json.dumps(impact_to_dict(report), ensure_ascii=False, indent=2))
+        data = {"project": project, **impact_to_dict(report)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(csv_text(report), nl=False)
     elif report.impacts:
         print_impact_table(report)
+        if project:
+            click.echo(f"Sessions of project {project} only.")
     for s in errors:
         click.echo(f"{s.source}: error: {s.error}", err=True)
     for p in problems:
