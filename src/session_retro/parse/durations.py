@@ -187,6 +187,8 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             # of the unit word ("minute" + "s"); two units glued ("ms") are none:
             # "200 ms" once read as 200 minutes.
             continue
+        if hi_s is None and not m.group("u1") and _names_no_length(text, m):
+            continue
         lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         if hi_s is not None:
             hi = _num(hi_s) * unit
@@ -223,6 +225,46 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     # It was found first, and the sort keeps that order on a tie.
     found.sort(key=lambda d: d.start)
     return found[0]
+
+
+# What a count of millions ("10m rows", "40M filas") counts: an "m" before one of these
+# is no minute.
+_COUNTED = re.compile(
+    r"\s*\+?\s*(?:rows?|records?|users?|requests?|events?|messages?|lines?|items?|entries"
+    r"|documents?|docs|tokens?|param(?:eter)?s|keys|objects|files|vectors|downloads|calls"
+    r"|queries|visits|views|hits|filas|registros|usuarios|lignes|utilisateurs|zeilen"
+    r"|datensätze|nutzer)\b",
+    re.IGNORECASE,
+)
+# Words around a status code's plural that make it a length after all ("a 500s timeout",
+# "sleep 400s").
+_TIME_BEFORE = re.compile(
+    r"(?:took|after|for|in|within|every|spent|lasted|timeout|ttl|delay|sleep|wait|[=:~])\s*$",
+    re.IGNORECASE,
+)
+_TIME_AFTER = re.compile(
+    r"\s*(?:timeout|time-out|ttl|delay|wait|window|interval|backoff|later|ago)\b"
+)
+
+
+def _names_no_length(text: str, m: re.Match[str]) -> bool:
+    """True when `m`'s figure and unit letter count something else: millions ("10m
+    rows", "40M users": a capital M alone is never a minute), or the plural of an HTTP
+    status ("got 502s from the gateway", "a wave of 500s"), unless the words around it
+    make it a length ("a 500s timeout", "after 450s")."""
+    unit = m.group("unit")
+    if unit == "M" or (unit == "m" and _COUNTED.match(text, m.end())):
+        return True
+    lo = m.group("lo")
+    return (
+        unit == "s"
+        and m.end("lo") == m.start("unit")
+        and len(lo) == 3
+        and lo[0] in "45"
+        and not m.group("bound")
+        and not _TIME_BEFORE.search(text, max(0, m.start("lo") - 12), m.start("lo"))
+        and not _TIME_AFTER.match(text, m.end())
+    )
 
 
 def _half_hour(text: str) -> Duration | None:
