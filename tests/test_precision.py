@@ -30,3 +30,21 @@ from session_retro.parse.durations import find_duration
 def test_figures_that_count_something_else(text, minutes):
     d = find_duration(text)
     assert (d and d.minutes) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        # An hour and a half written after the figure, in four languages.
+        pytest.param("作業時間: 1時間半", 90, id="japanese-and-a-half"),
+        pytest.param("Duración: 2 horas y media", 150, id="spanish-and-a-half"),
+        pytest.param("Durée : 2 heures et demie", 150, id="french-and-a-half"),
+        pytest.param("took 2 hours and a half", 150, id="english-and-a-half"),
+        # Hours and minutes joined by the language's "and".
+        pytest.param("corte en caliente — 1 hora y 20 minutos, funcionó", 80, id="spanish-y"),
+        pytest.param("1 Stunde und 20 Minuten", 80, id="german-und"),
+        pytest.param("1 heure et 15 minutes", 75, id="french-et"),
+    ],
+)
+def test_hours_and_minutes_in_other_languages(text, minutes):
+    assert find_duration(text).minutes == minutes

@@ -37,9 +37,12 @@ _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 # "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
 # "1h30" / "~1h45" / "1 h 30": an hour then two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
-    rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
-    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w))"
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r|oras?)?|heures?|stunden?|d(?:ays?)?|時間)"
+    rf"(?:\s*,?\s*(?:(?:and|y|et|und)\s+)?(?P<b>{_NUM})\s*"
+    r"(?P<ub>m(?:in(?:ute)?s?|inutos?|inuten)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
+    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w)"
+    # "1時間半", "2 horas y media", "2 heures et demie", "2 hours and a half".
+    r"|\s*(?P<half>半|(?:and a half|y media|et demie)\b))"
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
@@ -157,6 +160,10 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     if m:
         if m.group("f") and (_unit_minutes(m.group("ua")) != 60 or not m.group("a").isdigit()):
             total = math.nan  # only whole hours take bare minutes: not "2d30", "1.5h30"
+        elif m.group("half"):
+            unit = _unit_minutes(m.group("ua")) or 60
+            total = _num(m.group("a")) * unit + unit / 2
+            at = m.start("a")
         elif m.group("a"):
             big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
             small = _num(m.group("b") or m.group("f")) * (_unit_minutes(m.group("ub") or "m") or 1)
