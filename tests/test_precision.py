@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from session_retro.parse.durations import find_duration
+from session_retro.parse.durations import find_duration, spent_duration
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,24 @@ def test_figures_that_count_something_else(text, minutes):
 )
 def test_hours_and_minutes_in_other_languages(text, minutes):
     assert find_duration(text).minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        # A length of what the system went through is no time the author spent.
+        pytest.param(
+            "30 seconds of silence on the stream, then the load balancer dropped it.",
+            None,
+            id="seconds-of-silence",
+        ),
+        pytest.param("15 minutes of downtime on every deploy.", None, id="minutes-of-downtime"),
+        pytest.param("About 25 minutes of nginx changes.", 25, id="minutes-of-work"),
+        # Killing a run after a while is giving up on it, as "reverted after" is.
+        pytest.param("Locked the table; I killed it after 12 minutes.", 12, id="killed-after"),
+        pytest.param("Aborted it after 20 min.", 20, id="aborted-after"),
+    ],
+)
+def test_time_spent_or_time_the_system_went_through(text, minutes):
+    d = spent_duration(text)
+    assert (d and d.minutes) == minutes

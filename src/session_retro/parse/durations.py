@@ -291,7 +291,8 @@ def _half_hour(text: str) -> Duration | None:
 # spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
     r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
-    r"|(?:gave up|stopped|abandoned|reverted|dropped|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
+    r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
+    r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
     r"(?: it| this| that)? after)"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
@@ -302,6 +303,7 @@ _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 _SPENT_STARTS = (
     "took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
     "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
+    "killed", "aborted", "cancel",
 )  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")
@@ -342,9 +344,13 @@ _OPENS_WITH_FOR = re.compile(r"\s*(?:for|pendant|während|durante)\s+", re.I)
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
 # What may follow a sentence's opening length: not "later" or "after" (a moment),
-# but an end, "of ...", "including ...", or what was done ("reading the docs").
+# but an end, "of ...", "including ...", or what was done ("reading the docs"). "Of"
+# a state the system was in ("30 seconds of silence", "15 minutes of downtime") tells
+# what happened to it, not time the author spent.
 _SENTENCE_DURATION_END = re.compile(
-    r"\s*(?:[.,;:]|\s(?:of|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
+    r"\s*(?:[.,;:]|\s(?:of(?!\s+(?:silence|downtime|inactivity|idle|outage|lag|latency|delay"
+    r"|traffic|data|logs?|uptime|load|retention|video|audio|buffering)\b)"
+    r"|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
 )
 _SPENT_AFTER = re.compile(
     r"\s*(?:近く|ほど|くらい|ぐらい|かけ|かかっ|費や"
