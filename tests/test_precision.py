@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from session_retro.parse.dates import find_date
 from session_retro.parse.durations import find_duration, spent_duration
 
 
@@ -69,3 +70,21 @@ def test_hours_and_minutes_in_other_languages(text, minutes):
 def test_time_spent_or_time_the_system_went_through(text, minutes):
     d = spent_duration(text)
     assert (d and d.minutes) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        # Calendar versions are no days.
+        pytest.param("pulled certifi 2024.8.30 and requests began failing", None, id="calver"),
+        pytest.param("Pin certifi back to 2023.7.22", None, id="calver-pinned-back"),
+        pytest.param("pip install tool==2023.10.01", None, id="calver-pin"),
+        pytest.param("upgraded to v2026.03.01", None, id="calver-v"),
+        pytest.param("build 2026.03.01.2 failed", None, id="calver-four-parts"),
+        # A dotted date written in full stays one.
+        pytest.param("Date: 2026.11.30", "2026-11-30", id="dotted-date"),
+    ],
+)
+def test_calendar_versions_are_no_dates(text, iso):
+    found = find_date(text)
+    assert (found and found.iso) == iso

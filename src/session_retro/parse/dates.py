@@ -162,12 +162,28 @@ def find_dates(text: str) -> list[FoundDate]:
         if i == _DOTTED and not dotted:
             continue
         for m in pat.finditer(text):
+            if i == 0 and _calendar_version(text, m):
+                continue
             try:
                 out.append(_from_match(i, m))
             except (ValueError, OverflowError):
                 continue
     out.sort(key=lambda f: f.start)
     return out
+
+
+def _calendar_version(text: str, m: re.Match[str]) -> bool:
+    """True when a dotted year-first date is a version number ("certifi 2024.8.30",
+    "pip==2023.10.01", "v2026.03.01", "2026.03.01.2"): a one-digit month or day, a pin
+    or a "v" before it, or a fourth part after it. Dashes and slashes are left alone."""
+    if m.group(0)[4] != ".":
+        return False
+    if len(m.group("m")) == 1 or len(m.group("d")) == 1:
+        return True
+    if text[max(0, m.start() - 2) : m.start()].endswith(("=", "@", "v", "V")):
+        return True
+    end = m.end("d")
+    return text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit()
 
 
 def find_date(text: str) -> FoundDate | None:
