@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from session_retro.parse import parse_session
 from session_retro.parse.dates import find_date
 from session_retro.parse.durations import find_duration, spent_duration
 
@@ -88,3 +89,12 @@ def test_time_spent_or_time_the_system_went_through(text, minutes):
 def test_calendar_versions_are_no_dates(text, iso):
     found = find_date(text)
     assert (found and found.iso) == iso
+
+
+def test_the_session_day_beats_the_day_the_note_was_updated():
+    text = (
+        "# Queue consumer lag\n\n_Last updated: 2026-05-10_\n\n## Session info\n\n"
+        "- Date: 2026-05-02\n- Duration: 2h 15m\n\n## Attempts\n\n"
+        "### Attempt 1: Scale consumers from 4 to 12 (30 min)\nLag kept growing.\n"
+    )
+    assert parse_session(text, "x.md").date == "2026-05-02"

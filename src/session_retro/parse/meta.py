@@ -357,9 +357,12 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         d = find_date(h1.title)
         if d:
             meta.date, meta.date_line = d.iso, h1.line
-    if meta.date is None:
+    # The day it happened beats the day it was written or updated, wherever each stands.
+    for kind in ("date", "written"):
+        if meta.date is not None:
+            break
         for f in all_fields:
-            if is_field(f.label, "date") or is_field(f.label, "written"):
+            if is_field(f.label, kind):
                 d = find_date(f.value)
                 if d:
                     meta.date, meta.date_line = d.iso, f.line
