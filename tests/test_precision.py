@@ -98,3 +98,38 @@ def test_the_session_day_beats_the_day_the_note_was_updated():
         "### Attempt 1: Scale consumers from 4 to 12 (30 min)\nLag kept growing.\n"
     )
     assert parse_session(text, "x.md").date == "2026-05-02"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        # A release's day written first, the session's later in running text.
+        pytest.param(
+            "# Android build broken by AGP 8.5\n\nAGP 8.5 was released on 2026-06-04; the "
+            "nightly broke after it.\n\nI worked on this on 2026-06-08, about 2 hours.\n",
+            "2026-06-08",
+            id="release-day-first",
+        ),
+        # A linked issue's title holds the day of the release at fault.
+        pytest.param(
+            '# Fixing "Nightly export broken since 2026-01-05 release" (#812)\n\n'
+            "- **Written**: 2026-01-14\n- **Time**: 19:30-21:00\n",
+            "2026-01-14",
+            id="issue-title-release",
+        ),
+        # With no other day written, the event's day is still the only one there is.
+        pytest.param(
+            "# Upgrade notes\n\nThe 2026-03-01 release broke the importer.\n",
+            "2026-03-01",
+            id="only-an-event-day",
+        ),
+        # A post-mortem's incident is its session: its day stays.
+        pytest.param(
+            "# Incident 2026-04-17: DNS outage\n\nThe cluster released 3 nodes on 2026-04-18.\n",
+            "2026-04-17",
+            id="incident-day",
+        ),
+    ],
+)
+def test_another_events_day_is_not_the_sessions(text, iso):
+    assert parse_session(text, "x.md").date == iso

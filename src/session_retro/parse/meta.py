@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
-from .dates import find_date, find_dates, find_time
+from .dates import FoundDate, find_date, find_dates, find_time
 from .durations import Duration, clock_minutes, find_duration
 from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
@@ -355,7 +355,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                     meta.unread_date = (f.line, f.value.strip())
     if meta.date is None and h1 is not None:
         d = find_date(h1.title)
-        if d:
+        if d and not _other_event(h1.title, d):
             meta.date, meta.date_line = d.iso, h1.line
     # The day it happened beats the day it was written or updated, wherever each stands.
     for kind in ("date", "written"):
@@ -370,14 +370,22 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 if meta.unread_date is None and f.value.strip():
                     meta.unread_date = (f.line, f.value.strip())
     if meta.date is None:
+        # The first day written, unless it is another event's ("released on 2026-06-04",
+        # "since the 2026-01-05 release") and a later one is not.
+        event = None
         for sec in root.walk():
             for text, line in _texts(sec):
-                ds = find_dates(text)
-                if ds:
-                    meta.date, meta.date_line = ds[0].iso, line
+                for d in find_dates(text):
+                    if not _other_event(text, d):
+                        meta.date, meta.date_line = d.iso, line
+                        break
+                    event = event or (d.iso, line)
+                if meta.date:
                     break
             if meta.date:
                 break
+        if meta.date is None and event is not None:
+            meta.date, meta.date_line = event
     if meta.date is None:
         d = find_date(source_name)
         if d:
@@ -452,6 +460,26 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+# Words that tie a day to another event than the session: a release, a deadline, a
+# start ("since"), an end ("until"). An incident's day is left alone: a post-mortem's
+# session is the incident.
+_EVENT_BEFORE = re.compile(
+    r"\b(?:since|released|release[ds]? on|shipped|published|deadline|due|expir(?:es|ed|y)|until"
+    r"|changelog|merged|deprecated|seit|desde|depuis|sortie|publiée?|veröffentlicht"
+    r"|lanzad[oa]|publicad[oa])\b[^.;!?\n]{0,25}$",
+    re.I,
+)
+_EVENT_AFTER = re.compile(r"[\s)\]]*(?:release|rollout|changelog|deadline)\b", re.I)
+
+
+def _other_event(text: str, found: FoundDate) -> bool:
+    """True when the words around the day `found` in `text` name another event's."""
+    return bool(
+        _EVENT_BEFORE.search(text, max(0, found.start - 40), found.start)
+        or _EVENT_AFTER.match(text, found.end)
+    )
 
 
 def _start_end(meta: Meta, fields: list[Field]) -> None:
