@@ -11,6 +11,7 @@ import pytest
 from session_retro.parse import parse_session
 from session_retro.parse.dates import find_date
 from session_retro.parse.durations import find_duration, spent_duration
+from session_retro.parse.meta import find_ideal
 
 
 @pytest.mark.parametrize(
@@ -133,3 +134,45 @@ def test_the_session_day_beats_the_day_the_note_was_updated():
 )
 def test_another_events_day_is_not_the_sessions(text, iso):
     assert parse_session(text, "x.md").date == iso
+
+
+@pytest.mark.parametrize(
+    ("sentence", "minutes"),
+    [
+        # The sentence's capture stops at a dot: the decimal one too.
+        pytest.param("Total session time was 1.5 hours.", 90, id="decimal-hours"),
+        # The suite's wall time, not the session's.
+        pytest.param("The suite's 12 min of wall time dropped to 4 min.", None, id="suites"),
+        pytest.param("Wall time went from 40 min to 12 min wall time.", None, id="comparison"),
+        # A user's login session is no working session.
+        pytest.param(
+            "Support said a user session lasted 15 minutes instead of 8 hours.",
+            None,
+            id="login-session",
+        ),
+        pytest.param("It came close to 4h wall time.", 240, id="close-to-wall-time"),
+    ],
+)
+def test_a_length_told_in_a_sentence_is_the_sessions_only(sentence, minutes):
+    text = f"# Title\n\n**Date**: 2026-11-30\n\n## Notes\n\n{sentence}\n"
+    assert parse_session(text, "x.md").total_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "ideal"),
+    [
+        # What a setting should have been is no length of the work.
+        pytest.param(
+            "The client timeout should have been 10 seconds from the start.", None, id="timeout"
+        ),
+        pytest.param(
+            "The retry count should have been 2, not 5, with a 3 seconds backoff.",
+            None,
+            id="retry-count",
+        ),
+        pytest.param("The cache TTL really should have been 15 minutes.", None, id="ttl"),
+        pytest.param("This should have taken 1.5 hours.", 90, id="decimal-hours"),
+    ],
+)
+def test_what_a_setting_should_have_been_is_no_ideal(sentence, ideal):
+    assert find_ideal(sentence) == ideal

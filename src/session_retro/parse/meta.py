@@ -243,8 +243,8 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                 if low is not None and word not in low:
                     continue
                 m = rx.search(text)
-                if m:
-                    d = find_duration(m.group("d"), clock=False)
+                if m and not _someone_elses_length(text, m):
+                    d = _duration_at(text, m.start("d"), len(m.group("d")))
                     if d is not None:
                         return d, line
             if low is None or "start" in low or "began" in low:
@@ -254,6 +254,36 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                     if d is not None:
                         return d, line
     return None
+
+
+def _duration_at(text: str, at: int, width: int) -> Duration | None:
+    """The duration that opens within `width` characters of `at`, read whole: a
+    sentence pattern's capture stops at a dot, the decimal one of "1.5 hours" too."""
+    d = find_duration(text[at : at + width + 20], clock=False)
+    return d if d is not None and d.start < width else None
+
+
+# What makes a stated length another thing's: a possessive or a comparison before it
+# ("the suite's 12 min of wall time", "from 40 min to 12 min"), a change after it ("... dropped to
+# 4 min"), or a session that is a user's login ("a user session lasted 15 minutes").
+_ELSES_BEFORE = re.compile(r"(?:['’]s|\bfrom|\d\s*[a-z]*\s+to)\s*[~≈]?\s*$", re.I)
+_ELSES_AFTER = re.compile(
+    r"[^.;\n]{0,12}?\b(?:dropped|fell|went|rose|grew|drops|falls)\b|\s*(?:→|->)"
+)
+_LOGIN_SESSION = re.compile(
+    r"\b(?:user|login|browser|auth|ssh|tmux|client|web|cookie|oauth)\s+session\s+\w+\s*$", re.I
+)
+
+
+def _someone_elses_length(text: str, m: re.Match[str]) -> bool:
+    """True when the length `m` captured in a sentence is not the session's."""
+    at = m.start("d")
+    before = text[max(0, at - 40) : at]
+    return bool(
+        _ELSES_BEFORE.search(before)
+        or _LOGIN_SESSION.search(before)
+        or _ELSES_AFTER.match(text, m.end())
+    )
 
 
 _CLOCK = r"\d{1,2}:\d\d(?:\s*[ap]m)?"
@@ -293,10 +323,25 @@ def find_ideal(text: str, data: bytes | None = None) -> float | None:
         if low is not None and word not in low:
             continue
         for m in rx.finditer(text):
-            d = find_duration(m.group("d")) or _unit_before(text, m)
+            if _SETTING_SUBJECT.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            d = (
+                find_duration(m.group("d"))
+                or _duration_at(text, m.start("d"), len(m.group("d")))
+                or _unit_before(text, m)
+            )
             if d is not None:
                 return d.minutes
     return None
+
+
+# A setting the sentence says should have had another value ("the client timeout should
+# have been 10 seconds", "the retry count should have been 2"): no length of the work.
+_SETTING_SUBJECT = re.compile(
+    r"\b(?:timeout|time-out|ttl|interval|delay|limit|lifetime|expiry|window|backoff|cache"
+    r"|retention|count|size|threshold|poll(?:ing)?|cron|schedule)s?\s+(?:\w+\s+)?$",
+    re.I,
+)
 
 
 _BARE_FIGURE = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*")
