@@ -28,6 +28,13 @@ from session_retro.parse.meta import find_ideal
         pytest.param("One UPDATE over all 10m rows", None, id="million-rows"),
         pytest.param("la tabla de pedidos tiene 40M filas", None, id="million-capital"),
         pytest.param("raised it to a 10m timeout", 10, id="minutes-before-a-setting"),
+        # Dimensions, decades, tens and reading times are no lengths either.
+        pytest.param("The 3D model still rendered black.", None, id="3d-model"),
+        pytest.param("a 2d array of tiles", None, id="2d-array"),
+        pytest.param("took 3d in total", 4320, id="days-before-other-words"),
+        pytest.param("broke US records from the 2010s", None, id="decade"),
+        pytest.param("10s of thousands of rows", None, id="tens-of"),
+        pytest.param("*5 min read*", None, id="reading-time"),
     ],
 )
 def test_figures_that_count_something_else(text, minutes):

@@ -255,23 +255,44 @@ _TIME_AFTER = re.compile(
 
 
 def _names_no_length(text: str, m: re.Match[str]) -> bool:
-    """True when `m`'s figure and unit letter count something else: millions ("10m
-    rows", "40M users": a capital M alone is never a minute), or the plural of an HTTP
-    status ("got 502s from the gateway", "a wave of 500s"), unless the words around it
-    make it a length ("a 500s timeout", "after 450s")."""
+    """True when `m`'s figure and unit count something else: millions ("10m rows",
+    "40M users": a capital M alone is never a minute), dimensions ("3D model", "a 2d
+    array"), decades ("the 2010s"), tens ("10s of thousands"), a reading time ("5 min
+    read"), or the plural of an HTTP status ("got 502s from the gateway", "a wave of
+    500s") unless the words around it make it a length ("a 500s timeout", "after 450s")."""
     unit = m.group("unit")
-    if unit == "M" or (unit == "m" and _COUNTED.match(text, m.end())):
+    end = m.end()
+    if unit == "M" or (unit == "m" and _COUNTED.match(text, end)):
         return True
     lo = m.group("lo")
+    glued = m.end("lo") == m.start("unit")
+    if unit == "D" or (
+        unit == "d" and glued and lo in ("2", "3") and _DIMENSIONED.match(text, end)
+    ):
+        return True
+    if _READ_AFTER.match(text, end):
+        return True
+    if unit != "s" or not glued or m.group("bound"):
+        return False
+    if len(lo) == 4 and lo.endswith("0") or _TENS_OF.match(text, end):
+        return True  # "the 1990s", "10s of thousands"
     return (
-        unit == "s"
-        and m.end("lo") == m.start("unit")
-        and len(lo) == 3
+        len(lo) == 3
         and lo[0] in "45"
-        and not m.group("bound")
         and not _TIME_BEFORE.search(text, max(0, m.start("lo") - 12), m.start("lo"))
-        and not _TIME_AFTER.match(text, m.end())
+        and not _TIME_AFTER.match(text, end)
     )
+
+
+# What a figure of dimensions ("3d viewer", "2d array") is written before.
+_DIMENSIONED = re.compile(
+    r" (?:models?|viewers?|arrays?|grids?|print\w*|graphics|scenes?|space|render\w*|games?"
+    r"|engines?|canvas|textures?|mesh(?:es)?|assets?|views?|plots?|charts?|maps?|matri(?:x|ces)"
+    r"|tensors?|objects?|animations?|shapes?|geometry|art|cameras?)\b",
+    re.IGNORECASE,
+)
+_READ_AFTER = re.compile(r"\s+read\b", re.IGNORECASE)
+_TENS_OF = re.compile(r"\s+of\s+(?:thousands|hundreds|millions|billions)\b", re.IGNORECASE)
 
 
 def _half_hour(text: str) -> Duration | None:
