@@ -74,6 +74,12 @@ def test_hours_and_minutes_in_other_languages(text, minutes):
         # Killing a run after a while is giving up on it, as "reverted after" is.
         pytest.param("Locked the table; I killed it after 12 minutes.", 12, id="killed-after"),
         pytest.param("Aborted it after 20 min.", 20, id="aborted-after"),
+        # A rate, or what a thing takes, measures the thing: no time spent.
+        pytest.param(
+            "Each query still took 3s per request under load.", None, id="took-per-request"
+        ),
+        pytest.param("It took 2 min each run.", None, id="took-each-run"),
+        pytest.param("The suite takes 12 minutes either way.", None, id="suite-takes"),
     ],
 )
 def test_time_spent_or_time_the_system_went_through(text, minutes):

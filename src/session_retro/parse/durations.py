@@ -311,7 +311,7 @@ def _half_hour(text: str) -> Duration | None:
 # minutes. The next run passed.", "For about an hour I ..."), or before a word of
 # spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
-    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
+    r"\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
     r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
     r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
     r"(?: it| this| that)? after)"
@@ -322,7 +322,7 @@ _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 # Words a verb of spending opens with: an `in` test for each rules most texts out
 # faster than the case-blind search tried at every position.
 _SPENT_STARTS = (
-    "took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
+    "took", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
     "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
     "killed", "aborted", "cancel",
 )  # fmt: skip
@@ -400,8 +400,9 @@ def spent_duration(text: str) -> Duration | None:
         # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
         scan = _SPENT_VERB if low is None else _SPENT_VERB_LOWER
         for m in scan.finditer(text if low is None else low):
-            d = _opening_duration(text[m.end() : m.end() + 40])
-            if d is not None:
+            rest = text[m.end() : m.end() + 40]
+            d = _opening_duration(rest)
+            if d is not None and not _RATE.match(rest, d[1]):
                 return d[0]
     if "(" in text:
         for m in _SPENT_ASIDE.finditer(text):
@@ -430,6 +431,11 @@ def spent_duration(text: str) -> Duration | None:
                 return d
             pos = end
     return None
+
+
+# A length given per unit of work ("took 3s per request", "5 min each", "2 s on
+# average") measures the thing, not the time the author spent.
+_RATE = re.compile(r"\s*(?:per\b|each\b|apiece\b|on average\b|/\s*[a-z])", re.IGNORECASE)
 
 
 _BOUND_WORDS = frozenset(
