@@ -131,6 +131,19 @@ def test_the_session_day_beats_the_day_the_note_was_updated():
             "2026-01-14",
             id="issue-title-release",
         ),
+        # The day the bug was reported, and a deadline in French.
+        pytest.param(
+            "# CSV export drops the last row\n\nThe bug was first reported on 2026-02-02 by "
+            "finance.\n\nI picked this up on 2026-02-09.\n",
+            "2026-02-09",
+            id="reported-day",
+        ),
+        pytest.param(
+            "# Quotas de l'API Maps\n\nLa date limite de la facturation était le 15 mars "
+            "2026 ; la séance a eu lieu le 10 mars 2026.\n",
+            "2026-03-10",
+            id="french-deadline",
+        ),
         # With no other day written, the event's day is still the only one there is.
         pytest.param(
             "# Upgrade notes\n\nThe 2026-03-01 release broke the importer.\n",

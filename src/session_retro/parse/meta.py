@@ -508,12 +508,13 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
 
 
 # Words that tie a day to another event than the session: a release, a deadline, a
-# start ("since"), an end ("until"). An incident's day is left alone: a post-mortem's
+# report of the bug, a start ("since"), an end ("until"). An incident's day is left alone: a post-mortem's
 # session is the incident.
 _EVENT_BEFORE = re.compile(
     r"\b(?:since|released|release[ds]? on|shipped|published|deadline|due|expir(?:es|ed|y)|until"
-    r"|changelog|merged|deprecated|seit|desde|depuis|sortie|publiée?|veröffentlicht"
-    r"|lanzad[oa]|publicad[oa])\b[^.;!?\n]{0,25}$",
+    r"|changelog|merged|deprecated|(?:first )?(?:reported|seen|filed|opened|logged)"
+    r"|seit|desde|depuis|sortie|publiée?|veröffentlicht|lanzad[oa]|publicad[oa]"
+    r"|date limite|échéance|frist|fecha límite|plazo)\b[^.;!?\n]{0,32}$",
     re.I,
 )
 _EVENT_AFTER = re.compile(r"[\s)\]]*(?:release|rollout|changelog|deadline)\b", re.I)
@@ -522,7 +523,7 @@ _EVENT_AFTER = re.compile(r"[\s)\]]*(?:release|rollout|changelog|deadline)\b", r
 def _other_event(text: str, found: FoundDate) -> bool:
     """True when the words around the day `found` in `text` name another event's."""
     return bool(
-        _EVENT_BEFORE.search(text, max(0, found.start - 40), found.start)
+        _EVENT_BEFORE.search(text, max(0, found.start - 50), found.start)
         or _EVENT_AFTER.match(text, found.end)
     )
 
