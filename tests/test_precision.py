@@ -202,3 +202,23 @@ def test_a_length_told_in_a_sentence_is_the_sessions_only(sentence, minutes):
 )
 def test_what_a_setting_should_have_been_is_no_ideal(sentence, ideal):
     assert find_ideal(sentence) == ideal
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "clock"),
+    [
+        # French clock times are no lengths: a range from 7 o'clock on is a span...
+        pytest.param("**Durée** : 14h-16h30", 150, (14, 0, 16, 30), id="french-range"),
+        pytest.param("de 14h à 16h30", 150, (14, 0, 16, 30), id="french-de-a"),
+        # ...a time after "à" or "Heure :" is a moment, and a length after it still counts.
+        pytest.param("relancer le job de 14h", None, None, id="job-of-2pm"),
+        pytest.param("Le job planifié à 14h15 a échoué ; 20 min perdues.", 20, None, id="a-14h15"),
+        pytest.param("Heure : 21h05", None, None, id="heure-field"),
+        # "1h30" and "2h-3h" stay lengths.
+        pytest.param("corriger le cron (1h30)", 90, None, id="length-1h30"),
+        pytest.param("2h-3h", 150, None, id="length-range"),
+    ],
+)
+def test_clock_hours_in_french(text, minutes, clock):
+    d = find_duration(text)
+    assert (d and d.minutes, d and d.clock) == (minutes, clock)

@@ -231,7 +231,49 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     # even when the simple one's text is longer for its bound ("about 1h" of "about 1h 5m").
     # It was found first, and the sort keeps that order on a tie.
     found.sort(key=lambda d: d.start)
-    return found[0]
+    first = found[0]
+    if first.clock is None and _GLUED_HOUR.match(first.text):
+        m = _HOUR_CLOCK.match(text, first.start)
+        if m is not None and _clock_hours(text, m):
+            return _hour_clock(text, m, clock)
+    return first
+
+
+# A French or Spanish clock time: "14h", "9h30", "de 14h à 16h30", "14h-16h".
+_GLUED_HOUR = re.compile(r"\d{1,2}h(?:[0-5]\d)?(?![a-z])", re.IGNORECASE)
+_HOUR_CLOCK = re.compile(
+    r"(?P<h1>[01]?\d|2[0-3])h(?P<m1>[0-5]\d)?"
+    r"(?:\s*(?:-|–|—|à|a)\s*(?P<h2>[01]?\d|2[0-3])h(?P<m2>[0-5]\d)?)?(?![\w])",
+    re.IGNORECASE,
+)
+# Words before a clock time: "à 14h", "vers 9h30", "a las 14h", "um 14h", "Heure : 21h05".
+_AT_HOUR = re.compile(
+    r"(?:\b(?:à|a las|vers|dès|jusqu'à|um|ab|at|de|desde|hasta)|\b(?:heure|hora|uhrzeit)\s*:)\s*$",
+    re.I,
+)
+
+
+def _clock_hours(text: str, m: re.Match[str]) -> bool:
+    """True when `m`'s hours are clock times, not lengths: a range from 7 o'clock on
+    ("14h-16h", "9h30 - 11h"), or one opened by "de" or "à" ("de 2h à 4h", "à 14h").
+    "1h30" and "2h-3h" stay lengths."""
+    before = text[max(0, m.start() - 10) : m.start()]
+    if m.group("h2") is not None:
+        return int(m.group("h1")) >= 7 or before.rstrip().lower().endswith("de")
+    return _AT_HOUR.search(before) is not None
+
+
+def _hour_clock(text: str, m: re.Match[str], clock: bool) -> Duration | None:
+    """The clock range `m` as a span (with `clock`), else the first length after it."""
+    if m.group("h2") is not None and clock:
+        h1, m1 = int(m.group("h1")), int(m.group("m1") or 0)
+        h2, m2 = int(m.group("h2")), int(m.group("m2") or 0)
+        span = clock_minutes(h1, m1, h2, m2)
+        return Duration(span, None, None, m.group(0), m.start(), (h1, m1, h2, m2))
+    rest = find_duration(text[m.end() :], clock=clock)
+    if rest is None:
+        return None
+    return Duration(rest.minutes, rest.low, rest.high, rest.text, rest.start + m.end(), rest.clock)
 
 
 # What a count of millions ("10m rows", "40M filas") counts: an "m" before one of these
