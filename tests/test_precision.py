@@ -222,3 +222,32 @@ def test_what_a_setting_should_have_been_is_no_ideal(sentence, ideal):
 def test_clock_hours_in_french(text, minutes, clock):
     d = find_duration(text)
     assert (d and d.minutes, d and d.clock) == (minutes, clock)
+
+
+ATTEMPTS_WITH_DURATIONS = """# Session Reflection: Redis eviction storm
+
+**Date**: 2026-07-01
+
+## Attempts
+
+### Attempt 1: Raise maxmemory to 4 GB
+- **Duration**: 20 min
+- **Result**: ❌ evictions continued
+
+### Attempt 2: Switch to allkeys-lfu
+- **Duration**: 35 min
+- **Result**: ✅ fixed
+"""
+
+
+@pytest.mark.parametrize(
+    ("tail", "total"),
+    [
+        # Each attempt's own Duration field: none of them is the session's.
+        pytest.param("", None, id="one-per-attempt"),
+        # A field below them that names the whole session still gives it.
+        pytest.param("\n## Wrap-up\n\n**Total time**: 1h 10m\n", 70, id="total-label-wins"),
+    ],
+)
+def test_a_duration_field_under_every_attempt_is_no_session_length(tail, total):
+    assert parse_session(ATTEMPTS_WITH_DURATIONS + tail, "x.md").total_minutes == total

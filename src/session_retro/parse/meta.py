@@ -209,6 +209,23 @@ def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, 
     return None
 
 
+# A label that says its length is the whole session's ("Total time", "Session length").
+_WHOLE_LABEL = re.compile(r"total|session|whole|entire|full|overall|gesamt|所要", re.I)
+
+
+def _body_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+    """The session's length from a field below the header. When several fields there
+    state a length, each part's own ("**Duration**: 20 min" under every attempt), only
+    one whose label says it is the whole session's counts."""
+    found = find_total(fields)
+    if found is None:
+        return None
+    rest = fields[fields.index(found[1]) + 1 :]
+    if find_total(rest) is None or _WHOLE_LABEL.search(found[1].label):
+        return found
+    return find_total([f for f in rest if _WHOLE_LABEL.search(f.label)])
+
+
 _STOPWATCH = re.compile(r"[~≈]?\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
 
 
@@ -468,7 +485,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if d:
         meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields, header=True) or find_total(all_fields)
+        found = find_total(fields, header=True) or _body_total(all_fields)
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:
