@@ -144,6 +144,12 @@ def test_the_session_day_beats_the_day_the_note_was_updated():
             "2026-03-10",
             id="french-deadline",
         ),
+        pytest.param(
+            "# Node upgrade\n\nNode 18 reached end of life on 2025-04-30; I upgraded the "
+            "service on 2025-05-12.\n",
+            "2025-05-12",
+            id="end-of-life-day",
+        ),
         # With no other day written, the event's day is still the only one there is.
         pytest.param(
             "# Upgrade notes\n\nThe 2026-03-01 release broke the importer.\n",

@@ -529,7 +529,8 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
 # session is the incident.
 _EVENT_BEFORE = re.compile(
     r"\b(?:since|released|release[ds]? on|shipped|published|deadline|due|expir(?:es|ed|y)|until"
-    r"|changelog|merged|deprecated|(?:first )?(?:reported|seen|filed|opened|logged)"
+    r"|changelog|merged|deprecated|eol|end[- ]of[- ]life|sunset"
+    r"|(?:first )?(?:reported|seen|filed|opened|logged)"
     r"|seit|desde|depuis|sortie|publiée?|veröffentlicht|lanzad[oa]|publicad[oa]"
     r"|date limite|échéance|frist|fecha límite|plazo)\b[^.;!?\n]{0,32}$",
     re.I,
