@@ -98,6 +98,8 @@ class FoundDate:
     iso: str
     start: int
     time: tuple[int, int] | None = None
+    end: int = 0
+    """Where the date as written ends in the searched text (its time of day left out)."""
 
 
 class BadDate(ValueError):
@@ -127,21 +129,21 @@ def _from_match(pat_index: int, m: re.Match[str]) -> FoundDate:
             h, mi = int(m.group("H")), int(m.group("M"))
             if h < 24:
                 time = (h, mi)
-        return FoundDate(iso, m.start(), time)
+        return FoundDate(iso, m.start(), time, m.end("d") if pat_index == 0 else m.end())
     if pat_index == 2:
         text = m.group("text")
         # Word by word: one language's month can hold another's ("juni" in "junio").
         low = _WORD.sub(_english_month, text.lower())
         low = _ORDINAL.sub(r"\1", low)
         dt = _du.parse(low, default=datetime(2000, 1, 1))
-        return FoundDate(dt.date().isoformat(), m.start())
+        return FoundDate(dt.date().isoformat(), m.start(), None, m.end())
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
     if pat_index == _DOTTED:
-        return FoundDate(_make(y, b, a), m.start())
+        return FoundDate(_make(y, b, a), m.start(), None, m.end())
     if a > 12:
-        return FoundDate(_make(y, b, a), m.start())
+        return FoundDate(_make(y, b, a), m.start(), None, m.end())
     if b > 12:
-        return FoundDate(_make(y, a, b), m.start())
+        return FoundDate(_make(y, a, b), m.start(), None, m.end())
     raise BadDate("ambiguous day/month")
 
 
@@ -162,12 +164,28 @@ def find_dates(text: str) -> list[FoundDate]:
         if i == _DOTTED and not dotted:
             continue
         for m in pat.finditer(text):
+            if i == 0 and _calendar_version(text, m):
+                continue
             try:
                 out.append(_from_match(i, m))
             except (ValueError, OverflowError):
                 continue
     out.sort(key=lambda f: f.start)
     return out
+
+
+def _calendar_version(text: str, m: re.Match[str]) -> bool:
+    """True when a dotted year-first date is a version number ("certifi 2024.8.30",
+    "pip==2023.10.01", "v2026.03.01", "2026.03.01.2"): a one-digit month or day, a pin
+    or a "v" before it, or a fourth part after it. Dashes and slashes are left alone."""
+    if m.group(0)[4] != ".":
+        return False
+    if len(m.group("m")) == 1 or len(m.group("d")) == 1:
+        return True
+    if text[max(0, m.start() - 2) : m.start()].endswith(("=", "@", "v", "V")):
+        return True
+    end = m.end("d")
+    return text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit()
 
 
 def find_date(text: str) -> FoundDate | None:

@@ -37,9 +37,12 @@ _NUM_ATOMIC = r"\d++(?:[.,]\d++)?"
 # "1h 5m", "1h5m", "2 hours 30 minutes", "1 hr 5 min", "32m 56s", "1時間20分", and
 # "1h30" / "~1h45" / "1 h 30": an hour then two digits of minutes, which need no unit.
 _COMPOUND = re.compile(
-    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r)?|d(?:ays?)?|時間)"
-    rf"(?:\s*,?\s*(?:and\s+)?(?P<b>{_NUM})\s*(?P<ub>m(?:in(?:ute)?s?)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
-    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w))"
+    rf"(?<![\w.])(?P<a>{_NUM})\s*(?P<ua>h(?:ours?|rs?|r|oras?)?|heures?|stunden?|d(?:ays?)?|時間)"
+    rf"(?:\s*,?\s*(?:(?:and|y|et|und)\s+)?(?P<b>{_NUM})\s*"
+    r"(?P<ub>m(?:in(?:ute)?s?|inutos?|inuten)?|minutes?|s(?:ec(?:ond)?s?)?|分)(?![a-zA-Z])"
+    r"|\s?(?P<f>[0-5]\d)(?![\w.,:]\d|\w)"
+    # "1時間半", "2 horas y media", "2 heures et demie", "2 hours and a half".
+    r"|\s*(?P<half>半|(?:and a half|y media|et demie)\b))"
     rf"|(?<![\w.])(?P<c>{_NUM})\s*(?P<uc>m(?:in(?:ute)?s?)?)\s*,?\s*(?P<d>{_NUM})\s*(?P<ud>s(?:ec(?:ond)?s?)?)(?![a-zA-Z])",
     re.IGNORECASE,
 )
@@ -157,6 +160,10 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     if m:
         if m.group("f") and (_unit_minutes(m.group("ua")) != 60 or not m.group("a").isdigit()):
             total = math.nan  # only whole hours take bare minutes: not "2d30", "1.5h30"
+        elif m.group("half"):
+            unit = _unit_minutes(m.group("ua")) or 60
+            total = _num(m.group("a")) * unit + unit / 2
+            at = m.start("a")
         elif m.group("a"):
             big = _num(m.group("a")) * (_unit_minutes(m.group("ua")) or 60)
             small = _num(m.group("b") or m.group("f")) * (_unit_minutes(m.group("ub") or "m") or 1)
@@ -186,6 +193,8 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             # A unit after the first figure opens a range ("1h-2h") or is the start
             # of the unit word ("minute" + "s"); two units glued ("ms") are none:
             # "200 ms" once read as 200 minutes.
+            continue
+        if hi_s is None and not m.group("u1") and _names_no_length(text, m):
             continue
         lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         if hi_s is not None:
@@ -222,7 +231,110 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
     # even when the simple one's text is longer for its bound ("about 1h" of "about 1h 5m").
     # It was found first, and the sort keeps that order on a tie.
     found.sort(key=lambda d: d.start)
-    return found[0]
+    first = found[0]
+    if first.clock is None and _GLUED_HOUR.match(first.text):
+        m = _HOUR_CLOCK.match(text, first.start)
+        if m is not None and _clock_hours(text, m):
+            return _hour_clock(text, m, clock)
+    return first
+
+
+# A French or Spanish clock time: "14h", "9h30", "de 14h à 16h30", "14h-16h".
+_GLUED_HOUR = re.compile(r"\d{1,2}h(?:[0-5]\d)?(?![a-z])", re.IGNORECASE)
+_HOUR_CLOCK = re.compile(
+    r"(?P<h1>[01]?\d|2[0-3])h(?P<m1>[0-5]\d)?"
+    r"(?:\s*(?:-|–|—|à|a)\s*(?P<h2>[01]?\d|2[0-3])h(?P<m2>[0-5]\d)?)?(?![\w])",
+    re.IGNORECASE,
+)
+# Words before a clock time: "à 14h", "vers 9h30", "a las 14h", "um 14h", "Heure : 21h05".
+_AT_HOUR = re.compile(
+    r"(?:\b(?:à|a las|vers|dès|jusqu'à|um|ab|at|de|desde|hasta)|\b(?:heure|hora|uhrzeit)\s*:)\s*$",
+    re.I,
+)
+
+
+def _clock_hours(text: str, m: re.Match[str]) -> bool:
+    """True when `m`'s hours are clock times, not lengths: a range from 7 o'clock on
+    ("14h-16h", "9h30 - 11h"), or one opened by "de" or "à" ("de 2h à 4h", "à 14h").
+    "1h30" and "2h-3h" stay lengths."""
+    before = text[max(0, m.start() - 10) : m.start()]
+    if m.group("h2") is not None:
+        return int(m.group("h1")) >= 7 or before.rstrip().lower().endswith("de")
+    return _AT_HOUR.search(before) is not None
+
+
+def _hour_clock(text: str, m: re.Match[str], clock: bool) -> Duration | None:
+    """The clock range `m` as a span (with `clock`), else the first length after it."""
+    if m.group("h2") is not None and clock:
+        h1, m1 = int(m.group("h1")), int(m.group("m1") or 0)
+        h2, m2 = int(m.group("h2")), int(m.group("m2") or 0)
+        span = clock_minutes(h1, m1, h2, m2)
+        return Duration(span, None, None, m.group(0), m.start(), (h1, m1, h2, m2))
+    rest = find_duration(text[m.end() :], clock=clock)
+    if rest is None:
+        return None
+    return Duration(rest.minutes, rest.low, rest.high, rest.text, rest.start + m.end(), rest.clock)
+
+
+# What a count of millions ("10m rows", "40M filas") counts: an "m" before one of these
+# is no minute.
+_COUNTED = re.compile(
+    r"\s*\+?\s*(?:rows?|records?|users?|requests?|events?|messages?|lines?|items?|entries"
+    r"|documents?|docs|tokens?|param(?:eter)?s|keys|objects|files|vectors|downloads|calls"
+    r"|queries|visits|views|hits|filas|registros|usuarios|lignes|utilisateurs|zeilen"
+    r"|datensätze|nutzer)\b",
+    re.IGNORECASE,
+)
+# Words around a status code's plural that make it a length after all ("a 500s timeout",
+# "sleep 400s").
+_TIME_BEFORE = re.compile(
+    r"(?:took|after|for|in|within|every|spent|lasted|timeout|ttl|delay|sleep|wait|[=:~])\s*$",
+    re.IGNORECASE,
+)
+_TIME_AFTER = re.compile(
+    r"\s*(?:timeout|time-out|ttl|delay|wait|window|interval|backoff|later|ago)\b"
+)
+
+
+def _names_no_length(text: str, m: re.Match[str]) -> bool:
+    """True when `m`'s figure and unit count something else: millions ("10m rows",
+    "40M users": a capital M alone is never a minute), dimensions ("3D model", "a 2d
+    array"), decades ("the 2010s"), tens ("10s of thousands"), a reading time ("5 min
+    read"), or the plural of an HTTP status ("got 502s from the gateway", "a wave of
+    500s") unless the words around it make it a length ("a 500s timeout", "after 450s")."""
+    unit = m.group("unit")
+    end = m.end()
+    if unit == "M" or (unit == "m" and _COUNTED.match(text, end)):
+        return True
+    lo = m.group("lo")
+    glued = m.end("lo") == m.start("unit")
+    if unit == "D" or (
+        unit == "d" and glued and lo in ("2", "3") and _DIMENSIONED.match(text, end)
+    ):
+        return True
+    if _READ_AFTER.match(text, end):
+        return True
+    if unit != "s" or not glued or m.group("bound"):
+        return False
+    if len(lo) == 4 and lo.endswith("0") or _TENS_OF.match(text, end):
+        return True  # "the 1990s", "10s of thousands"
+    return (
+        len(lo) == 3
+        and lo[0] in "45"
+        and not _TIME_BEFORE.search(text, max(0, m.start("lo") - 12), m.start("lo"))
+        and not _TIME_AFTER.match(text, end)
+    )
+
+
+# What a figure of dimensions ("3d viewer", "2d array") is written before.
+_DIMENSIONED = re.compile(
+    r" (?:models?|viewers?|arrays?|grids?|print\w*|graphics|scenes?|space|render\w*|games?"
+    r"|engines?|canvas|textures?|mesh(?:es)?|assets?|views?|plots?|charts?|maps?|matri(?:x|ces)"
+    r"|tensors?|objects?|animations?|shapes?|geometry|art|cameras?)\b",
+    re.IGNORECASE,
+)
+_READ_AFTER = re.compile(r"\s+read\b", re.IGNORECASE)
+_TENS_OF = re.compile(r"\s+of\s+(?:thousands|hundreds|millions|billions)\b", re.IGNORECASE)
 
 
 def _half_hour(text: str) -> Duration | None:
@@ -241,8 +353,9 @@ def _half_hour(text: str) -> Duration | None:
 # minutes. The next run passed.", "For about an hour I ..."), or before a word of
 # spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
-    r"\b(?:took|takes|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
-    r"|(?:gave up|stopped|abandoned|reverted|dropped|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
+    r"\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
+    r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
+    r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
     r"(?: it| this| that)? after)"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
@@ -251,8 +364,9 @@ _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 # Words a verb of spending opens with: an `in` test for each rules most texts out
 # faster than the case-blind search tried at every position.
 _SPENT_STARTS = (
-    "took", "take", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
+    "took", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
     "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
+    "killed", "aborted", "cancel",
 )  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")
@@ -293,9 +407,13 @@ _OPENS_WITH_FOR = re.compile(r"\s*(?:for|pendant|während|durante)\s+", re.I)
 # An aside holding nothing but a length: "(about 10 min)".
 _SPENT_ASIDE = re.compile(r"\(([^()]{1,30})\)")
 # What may follow a sentence's opening length: not "later" or "after" (a moment),
-# but an end, "of ...", "including ...", or what was done ("reading the docs").
+# but an end, "of ...", "including ...", or what was done ("reading the docs"). "Of"
+# a state the system was in ("30 seconds of silence", "15 minutes of downtime") tells
+# what happened to it, not time the author spent.
 _SENTENCE_DURATION_END = re.compile(
-    r"\s*(?:[.,;:]|\s(?:of|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
+    r"\s*(?:[.,;:]|\s(?:of(?!\s+(?:silence|downtime|inactivity|idle|outage|lag|latency|delay"
+    r"|traffic|data|logs?|uptime|load|retention|video|audio|buffering)\b)"
+    r"|on|in|for|including|counting)\b|\s[a-z]{3,}(?:ing|ando|iendo)\b|$)"
 )
 _SPENT_AFTER = re.compile(
     r"\s*(?:近く|ほど|くらい|ぐらい|かけ|かかっ|費や"
@@ -324,8 +442,9 @@ def spent_duration(text: str) -> Duration | None:
         # On the lowered text, the case-sensitive twin: half the cost of a blind scan.
         scan = _SPENT_VERB if low is None else _SPENT_VERB_LOWER
         for m in scan.finditer(text if low is None else low):
-            d = _opening_duration(text[m.end() : m.end() + 40])
-            if d is not None:
+            rest = text[m.end() : m.end() + 40]
+            d = _opening_duration(rest)
+            if d is not None and not _RATE.match(rest, d[1]):
                 return d[0]
     if "(" in text:
         for m in _SPENT_ASIDE.finditer(text):
@@ -354,6 +473,11 @@ def spent_duration(text: str) -> Duration | None:
                 return d
             pos = end
     return None
+
+
+# A length given per unit of work ("took 3s per request", "5 min each", "2 s on
+# average") measures the thing, not the time the author spent.
+_RATE = re.compile(r"\s*(?:per\b|each\b|apiece\b|on average\b|/\s*[a-z])", re.IGNORECASE)
 
 
 _BOUND_WORDS = frozenset(

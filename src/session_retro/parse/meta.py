@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from . import vocab
 from .blocks import Block
-from .dates import find_date, find_dates, find_time
+from .dates import FoundDate, find_date, find_dates, find_time
 from .durations import Duration, clock_minutes, find_duration
 from .fields import Field, fields_in, is_field, table_fields
 from .sections import Section
@@ -209,6 +209,23 @@ def find_total(fields: list[Field], *, header: bool = False) -> tuple[Duration, 
     return None
 
 
+# A label that says its length is the whole session's ("Total time", "Session length").
+_WHOLE_LABEL = re.compile(r"total|session|whole|entire|full|overall|gesamt|所要", re.I)
+
+
+def _body_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+    """The session's length from a field below the header. When several fields there
+    state a length, each part's own ("**Duration**: 20 min" under every attempt), only
+    one whose label says it is the whole session's counts."""
+    found = find_total(fields)
+    if found is None:
+        return None
+    rest = fields[fields.index(found[1]) + 1 :]
+    if find_total(rest) is None or _WHOLE_LABEL.search(found[1].label):
+        return found
+    return find_total([f for f in rest if _WHOLE_LABEL.search(f.label)])
+
+
 _STOPWATCH = re.compile(r"[~≈]?\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
 
 
@@ -243,8 +260,8 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                 if low is not None and word not in low:
                     continue
                 m = rx.search(text)
-                if m:
-                    d = find_duration(m.group("d"), clock=False)
+                if m and not _someone_elses_length(text, m):
+                    d = _duration_at(text, m.start("d"), len(m.group("d")))
                     if d is not None:
                         return d, line
             if low is None or "start" in low or "began" in low:
@@ -254,6 +271,36 @@ def _total_sentence(root: Section) -> tuple[Duration, int] | None:
                     if d is not None:
                         return d, line
     return None
+
+
+def _duration_at(text: str, at: int, width: int) -> Duration | None:
+    """The duration that opens within `width` characters of `at`, read whole: a
+    sentence pattern's capture stops at a dot, the decimal one of "1.5 hours" too."""
+    d = find_duration(text[at : at + width + 20], clock=False)
+    return d if d is not None and d.start < width else None
+
+
+# What makes a stated length another thing's: a possessive or a comparison before it
+# ("the suite's 12 min of wall time", "from 40 min to 12 min"), a change after it ("... dropped to
+# 4 min"), or a session that is a user's login ("a user session lasted 15 minutes").
+_ELSES_BEFORE = re.compile(r"(?:['’]s|\bfrom|\d\s*[a-z]*\s+to)\s*[~≈]?\s*$", re.I)
+_ELSES_AFTER = re.compile(
+    r"[^.;\n]{0,12}?\b(?:dropped|fell|went|rose|grew|drops|falls)\b|\s*(?:→|->)"
+)
+_LOGIN_SESSION = re.compile(
+    r"\b(?:user|login|browser|auth|ssh|tmux|client|web|cookie|oauth)\s+session\s+\w+\s*$", re.I
+)
+
+
+def _someone_elses_length(text: str, m: re.Match[str]) -> bool:
+    """True when the length `m` captured in a sentence is not the session's."""
+    at = m.start("d")
+    before = text[max(0, at - 40) : at]
+    return bool(
+        _ELSES_BEFORE.search(before)
+        or _LOGIN_SESSION.search(before)
+        or _ELSES_AFTER.match(text, m.end())
+    )
 
 
 _CLOCK = r"\d{1,2}:\d\d(?:\s*[ap]m)?"
@@ -293,10 +340,25 @@ def find_ideal(text: str, data: bytes | None = None) -> float | None:
         if low is not None and word not in low:
             continue
         for m in rx.finditer(text):
-            d = find_duration(m.group("d")) or _unit_before(text, m)
+            if _SETTING_SUBJECT.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            d = (
+                find_duration(m.group("d"))
+                or _duration_at(text, m.start("d"), len(m.group("d")))
+                or _unit_before(text, m)
+            )
             if d is not None:
                 return d.minutes
     return None
+
+
+# A setting the sentence says should have had another value ("the client timeout should
+# have been 10 seconds", "the retry count should have been 2"): no length of the work.
+_SETTING_SUBJECT = re.compile(
+    r"\b(?:timeout|time-out|ttl|interval|delay|limit|lifetime|expiry|window|backoff|cache"
+    r"|retention|count|size|threshold|poll(?:ing)?|cron|schedule)s?\s+(?:\w+\s+)?$",
+    re.I,
+)
 
 
 _BARE_FIGURE = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*")
@@ -355,11 +417,14 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                     meta.unread_date = (f.line, f.value.strip())
     if meta.date is None and h1 is not None:
         d = find_date(h1.title)
-        if d:
+        if d and not _other_event(h1.title, d):
             meta.date, meta.date_line = d.iso, h1.line
-    if meta.date is None:
+    # The day it happened beats the day it was written or updated, wherever each stands.
+    for kind in ("date", "written"):
+        if meta.date is not None:
+            break
         for f in all_fields:
-            if is_field(f.label, "date") or is_field(f.label, "written"):
+            if is_field(f.label, kind):
                 d = find_date(f.value)
                 if d:
                     meta.date, meta.date_line = d.iso, f.line
@@ -367,14 +432,22 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
                 if meta.unread_date is None and f.value.strip():
                     meta.unread_date = (f.line, f.value.strip())
     if meta.date is None:
+        # The first day written, unless it is another event's ("released on 2026-06-04",
+        # "since the 2026-01-05 release") and a later one is not.
+        event = None
         for sec in root.walk():
             for text, line in _texts(sec):
-                ds = find_dates(text)
-                if ds:
-                    meta.date, meta.date_line = ds[0].iso, line
+                for d in find_dates(text):
+                    if not _other_event(text, d):
+                        meta.date, meta.date_line = d.iso, line
+                        break
+                    event = event or (d.iso, line)
+                if meta.date:
                     break
             if meta.date:
                 break
+        if meta.date is None and event is not None:
+            meta.date, meta.date_line = event
     if meta.date is None:
         d = find_date(source_name)
         if d:
@@ -412,7 +485,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if d:
         meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields, header=True) or find_total(all_fields)
+        found = find_total(fields, header=True) or _body_total(all_fields)
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:
@@ -449,6 +522,28 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if front.get("tags"):
         meta.tags = _tags(front["tags"])
     return meta
+
+
+# Words that tie a day to another event than the session: a release, a deadline, a
+# report of the bug, a start ("since"), an end ("until"). An incident's day is left alone: a post-mortem's
+# session is the incident.
+_EVENT_BEFORE = re.compile(
+    r"\b(?:since|released|release[ds]? on|shipped|published|deadline|due|expir(?:es|ed|y)|until"
+    r"|changelog|merged|deprecated|eol|end[- ]of[- ]life|sunset"
+    r"|(?:first )?(?:reported|seen|filed|opened|logged)"
+    r"|seit|desde|depuis|sortie|publiée?|veröffentlicht|lanzad[oa]|publicad[oa]"
+    r"|date limite|échéance|frist|fecha límite|plazo)\b[^.;!?\n]{0,32}$",
+    re.I,
+)
+_EVENT_AFTER = re.compile(r"[\s)\]]*(?:release|rollout|changelog|deadline)\b", re.I)
+
+
+def _other_event(text: str, found: FoundDate) -> bool:
+    """True when the words around the day `found` in `text` name another event's."""
+    return bool(
+        _EVENT_BEFORE.search(text, max(0, found.start - 50), found.start)
+        or _EVENT_AFTER.match(text, found.end)
+    )
 
 
 def _start_end(meta: Meta, fields: list[Field]) -> None:
