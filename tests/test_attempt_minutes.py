@@ -43,3 +43,28 @@ def test_several_fields_on_one_line(header, date, total, result):
     assert (str(session.date), session.total_minutes) == (date, total)
     if result is not None:
         assert session.result == result
+
+
+LOG = """# Session log: webhook storm
+
+## Log
+
+- 09:10 tried replaying the dead letters ❌
+- 09:30 tried a lower concurrency ❌
+- 09:55 tried a token bucket ✅
+- {end}
+"""
+
+
+@pytest.mark.parametrize(
+    "end",
+    ["10:20 wrapped up, wrote the summary", "10:20 wrapped things up"],
+    ids=["up", "things-up"],
+)
+def test_the_logs_closing_entry_is_no_attempt(end):
+    assert _minutes(LOG.format(end=end)) == [20, 25, 25]
+
+
+def test_wrapping_something_is_still_an_attempt():
+    log = LOG.format(end="10:20 wrapped the client in a retry ✅\n- 10:40 done")
+    assert _minutes(log) == [20, 25, 25, 20]

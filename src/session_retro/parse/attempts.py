@@ -58,7 +58,9 @@ def _unmark(text: str, repl: str) -> str:
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
-    r"used|moved|set|deployed|built|tested|replaced|wrapped|increased|decreased)\b|試し|essayé|thử",
+    r"used|moved|set|deployed|built|tested|replaced|increased|decreased)\b"
+    # Wrapping a call in a retry is an attempt; wrapping up ends the session.
+    r"|\bwrapped\b(?!\s+(?:it\s+|things\s+|everything\s+)?up\b)|試し|essayé|thử",
     re.I,
 )
 
