@@ -21,6 +21,50 @@ def _listed(*items: str) -> str:
 
 
 @pytest.mark.parametrize(
+    ("item", "minutes"),
+    [
+        # A value set in Spanish: "a 120 segundos", "cada 10 minutos", "de 5 segundos".
+        pytest.param(
+            "**Aumentar el timeout del worker a 120 segundos** — sin cambios. ❌", None, id="es-a"
+        ),
+        pytest.param(
+            "**Reintentar cada 10 minutos** — tardé 25 minutos en probarlo. ❌", 25, id="es-cada"
+        ),
+        pytest.param(
+            "**Un retraso de 5 segundos entre lotes** — 40 minutos, funcionó. ✅", 40, id="es-de"
+        ),
+        # In German: "von 60 Sekunden auf 10 Minuten", "alle 10 Minuten", "nach 30 Sekunden".
+        pytest.param(
+            "**Timeout von 60 Sekunden auf 10 Minuten erhöht** — half nicht. ❌",
+            None,
+            id="de-von-auf",
+        ),
+        pytest.param(
+            "**Cronjob alle 10 Minuten statt stündlich** — half nicht. ❌", None, id="de-alle"
+        ),
+        pytest.param(
+            "**Neustart nach 30 Sekunden Inaktivität** — 20 Minuten Arbeit. ✅", 20, id="de-nach"
+        ),
+        # In French: "toutes les 5 minutes", "à 30 s".
+        pytest.param(
+            "**Relancer la tâche toutes les 5 minutes** — toujours en échec. ❌",
+            None,
+            id="fr-toutes",
+        ),
+        pytest.param("**Passer le délai à 30 s** — environ 15 minutes, réglé. ✅", 15, id="fr-a"),
+        # Still read: a length the attempt took, in any of these languages.
+        pytest.param(
+            "**Did a 20 min profiling pass** - nothing stood out. ❌", 20, id="en-article-a"
+        ),
+        pytest.param("**Bump the pool size** - 10 min, no change. ❌", 10, id="plain-length"),
+        pytest.param("**Retry after 5 s** - gave up after 30 minutes. ❌", 30, id="after-spent"),
+    ],
+)
+def test_settings_and_states_are_not_the_attempts_minutes(item, minutes):
+    assert _minutes(_listed(item)) == [minutes]
+
+
+@pytest.mark.parametrize(
     ("header", "date", "total", "result"),
     [
         pytest.param(

@@ -130,8 +130,26 @@ _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 
 
 # A figure right after these words is a setting the attempt changed ("keepalive to
-# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took.
-_SETTING_LEAD = re.compile(r"\b(?:to|from|at|after|every|by|than)\s+$", re.I)
+# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took; in Spanish,
+# French and German too ("cada 10 minutos", "un retraso de 5 s", "toutes les 5
+# minutes", "von 60 Sekunden auf 10 Minuten", "alle 10 Minuten").
+_SETTING_LEAD = re.compile(
+    r"\b(?:to|from|at|after|every|by|than"
+    r"|a los|cada|de|desde|hasta|tras|à|toutes les|tous les|après|jusqu'à"
+    r"|von|auf|alle|nach|bis|(?P<a>a))\s+$",
+    re.I,
+)
+# How far before a figure `_SETTING_LEAD` looks: its longest words and their space.
+_SETTING_REACH = 12
+# A bare "a" sets a value only in Spanish ("el timeout a 120 segundos"); in English it
+# is an article ("a 20 min profiling pass").
+_SPANISH_UNIT = re.compile(r"(?:segundos?|minutos?|horas?|d[ií]as?)$", re.I)
+
+
+def _is_setting(text: str, start: int, at: int, d: Duration) -> bool:
+    """Do the words before the figure `d`, found at `at`, make it a setting?"""
+    m = _SETTING_LEAD.search(text, max(start, at - _SETTING_REACH), at)
+    return m is not None and (m.group("a") is None or _SPANISH_UNIT.search(d.text) is not None)
 
 
 def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
@@ -150,7 +168,7 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     while (d := find_duration(text[pos:], clock=False)) is not None:
         at = text.find(d.text, pos)
         # ...unless the words before it say it was spent ("rolled back after 10 minutes").
-        if not _SETTING_LEAD.search(text, max(pos, at - 8), at) or spent_duration(
+        if not _is_setting(text, pos, at, d) or spent_duration(
             text[max(pos, at - 40) : at + len(d.text)]
         ):
             return d
