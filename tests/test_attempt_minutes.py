@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from session_retro.parse import parse_session
+from session_retro.parse.durations import spent_duration
 
 
 def _minutes(text: str) -> list[float | None]:
@@ -52,6 +53,22 @@ def _listed(*items: str) -> str:
             id="fr-toutes",
         ),
         pytest.param("**Passer le délai à 30 s** — environ 15 minutes, réglé. ✅", 15, id="fr-a"),
+        # A state the system was in is no time spent, and loses to the time spent.
+        pytest.param(
+            "**Split the suite into shards** - the queue was still 25 minutes, so it did not help. ❌",
+            None,
+            id="state-was-still",
+        ),
+        pytest.param(
+            "**Dump y restore** — el dump tardaba más de 3 horas; lo abandoné a los 15 minutos. ❌",
+            15,
+            id="es-state-then-abandoned",
+        ),
+        pytest.param(
+            "**Shard the build** - builds were still 40 min each. Spent 20 minutes on it. ❌",
+            20,
+            id="state-then-spent",
+        ),
         # Still read: a length the attempt took, in any of these languages.
         pytest.param(
             "**Did a 20 min profiling pass** - nothing stood out. ❌", 20, id="en-article-a"
@@ -112,3 +129,19 @@ def test_the_logs_closing_entry_is_no_attempt(end):
 def test_wrapping_something_is_still_an_attempt():
     log = LOG.format(end="10:20 wrapped the client in a retry ✅\n- 10:40 done")
     assert _minutes(log) == [20, 25, 25, 20]
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        pytest.param("tardé 30 minutos en verlo", 30, id="es-tarde"),
+        pytest.param("lo abandoné a los 15 minutos", 15, id="es-abandone-a-los"),
+        pytest.param("J'ai mis 20 minutes à comprendre", 20, id="fr-jai-mis"),
+        pytest.param("abandonné au bout de 10 minutes", 10, id="fr-au-bout-de"),
+        # A setting in these languages is still no time spent.
+        pytest.param("reintentar a los 5 segundos", None, id="es-setting"),
+    ],
+)
+def test_time_spent_in_spanish_and_french(text, minutes):
+    d = spent_duration(text)
+    assert (d and d.minutes) == minutes

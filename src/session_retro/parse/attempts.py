@@ -136,11 +136,14 @@ _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 _SETTING_LEAD = re.compile(
     r"\b(?:to|from|at|after|every|by|than"
     r"|a los|cada|de|desde|hasta|tras|à|toutes les|tous les|après|jusqu'à"
-    r"|von|auf|alle|nach|bis|(?P<a>a))\s+$",
+    r"|von|auf|alle|nach|bis|(?P<a>a)"
+    # ...and one after these is a state the system was in ("the queue was still 25
+    # minutes"), not time spent either.
+    r"|still|(?:is|was|are|were) (?:already|now))\s+$",
     re.I,
 )
 # How far before a figure `_SETTING_LEAD` looks: its longest words and their space.
-_SETTING_REACH = 12
+_SETTING_REACH = 16
 # A bare "a" sets a value only in Spanish ("el timeout a 120 segundos"); in English it
 # is an article ("a 20 min profiling pass").
 _SPANISH_UNIT = re.compile(r"(?:segundos?|minutos?|horas?|d[ií]as?)$", re.I)
@@ -154,9 +157,10 @@ def _is_setting(text: str, start: int, at: int, d: Duration) -> bool:
 
 def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
-    its running text ("raised the timeout from 30 s to 120 s (10 min)"), and a
-    setting in that text ("to 75 s") is none. Without `clock_span`, a clock range
-    in an aside is no length."""
+    its running text ("raised the timeout from 30 s to 120 s (10 min)"), a length
+    told as spent (`spent_duration`) outweighs the others, and a setting or a state
+    in that text ("to 75 s", "was still 25 minutes") is none. Without `clock_span`,
+    a clock range in an aside is no length."""
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
@@ -164,13 +168,21 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
             d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
+    # A figure the text tells as spent outweighs one before it ("the queue was 25
+    # minutes. Spent 20 minutes on it" is 20); a length in words ("took about an
+    # hour") is as often another's ("they said the last fix took about an hour").
+    spent = spent_duration(text)
+    if spent is not None and find_duration(spent.text, clock=False) is not None:
+        return spent
     pos = 0
     while (d := find_duration(text[pos:], clock=False)) is not None:
         at = text.find(d.text, pos)
-        # ...unless the words before it say it was spent ("rolled back after 10 minutes").
-        if not _is_setting(text, pos, at, d) or spent_duration(
-            text[max(pos, at - 40) : at + len(d.text)]
-        ):
+        # A setting or a state is none, unless the words around it tell this very
+        # figure as spent ("rolled back after 10 minutes").
+        if not _is_setting(text, pos, at, d):
+            return d
+        told = spent_duration(text[max(pos, at - 40) : at + len(d.text)])
+        if told is not None and told.text == d.text:
             return d
         pos = at + len(d.text)
     return None
