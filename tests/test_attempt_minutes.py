@@ -81,6 +81,43 @@ def test_settings_and_states_are_not_the_attempts_minutes(item, minutes):
     assert _minutes(_listed(item)) == [minutes]
 
 
+HEADED = """# Debug Journal: cache stampede
+
+Date: 2026-05-04
+
+## What I tried
+
+### 1. Add jitter to the TTL ❌
+Keys still expired together. Took 15 minutes.
+
+### 2. Lock around the refill ✅
+One worker refills, the others wait. Took 30 minutes.
+"""
+
+
+@pytest.mark.parametrize(
+    ("tail", "minutes", "total"),
+    [
+        # The session's length written last, under the last attempt's heading.
+        pytest.param("\nDuration: ~1 hour\n", [15, 30], 60, id="session-duration-last"),
+        pytest.param("\n**Total time**: 50 min\n", [15, 30], 50, id="session-total-last"),
+        # Nothing after it: the attempts' own lengths.
+        pytest.param("", [15, 30], None, id="no-trailer"),
+    ],
+)
+def test_the_sessions_length_last_is_not_the_last_attempts(tail, minutes, total):
+    session = parse_session(HEADED + tail, "x.md")
+    assert [a.minutes for a in session.attempts] == minutes
+    assert session.total_minutes == total
+
+
+def test_a_duration_field_under_each_attempt_heading_stays_its_own():
+    text = HEADED.replace("Took 15 minutes.", "\nDuration: 15 min").replace(
+        "Took 30 minutes.", "\nDuration: 35 min"
+    )
+    assert _minutes(text) == [15, 35]
+
+
 @pytest.mark.parametrize(
     ("header", "date", "total", "result"),
     [

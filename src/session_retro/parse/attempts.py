@@ -481,13 +481,15 @@ def _section_body(sec: Section) -> list[Block]:
 
 
 def from_numbered_headings(root: Section) -> list[RawAttempt]:
-    out = []
+    out, secs = [], []
     for sec in root.walk():
         if not _is_attempt_heading(sec):
             continue
         if sec.within("actions") and not sec.has("attempts"):
             continue
         out.append(_heading_attempt(sec))
+        secs.append(sec)
+    _drop_session_length(secs, out)
     return out
 
 
@@ -575,6 +577,35 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     )
 
 
+def _time_field_alone(b: Block) -> bool:
+    """Is a block one time field and nothing else ("Duration: ~1 hour")?"""
+    if b.kind != "paragraph" or b.inline is None or len(b.inline.lines) != 1:
+        return False
+    found = fields_of(b)
+    return len(found) == 1 and is_field(found[0].label, "attempt_minutes")
+
+
+def _drop_session_length(secs: list[Section], attempts: list[RawAttempt]) -> None:
+    """A lone time field closing the last attempt's section, when no other attempt's
+    section has one, is the session's length written at the end ("Duration: ~1
+    hour"), not the last attempt's: that one gets what its prose says it took."""
+    if len(secs) < 2:
+        return
+    body = _section_body(secs[-1])
+    if not body or not _time_field_alone(body[-1]):
+        return
+    for sec in secs[:-1]:
+        for b in _section_body(sec):
+            for x in b.walk():
+                if x.kind in ("paragraph", "item") and any(
+                    is_field(f.label, "attempt_minutes") for f in fields_of(x)
+                ):
+                    return
+    told = _told_duration(body[:-1])
+    if told is not None and own_duration(_unmark(secs[-1].title, " ")) is None:
+        attempts[-1].duration = told
+
+
 def from_section_headings(root: Section) -> list[RawAttempt]:
     """Sub-headings of a "What I tried" section, when it has no numbered ones."""
     out = []
@@ -591,8 +622,9 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
         kids = [c for c in sec.children if not c.has("solution") and not c.has("lessons")]
         if len(kids) < 1:
             continue
-        for c in kids:
-            out.append(_heading_attempt(c))
+        found = [_heading_attempt(c) for c in kids]
+        _drop_session_length(kids, found)
+        out += found
     return out
 
 
