@@ -69,6 +69,17 @@ def _listed(*items: str) -> str:
             20,
             id="state-then-spent",
         ),
+        # A figure ending the approach's bold name right after a noun sets a value too.
+        pytest.param(
+            "**Mettre en cache les géocodages 24 h** — quota encore dépassé. ❌",
+            None,
+            id="fr-name-keeps-figure",
+        ),
+        pytest.param(
+            "**Cache the geocodes 24 h** - 30 min, quota fine. ✅", 30, id="name-then-length"
+        ),
+        pytest.param("**Bisected for 20 min** - nothing found. ❌", 20, id="name-for-length"),
+        pytest.param("**Retry the upload - 10 min** - no luck. ❌", 10, id="name-ends-in-length"),
         # Still read: a length the attempt took, in any of these languages.
         pytest.param(
             "**Did a 20 min profiling pass** - nothing stood out. ❌", 20, id="en-article-a"

@@ -838,6 +838,10 @@ _WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
 """Outcomes whose account is worth keeping as the attempt's root cause."""
 
 
+# Words before a figure that make it a length ("for 20 min", "en 10 minutes").
+_SPENT_FIGURE_LEAD = re.compile(r"\b(?:for|in|over|pendant|en|durante|während)\s+$", re.I)
+
+
 def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     inl = item.inline
     if inl is None or not inl.text:
@@ -853,7 +857,20 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
     sub = _item_fields(item)
-    dur = own_duration(text, clock_span=clock_span) or sub.duration
+    dur = own_duration(text, clock_span=clock_span)
+    lead = inl.lead_strong
+    # A figure ending the approach's bold name right after a noun sets a value ("**Mettre
+    # en cache les géocodages 24 h**"); after "for" or "in" it is how long it took.
+    if (
+        dur is not None
+        and lead
+        and approach in lead
+        and approach.endswith(dur.text)
+        and text.startswith(lead)
+        and not _SPENT_FIGURE_LEAD.search(approach, 0, len(approach) - len(dur.text))
+    ):
+        dur = own_duration(text[len(lead) :], clock_span=clock_span)
+    dur = dur or sub.duration
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_unmark(text, " "))
     outcome = (
