@@ -58,7 +58,9 @@ def _unmark(text: str, repl: str) -> str:
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
-    r"used|moved|set|deployed|built|tested|replaced|wrapped|increased|decreased)\b|試し|essayé|thử",
+    r"used|moved|set|deployed|built|tested|replaced|increased|decreased)\b"
+    # Wrapping a call in a retry is an attempt; wrapping up ends the session.
+    r"|\bwrapped\b(?!\s+(?:it\s+|things\s+|everything\s+)?up\b)|試し|essayé|thử",
     re.I,
 )
 
@@ -128,15 +130,37 @@ _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 
 
 # A figure right after these words is a setting the attempt changed ("keepalive to
-# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took.
-_SETTING_LEAD = re.compile(r"\b(?:to|from|at|after|every|by|than)\s+$", re.I)
+# 75 s", "retry after 200 ms", "cron every 15 min"), not the time it took; in Spanish,
+# French and German too ("cada 10 minutos", "un retraso de 5 s", "toutes les 5
+# minutes", "von 60 Sekunden auf 10 Minuten", "alle 10 Minuten").
+_SETTING_LEAD = re.compile(
+    r"\b(?:to|from|at|after|every|by|than"
+    r"|a los|cada|de|desde|hasta|tras|à|toutes les|tous les|après|jusqu'à"
+    r"|von|auf|alle|nach|bis|(?P<a>a)"
+    # ...and one after these is a state the system was in ("the queue was still 25
+    # minutes"), not time spent either.
+    r"|still|(?:is|was|are|were) (?:already|now))\s+$",
+    re.I,
+)
+# How far before a figure `_SETTING_LEAD` looks: its longest words and their space.
+_SETTING_REACH = 16
+# A bare "a" sets a value only in Spanish ("el timeout a 120 segundos"); in English it
+# is an article ("a 20 min profiling pass").
+_SPANISH_UNIT = re.compile(r"(?:segundos?|minutos?|horas?|d[ií]as?)$", re.I)
+
+
+def _is_setting(text: str, start: int, at: int, d: Duration) -> bool:
+    """Do the words before the figure `d`, found at `at`, make it a setting?"""
+    m = _SETTING_LEAD.search(text, max(start, at - _SETTING_REACH), at)
+    return m is not None and (m.group("a") is None or _SPANISH_UNIT.search(d.text) is not None)
 
 
 def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
-    its running text ("raised the timeout from 30 s to 120 s (10 min)"), and a
-    setting in that text ("to 75 s") is none. Without `clock_span`, a clock range
-    in an aside is no length."""
+    its running text ("raised the timeout from 30 s to 120 s (10 min)"), a length
+    told as spent (`spent_duration`) outweighs the others, and a setting or a state
+    in that text ("to 75 s", "was still 25 minutes") is none. Without `clock_span`,
+    a clock range in an aside is no length."""
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
@@ -144,13 +168,21 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
             d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
+    # A figure the text tells as spent outweighs one before it ("the queue was 25
+    # minutes. Spent 20 minutes on it" is 20); a length in words ("took about an
+    # hour") is as often another's ("they said the last fix took about an hour").
+    spent = spent_duration(text)
+    if spent is not None and find_duration(spent.text, clock=False) is not None:
+        return spent
     pos = 0
     while (d := find_duration(text[pos:], clock=False)) is not None:
         at = text.find(d.text, pos)
-        # ...unless the words before it say it was spent ("rolled back after 10 minutes").
-        if not _SETTING_LEAD.search(text, max(pos, at - 8), at) or spent_duration(
-            text[max(pos, at - 40) : at + len(d.text)]
-        ):
+        # A setting or a state is none, unless the words around it tell this very
+        # figure as spent ("rolled back after 10 minutes").
+        if not _is_setting(text, pos, at, d):
+            return d
+        told = spent_duration(text[max(pos, at - 40) : at + len(d.text)])
+        if told is not None and told.text == d.text:
             return d
         pos = at + len(d.text)
     return None
@@ -449,13 +481,15 @@ def _section_body(sec: Section) -> list[Block]:
 
 
 def from_numbered_headings(root: Section) -> list[RawAttempt]:
-    out = []
+    out, secs = [], []
     for sec in root.walk():
         if not _is_attempt_heading(sec):
             continue
         if sec.within("actions") and not sec.has("attempts"):
             continue
         out.append(_heading_attempt(sec))
+        secs.append(sec)
+    _drop_session_length(secs, out)
     return out
 
 
@@ -543,6 +577,35 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     )
 
 
+def _time_field_alone(b: Block) -> bool:
+    """Is a block one time field and nothing else ("Duration: ~1 hour")?"""
+    if b.kind != "paragraph" or b.inline is None or len(b.inline.lines) != 1:
+        return False
+    found = fields_of(b)
+    return len(found) == 1 and is_field(found[0].label, "attempt_minutes")
+
+
+def _drop_session_length(secs: list[Section], attempts: list[RawAttempt]) -> None:
+    """A lone time field closing the last attempt's section, when no other attempt's
+    section has one, is the session's length written at the end ("Duration: ~1
+    hour"), not the last attempt's: that one gets what its prose says it took."""
+    if len(secs) < 2:
+        return
+    body = _section_body(secs[-1])
+    if not body or not _time_field_alone(body[-1]):
+        return
+    for sec in secs[:-1]:
+        for b in _section_body(sec):
+            for x in b.walk():
+                if x.kind in ("paragraph", "item") and any(
+                    is_field(f.label, "attempt_minutes") for f in fields_of(x)
+                ):
+                    return
+    told = _told_duration(body[:-1])
+    if told is not None and own_duration(_unmark(secs[-1].title, " ")) is None:
+        attempts[-1].duration = told
+
+
 def from_section_headings(root: Section) -> list[RawAttempt]:
     """Sub-headings of a "What I tried" section, when it has no numbered ones."""
     out = []
@@ -559,8 +622,9 @@ def from_section_headings(root: Section) -> list[RawAttempt]:
         kids = [c for c in sec.children if not c.has("solution") and not c.has("lessons")]
         if len(kids) < 1:
             continue
-        for c in kids:
-            out.append(_heading_attempt(c))
+        found = [_heading_attempt(c) for c in kids]
+        _drop_session_length(kids, found)
+        out += found
     return out
 
 
@@ -774,6 +838,10 @@ _WASTED_OR_PARTIAL = frozenset({"failed", "abandoned", "partial"})
 """Outcomes whose account is worth keeping as the attempt's root cause."""
 
 
+# Words before a figure that make it a length ("for 20 min", "en 10 minutes").
+_SPENT_FIGURE_LEAD = re.compile(r"\b(?:for|in|over|pendant|en|durante|während)\s+$", re.I)
+
+
 def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     inl = item.inline
     if inl is None or not inl.text:
@@ -789,7 +857,20 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
     sub = _item_fields(item)
-    dur = own_duration(text, clock_span=clock_span) or sub.duration
+    dur = own_duration(text, clock_span=clock_span)
+    lead = inl.lead_strong
+    # A figure ending the approach's bold name right after a noun sets a value ("**Mettre
+    # en cache les géocodages 24 h**"); after "for" or "in" it is how long it took.
+    if (
+        dur is not None
+        and lead
+        and approach in lead
+        and approach.endswith(dur.text)
+        and text.startswith(lead)
+        and not _SPENT_FIGURE_LEAD.search(approach, 0, len(approach) - len(dur.text))
+    ):
+        dur = own_duration(text[len(lead) :], clock_span=clock_span)
+    dur = dur or sub.duration
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
     own_words = words_outcome(_unmark(text, " "))
     outcome = (

@@ -356,7 +356,13 @@ _SPENT_VERB = re.compile(
     r"\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
     r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
     r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
-    r"(?: it| this| that)? after)"
+    r"(?: it| this| that)? after"
+    # In Spanish and French: "tardé 30 minutos", "lo abandoné a los 15 minutos",
+    # "j'ai mis 20 minutes", "abandonné au bout de 10 minutes".
+    r"|tardé|tardó|tardamos|(?:me|nos) llevó|perdí|perdimos|dediqué"
+    r"|(?:abandoné|dejé|cancelé|revertí)(?: a los| tras| después de)"
+    r"|(?:j'|j’)ai mis|on a mis|(?:m'|m’|nous )a pris"
+    r"|(?:abandonné|arrêté|annulé)(?: après| au bout de))"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
 )
@@ -367,6 +373,8 @@ _SPENT_STARTS = (
     "took", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
     "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
     "killed", "aborted", "cancel",
+    "tard", "llevó", "perd", "dediqu", "abandon", "dejé", "revertí", " mis", "a pris",
+    "arrêté", "annulé",
 )  # fmt: skip
 # A sentence's end; a pattern opening with a character set gets the engine's fast scan.
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+")

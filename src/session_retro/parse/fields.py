@@ -26,6 +26,24 @@ class Field:
     line: int
 
 
+# What joins several fields written on one line: "Date: 2026-09-21 | Duration: 45 min".
+_FIELD_JOIN = re.compile(r"\s+[|·]\s+")
+
+
+def _line_fields(text: str) -> list[re.Match[str]]:
+    """The fields of one line: each part between " | " or " · " when every part is
+    one ("**Date:** 2026-09-21 · **Total:** 2.5 hours"), else the line's single field
+    (whose value may hold a bar: "Result: fixed | see PR")."""
+    m = _LABEL.match(text)
+    if m is None:
+        return []
+    if "|" in text or "·" in text:
+        parts = [_LABEL.match(p) for p in _FIELD_JOIN.split(text)]
+        if len(parts) > 1 and all(parts):
+            return parts
+    return [m]
+
+
 def _has_separator(text: str) -> bool:
     """Can `_LABEL` match anywhere in `text`? (A block's text joins its lines, so a
     block without any separator has no field on any line.)"""
@@ -48,8 +66,7 @@ def fields_of(block: Block) -> list[Field] | tuple[()]:
         # lazy label scan costs ~2 µs on a long line that cannot match.
         if not _has_separator(text):
             continue
-        m = _LABEL.match(text)
-        if m:
+        for m in _line_fields(text):
             label = m.group("label").strip(" *_`")
             if label and not label[0].isdigit():
                 out.append(Field(label, m.group("value").strip(), line))
