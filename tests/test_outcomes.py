@@ -118,6 +118,16 @@ from session_retro.parse.outcomes import (
         pytest.param("`npm ci` failed on the lockfile", "failed", id="verdict-beside-code"),
         # A judgement put off is no verdict, whatever words the plan holds ("error rate").
         pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),
+        # Casual verdicts: the problem still shows, a shrug, part of the way.
+        pytest.param("Sharded the run four ways — still flaky, nope.", "failed", id="nope"),
+        pytest.param("Looked fine here, but CI was still red", "failed", id="still-red"),
+        pytest.param("Purged the pages. Prices were still stale.", "failed", id="still-stale"),
+        pytest.param("made it worse, so we rolled back", "failed", id="worse-then-rolled-back"),
+        pytest.param("rolled back after the demo", "abandoned", id="rolled-back-alone"),
+        pytest.param("error rate dropped to 5%, got us halfway", "partial", id="halfway"),
+        pytest.param("kind of helped, runs still slow", "partial", id="kind-of-helped"),
+        pytest.param("partly: plan ran, apply locked again", "partial", id="partly"),
+        pytest.param("It failed, partly because the cache was cold", "failed", id="partly-because"),
     ],
 )
 def test_words_outcome(text, expected):
@@ -147,6 +157,14 @@ def test_mixed_marks_are_partial():
         # Done but not yet verified: the text does not say whether it worked.
         ("✅ Completed - Needs testing after restart", "unknown"),
         ("Config files deleted - Awaiting the regenerated file", "unknown"),
+        # A one-word answer to "Worked?" / "Result:" judges; the same word in prose does not.
+        ("no", "failed"),
+        ("Nope", "failed"),
+        ("yes", "succeeded"),
+        ("partly — tokens arrived for fresh installs only", "partial"),
+        ("kind of", "partial"),
+        ("n/a", None),
+        ("no idea yet", None),
     ],
 )
 def test_value_outcome_scores_and_marks(value, expected):

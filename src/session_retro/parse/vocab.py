@@ -368,13 +368,15 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         # A judgement put off: "will watch the error rate overnight", "wait and see".
         r"will (watch|monitor|check|see|know|verify|confirm)|wait(ing)? and see)\b|\(pending\)",
     ),
+    # A change that made things worse failed, even when it was then rolled back.
+    ("failed", r"made (?:it|things|everything|matters) (?:much |even )?worse\b"),
     (
         "abandoned",
         r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|abgebrochen\b|aufgegeben\b)|abandonné|放棄|諦め|bỏ dở",
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b)|partiel(le)?"
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b)|partiel(le)?"
         # "works, but ..." in French, Spanish and German, negated forms left to "failed".
         r"|(?<!ne )(?<!pas )(?<!no )(?:marche|fonctionne|passe|funciona|funcionó|funktioniert|klappt)"
         r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|một phần",
@@ -397,7 +399,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale)|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
