@@ -56,9 +56,9 @@ def _unmark(text: str, repl: str) -> str:
 
 
 _TRY_VERBS = re.compile(
-    r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
+    r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)?|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
-    r"used|moved|set|deployed|built|tested|replaced|wrapped|increased|decreased)\b|試し|essayé|thử",
+    r"used|moved|set|deployed|built|tested|replaced|wrapped(?! up)|increased|decreased)\b|試し|essayé|thử",
     re.I,
 )
 
@@ -1020,8 +1020,12 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
     for i, (stamp, text, line, span) in enumerate(entries):
         # An entry that tries something, or that judges what it did with a mark.
         if not _TRY_VERBS.search(text) and not mark_outcome(text):
+            # "[14:20] still failing", "[14:50] this time it worked": an entry that only
+            # reports how things stand judges the attempt right before it.
+            if out and out[-1].line == entries[i - 1][2] and out[-1].outcome == "unknown":
+                out[-1].outcome = words_outcome(text) or "unknown"
             continue
-        own = find_duration(text, clock=False) or span
+        own = own_duration(text, clock_span=False) or span
         if own is None:
             nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
             if nxt is not None:
