@@ -371,8 +371,12 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         if x.inline is not None and x.kind != "heading"
     ]
     for text in reversed(texts):
-        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms").
+        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms")
+        # or closes with ("Reset the offset and the prices caught up. ✅").
         cls = words_outcome(text) or (text[:1] in _MARK_STARTS and mark_outcome(text[:2]))
+        if not cls and not text.isascii():
+            last = text.rstrip(" \ufe0f")[-1:]
+            cls = last in _MARK_STARTS and mark_outcome(last)
         if cls:
             return cls
     return None
