@@ -58,7 +58,9 @@ def _unmark(text: str, repl: str) -> str:
 _TRY_VERBS = re.compile(
     r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)?|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
-    r"used|moved|set|deployed|built|tested|replaced|wrapped(?! up)|increased|decreased)\b|試し|essayé|thử",
+    r"used|moved|set|deployed|built|tested|replaced|wrapped(?! up)|increased|decreased|raised|lowered|"
+    r"extended|scaled|resized|cleared|deleted|purged|flushed|rotated|pinned|rebuilt|reinstalled|"
+    r"regenerated|rolled back)\b|試し|essayé|thử",
     re.I,
 )
 
@@ -643,11 +645,18 @@ def from_tables(root: Section) -> list[RawAttempt]:
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
             waste_table = num_col is not None and any(_WASTE_COL.search(h) for h in header)
             approach_col = any(_APPROACH_WORD_COL.search(h) for h in header)
-            if not (in_attempts or has_attempt_word or waste_table):
+            # "| # | Approach | Time | ✓/✗ |": approaches, each judged.
+            judged_approaches = any(_NAMED_APPROACH_COL.search(h) for h in header) and any(
+                _OUTCOME_COLS.search(h) or mark_outcome(h) for h in header
+            )
+            if not (in_attempts or has_attempt_word or waste_table or judged_approaches):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
-            # approaches tried: under a weak heading the columns must say attempts.
-            if not sec.has("attempts") and not (has_attempt_word or approach_col or waste_table):
+            # approaches tried: under a weak heading the columns must say attempts, or
+            # the rows be clock-stamped events, read as a timestamped log is.
+            if not sec.has("attempts") and not (
+                has_attempt_word or approach_col or waste_table or _stamped_events(header, b.rows)
+            ):
                 continue
             if any(_NOT_ATTEMPT_COL.search(h) for h in header):
                 continue
@@ -664,7 +673,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 None,
             )
             if appr is None:
-                appr = next((i for i in range(len(header)) if i != num_col), None)
+                appr = next(
+                    (i for i in range(len(header)) if i != num_col and not _clock_column(b, i)),
+                    None,
+                )
             if appr is None:
                 continue
             dur_col = next(
@@ -741,6 +753,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 if stamps is not None:
                     if outcome == "unknown" and not _TRY_VERBS.search(text):
                         continue
+                    if outcome == "unknown" and out_col is None:
+                        # An event cell tells what was tried and how it went, as a log
+                        # entry does ("Tried deleting old WAL files, no real effect").
+                        outcome = words_outcome(text) or "unknown"
                     dur = _stamp_gap(stamps, row)
                 cause = (
                     cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
@@ -750,6 +766,22 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 out.append(RawAttempt(approach, line, dur, outcome, cause or None))
     return out
+
+
+_NAMED_APPROACH_COL = re.compile(r"approach|what (i |we )?tried", re.I)
+_EVENT_COL = re.compile(r"^\W*(events?|what happened|entry|action|activity|notes?)\W*$", re.I)
+
+
+def _clock_column(table: Block, col: int) -> bool:
+    """Does every body cell of column `col` hold a clock stamp alone ("02:18")?"""
+    return _stamps(table.rows[1:], col) is not None
+
+
+def _stamped_events(header: list[str], rows: list[tuple[int, list[str]]]) -> bool:
+    """Is the table a timestamped log ("| Time | Event |" over "| 02:18 | Tried X |")?"""
+    if len(header) != 2 or not _EVENT_COL.match(header[1]):
+        return False
+    return len(rows) > 3 and _stamps(rows[1:], 0) is not None
 
 
 def _stamps(rows: list[tuple[int, list[str]]], col: int) -> list[tuple[int, int]] | None:
