@@ -47,6 +47,10 @@ FORMS = [
     pytest.param("3時間", 180, None, None, id="japanese-hours"),
     pytest.param("2 heures", 120, None, None, id="french-hours"),
     pytest.param("5 phút", 5, None, None, id="vietnamese-minutes"),
+    pytest.param("20分钟", 20, None, None, id="chinese-minutes"),
+    pytest.param("1小时", 60, None, None, id="chinese-hours"),
+    pytest.param("30분", 30, None, None, id="korean-minutes"),
+    pytest.param("2시간", 120, None, None, id="korean-hours"),
     # An hour glued to two digits of minutes, a unit-less tail people write often.
     pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
     pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),

@@ -128,6 +128,19 @@ from session_retro.parse.outcomes import (
         pytest.param("kind of helped, runs still slow", "partial", id="kind-of-helped"),
         pytest.param("partly: plan ran, apply locked again", "partial", id="partly"),
         pytest.param("It failed, partly because the cache was cold", "failed", id="partly-because"),
+        # Portuguese, Italian, Chinese and Korean verdicts, negated success first.
+        pytest.param("não funcionou, mesmo erro", "failed", id="pt-negated"),
+        pytest.param("funcionou parcialmente, o erro mudou", "partial", id="pt-partial"),
+        pytest.param("resolvido depois do deploy", "succeeded", id="pt-solved"),
+        pytest.param("Non ha funzionato.", "failed", id="it-negated"),
+        pytest.param("Risolto! Il login adesso va.", "succeeded", id="it-solved"),
+        pytest.param("换了镜像源，没用", "failed", id="zh-no-use"),
+        pytest.param("部分解决，第二次构建快了", "partial", id="zh-partial"),
+        pytest.param("问题解决了", "succeeded", id="zh-solved"),
+        pytest.param("재시도 줄이기 — 실패", "failed", id="ko-failed"),
+        pytest.param("부분적으로 해결", "partial", id="ko-partial"),
+        pytest.param("해결됨", "succeeded", id="ko-solved"),
+        pytest.param("Lo dejé a medias: pide Gradle 8.", "abandoned", id="es-left-half-done"),
     ],
 )
 def test_words_outcome(text, expected):

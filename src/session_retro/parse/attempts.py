@@ -29,10 +29,12 @@ from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_outcome, words_outcome
 from .sections import Section, kinds_of, label_of
 
-# "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
+# "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1",
+# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"
 _NUMBERED = re.compile(
-    r"^\W*(?:fix\s+|failed\s+)?(?P<word>attempts?|try|tries|approach|experiment|mistake|incident|failure|"
-    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
+    r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
+    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
+    r"ansatz|erro|errore|fehler|尝试|시도)\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?",
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
@@ -42,7 +44,7 @@ _TRAILING_STATUS = re.compile(
     r"[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
 )
-_PAREN_ASIDE = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
+_PAREN_ASIDE = re.compile(r"[(\[（][^()\[\]（）]*[)\]）]\s*$")
 _MARK_SET = (
     "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2"
     "\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]"
@@ -165,7 +167,8 @@ def first_clause(text: str) -> str:
     """A list item's approach: its first clause. A separator inside code is part of
     it ("Added `dns: [10.0.0.2]` to the compose file")."""
     spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else ()
-    for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
+    # Chinese and Japanese write "——" and "：" with no blanks around them.
+    for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; ", "——", "："):
         i = text.find(sep)
         while spans and i != -1 and any(a < i < b for a, b in spans):
             i = text.find(sep, i + 1)
@@ -346,7 +349,9 @@ def _status_words(heading: str) -> str | None:
 
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
 _ABANDONED = re.compile(dict(vocab.OUTCOME_WORDS)["abandoned"])
-_MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
+_MISTAKE_HEADING = re.compile(
+    r"^\W*(mistake|failure|incident|error|erro|errore|fehler|erreur)\s*#?\s*\d", re.I
+)
 _INCIDENT_HEADING = re.compile(r"^\W*incident\s*#?\s*\d", re.I)
 
 
