@@ -30,11 +30,13 @@ from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_out
 from .sections import Section, kinds_of, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1",
-# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"
+# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"; and an approach lettered instead
+# ("Approach B:", "Try C —"): a capital and a separator, so "Try a smaller batch" is none.
 _NUMBERED = re.compile(
-    r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
+    r"^\W*(?:fix\s+|failed\s+)?(?:(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
     r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
-    r"ansatz|erro|errore|fehler|尝试|시도)\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?",
+    r"ansatz|erro|errore|fehler|尝试|시도)\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?"
+    r"|(?:attempt|try|approach|experiment|tentativ[aeo]|intento|versuch|ansatz)\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)",
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
