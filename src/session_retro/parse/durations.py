@@ -82,6 +82,9 @@ _HOUR_PARTS = {"half": 30.0, "three": 45.0, "quarter": 15.0}
 # Where a half hour in words can be: an `in` test for each spares the regex most texts.
 _HALF_HOUR_HINTS = ("our", "ora", "eure", "tunde")
 
+# An HTTP status in the plural ("500s", "404s"): a 4xx or 5xx figure glued to an "s".
+_HTTP_PLURAL = re.compile(r"(?<![\d.,~])[45]\d\ds$")
+
 MAX_MINUTES = 60 * 24 * 366  # a year; anything larger is a typo, not a duration
 
 
@@ -187,6 +190,8 @@ def find_duration(text: str, *, clock: bool = True) -> Duration | None:
             # of the unit word ("minute" + "s"); two units glued ("ms") are none:
             # "200 ms" once read as 200 minutes.
             continue
+        if _HTTP_PLURAL.search(m.group(0)):
+            continue  # "the 500s are gone": responses of a status, not seconds
         lo = _num(m.group("lo")) * (_unit_minutes(m.group("u1")) if m.group("u1") else unit)
         if hi_s is not None:
             hi = _num(hi_s) * unit
