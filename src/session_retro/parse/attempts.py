@@ -131,6 +131,8 @@ def clean_approach(text: str) -> str:
 
 
 _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
+# An aside with no figure, a length in words: "(a quarter of an hour)", "(half an hour)".
+_WORDED_PAREN = re.compile(r"[(\[]([^()\[\]\d]{8,30})[)\]]")
 
 
 # A figure right after these words is a setting the attempt changed ("keepalive to
@@ -149,6 +151,11 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
             # "(09:10–09:20)" alone in its aside is the span the attempt took.
             d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
+                return d
+        for m in _WORDED_PAREN.finditer(text):
+            inner = m.group(1).strip()
+            d = find_duration(inner)
+            if d is not None and len(d.text) >= len(inner) - 6:
                 return d
     pos = 0
     while (d := find_duration(text[pos:], clock=False)) is not None:
