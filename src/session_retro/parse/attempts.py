@@ -318,6 +318,10 @@ def _judge_body(
         outcome = "unknown"
     elif head_mark == "succeeded" and label_cls == "failed":
         outcome = "failed"
+    elif head_mark == "succeeded" and (persisting := _persists(blocks)):
+        # "### ✅ Attempt 1: Pin webpack" over "...but CI was still red": the body
+        # outweighs the mark.
+        outcome = persisting
     elif head_mark:
         outcome = head_mark
     elif label_cls:
@@ -425,6 +429,15 @@ def _body_texts(blocks: list[Block]):
         for x in b.walk():
             if x.inline is not None and x.kind != "heading":
                 yield x.inline.text
+
+
+def _persists(blocks: list[Block]) -> str | None:
+    """The body's verdict when it ends by saying the problem is still there: "failed"
+    ("CI was still red"), "partial" ("passed locally, but CI was still red")."""
+    verdict = _last_verdict(blocks)
+    if verdict in ("failed", "partial") and any(_STILL_BAD.search(t) for t in _body_texts(blocks)):
+        return verdict
+    return None
 
 
 def _told_duration(blocks: list[Block]) -> Duration | None:
