@@ -177,11 +177,20 @@ def header_fields(root: Section) -> list[Field]:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
     found = _with_tables(blocks)
-    if not found and top:
+    if not found and top and not _attempt_heading(top[0]):
         # Its fields, not its tables: a one-row table under a heading of its own is the
         # section's subject ("| Release | Date | Status |" of the release at fault).
+        # A first section that is an attempt ("## Try 1: ...") times and judges that
+        # attempt, not the session.
         found = fields_in(top[0].blocks)
     return found
+
+
+def _attempt_heading(sec: Section) -> bool:
+    """Is `sec` a numbered or lettered attempt's section ("## Ansatz 1: ...")?"""
+    from .attempts import _numbered_title
+
+    return sec.heading is not None and _numbered_title(sec.title)
 
 
 def _with_tables(blocks: list[Block]) -> list[Field]:
@@ -328,7 +337,15 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         meta.title, meta.title_line = clean_title(first.title), first.line
 
     fields = header_fields(root)
-    all_fields = fields_in([b for s in root.walk() for b in s.blocks])
+    # An attempt's own "Duration: 20 Min" is no session length: its fields are left out.
+    all_fields = fields_in(
+        [
+            b
+            for s in root.walk()
+            if not any(map(_attempt_heading, (s, *s.ancestors())))
+            for b in s.blocks
+        ]
+    )
     # What it should have taken, as a field ("**Ideal time**: 20 minutes").
     for f in all_fields:
         if is_field(f.label, "ideal"):
