@@ -33,10 +33,10 @@ from .sections import Section, kinds_of, label_of
 # "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"; and an approach lettered instead
 # ("Approach B:", "Try C —"): a capital and a separator, so "Try a smaller batch" is none.
 _NUMBERED = re.compile(
-    r"^\W*(?:fix\s+|failed\s+)?(?:(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
+    r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
     r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
-    r"ansatz|erro|errore|fehler|尝试|시도)\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?"
-    r"|(?:attempt|try|approach|experiment|tentativ[aeo]|intento|versuch|ansatz)\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)",
+    r"ansatz|erro|errore|fehler|尝试|시도)"
+    r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)",
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
@@ -46,7 +46,8 @@ _TRAILING_STATUS = re.compile(
     r"[-–—:]\s*(fixed|resolved|mitigated|failed|success|succeeded|worked|requires investigation|partial|abandoned|done|wip|in progress)\b.*$",
     re.I,
 )
-_PAREN_ASIDE = re.compile(r"[(\[（][^()\[\]（）]*[)\]）]\s*$")
+_PAREN_ASIDE = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
+_WIDE_PAREN_ASIDE = re.compile(r"[(\[（][^()\[\]（）]*[)\]）]\s*$")  # "（20分钟）" too
 _MARK_SET = (
     "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2"
     "\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]"
@@ -109,7 +110,7 @@ def clean_approach(text: str) -> str:
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
         before = t
-        m = _PAREN_ASIDE.search(t)
+        m = (_PAREN_ASIDE if t.isascii() else _WIDE_PAREN_ASIDE).search(t)
         if m:
             start = vocab.blank_start(t, m)
             aside = t[start : m.end()]
@@ -133,6 +134,7 @@ def clean_approach(text: str) -> str:
 _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
 # An aside with no figure, a length in words: "(a quarter of an hour)", "(half an hour)".
 _WORDED_PAREN = re.compile(r"[(\[]([^()\[\]\d]{8,30})[)\]]")
+_HOUR_WORDS = re.compile(r"our|ora|eure|tunde")  # what every length in words holds
 
 
 # A figure right after these words is a setting the attempt changed ("keepalive to
@@ -152,7 +154,7 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
             d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
-        for m in _WORDED_PAREN.finditer(text):
+        for m in _WORDED_PAREN.finditer(text) if _HOUR_WORDS.search(text) else ():
             inner = m.group(1).strip()
             d = find_duration(inner)
             if d is not None and len(d.text) >= len(inner) - 6:
@@ -394,7 +396,7 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms")
         # or closes with ("Reset the offset and the prices caught up. ✅").
         cls = words_outcome(text) or (text[:1] in _MARK_STARTS and mark_outcome(text[:2]))
-        if not cls and not text.isascii():
+        if not cls and text and text[-1] in _MARK_ENDS:
             last = text.rstrip(" \ufe0f")[-1:]
             cls = last in _MARK_STARTS and mark_outcome(last)
         if cls:
@@ -404,6 +406,7 @@ def _last_verdict(blocks: list[Block]) -> str | None:
 
 # A warning sign opening a paragraph is as often a caution ("⚠️ Needs root") as a verdict.
 _MARK_STARTS = frozenset(m[0] for m, cls in vocab.MARK_OUTCOME.items() if cls != "partial")
+_MARK_ENDS = _MARK_STARTS | {"\ufe0f", " "}
 
 
 _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
@@ -434,10 +437,10 @@ def _body_texts(blocks: list[Block]):
 def _persists(blocks: list[Block]) -> str | None:
     """The body's verdict when it ends by saying the problem is still there: "failed"
     ("CI was still red"), "partial" ("passed locally, but CI was still red")."""
+    if not any(_STILL_BAD.search(t) for t in _body_texts(blocks)):
+        return None  # the cheaper test first: most ✅ bodies say nothing persists
     verdict = _last_verdict(blocks)
-    if verdict in ("failed", "partial") and any(_STILL_BAD.search(t) for t in _body_texts(blocks)):
-        return verdict
-    return None
+    return verdict if verdict in ("failed", "partial") else None
 
 
 def _told_duration(blocks: list[Block]) -> Duration | None:
@@ -672,11 +675,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
             waste_table = num_col is not None and any(_WASTE_COL.search(h) for h in header)
             approach_col = any(_APPROACH_WORD_COL.search(h) for h in header)
-            # "| # | Approach | Time | ✓/✗ |": approaches, each judged.
-            judged_approaches = any(_NAMED_APPROACH_COL.search(h) for h in header) and any(
-                _OUTCOME_COLS.search(h) or mark_outcome(h) for h in header
-            )
-            if not (in_attempts or has_attempt_word or waste_table or judged_approaches):
+            if not (in_attempts or has_attempt_word or waste_table or _judged_approaches(header)):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
             # approaches tried: under a weak heading the columns must say attempts, or
@@ -797,6 +796,13 @@ def from_tables(root: Section) -> list[RawAttempt]:
 
 _NAMED_APPROACH_COL = re.compile(r"approach|what (i |we )?tried", re.I)
 _EVENT_COL = re.compile(r"^\W*(events?|what happened|entry|action|activity|notes?)\W*$", re.I)
+
+
+def _judged_approaches(header: list[str]) -> bool:
+    """Does the header name approaches and judge them ("| # | Approach | Time | ✓/✗ |")?"""
+    return any(_NAMED_APPROACH_COL.search(h) for h in header) and any(
+        _OUTCOME_COLS.search(h) or mark_outcome(h) for h in header
+    )
 
 
 def _clock_column(table: Block, col: int) -> bool:

@@ -12,6 +12,7 @@ from datetime import date as _date
 from datetime import datetime, timedelta
 
 from . import vocab
+from .attempts import _numbered_title
 from .blocks import Block
 from .dates import find_date, find_dates, find_time
 from .durations import Duration, clock_minutes, find_duration
@@ -188,9 +189,20 @@ def header_fields(root: Section) -> list[Field]:
 
 def _attempt_heading(sec: Section) -> bool:
     """Is `sec` a numbered or lettered attempt's section ("## Ansatz 1: ...")?"""
-    from .attempts import _numbered_title
-
     return sec.heading is not None and _numbered_title(sec.title)
+
+
+def _total_outside_attempts(root: Section) -> tuple[Duration, Field] | None:
+    """`find_total` of the fields outside attempt sections: an attempt's own
+    "Duration: 20 Min" is no session length. Asked only when some field states one."""
+    inside: set[int] = set()
+    blocks = []
+    for sec in root.walk():  # parents come before their children
+        if (sec.parent is not None and id(sec.parent) in inside) or _attempt_heading(sec):
+            inside.add(id(sec))
+        else:
+            blocks.extend(sec.blocks)
+    return find_total(fields_in(blocks))
 
 
 def _with_tables(blocks: list[Block]) -> list[Field]:
@@ -337,15 +349,7 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
         meta.title, meta.title_line = clean_title(first.title), first.line
 
     fields = header_fields(root)
-    # An attempt's own "Duration: 20 Min" is no session length: its fields are left out.
-    all_fields = fields_in(
-        [
-            b
-            for s in root.walk()
-            if not any(map(_attempt_heading, (s, *s.ancestors())))
-            for b in s.blocks
-        ]
-    )
+    all_fields = fields_in([b for s in root.walk() for b in s.blocks])
     # What it should have taken, as a field ("**Ideal time**: 20 minutes").
     for f in all_fields:
         if is_field(f.label, "ideal"):
@@ -429,7 +433,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if d:
         meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields, header=True) or find_total(all_fields)
+        found = find_total(fields, header=True) or (
+            find_total(all_fields) and _total_outside_attempts(root)
+        )
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:
