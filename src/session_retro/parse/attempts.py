@@ -851,7 +851,8 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     approach = (
         inl.lead_strong
         if inl.lead_strong and len(inl.lead_strong) > 3
-        else first_clause(_unmark(text, " — "))
+        # "Attempt 1: clear the cache (20 min)": the clause after the label names it.
+        else first_clause(_NUMBERED.sub("", _unmark(text, " — "), count=1))
     )
     approach = clean_approach(approach)
     if not approach:

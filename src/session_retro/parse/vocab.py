@@ -17,7 +17,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     # Headings whose lists, paragraphs and sub-headings are attempts.
     "attempts": (
         r"what (i|we) tried",
-        r"things (i |we )?tried",
+        r"things (i |we |i'?ve |we'?ve )?tried",
+        r"what (i'?ve|we'?ve) tried",
         r"tried( and (failed|reverted))?",
         r"approaches tried",
         r"fix attempts?",
