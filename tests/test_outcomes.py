@@ -178,6 +178,9 @@ def test_mixed_marks_are_partial():
         ("kind of", "partial"),
         ("n/a", None),
         ("no idea yet", None),
+        # A "Fixed?" column answered by a letter.
+        ("Y", "succeeded"),
+        ("N", "failed"),
     ],
 )
 def test_value_outcome_scores_and_marks(value, expected):

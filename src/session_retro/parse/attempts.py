@@ -609,7 +609,8 @@ _DURATION_COLS = re.compile(
     r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I
 )
 _OUTCOME_COLS = re.compile(
-    r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I
+    r"outcome|result|status|verdict|worked|success|résultat|結果|statut|\b(?:fixed|helped|solved)\?",
+    re.I,
 )
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
 _NOTES_COLS = re.compile(

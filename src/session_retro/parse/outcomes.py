@@ -127,6 +127,8 @@ _ANSWER = re.compile(
 )
 _ANSWER_CLASS = {"no": "failed", "nope": "failed", "nah": "failed", "yes": "succeeded"}
 _ANSWER_CLASS |= {"yep": "succeeded", "yeah": "succeeded"}
+# A "Fixed?" column answered with a letter alone.
+_LETTER_ANSWER = {"y": "succeeded", "n": "failed"}
 
 
 def value_outcome(text: str) -> str | None:
@@ -142,4 +144,8 @@ def value_outcome(text: str) -> str | None:
     answer = _ANSWER.match(text)
     if answer:
         return _ANSWER_CLASS.get(answer.group("a").lower(), "partial")
+    if len(text) < 8:
+        letter = _LETTER_ANSWER.get(text.strip(" *_.").lower())
+        if letter:
+            return letter
     return mark_outcome(text)
