@@ -36,7 +36,8 @@ _NUMBERED = re.compile(
     r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
     r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
     r"ansatz|erro|errore|fehler|尝试|시도)"
-    r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)",
+    r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)"
+    r"|^\W*plan\s+(?-i:[A-Z])\s*[:.)\-–—]\s*",  # "Plan B:", never "Plan 2" (a schedule's step)
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
@@ -570,13 +571,24 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     # The heading's length, a time field's, else what the prose says it took ("Took 5 minutes.").
     dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body)
     return RawAttempt(
-        approach=clean_approach(title),
+        approach=_without_verdict_tail(clean_approach(title)),
         line=sec.line,
         duration=dur,
         outcome=outcome,
         root_cause=root,
         should_have=should,
     )
+
+
+def _without_verdict_tail(approach: str) -> str:
+    """A heading's approach without the verdict an arrow leads to ("Bump the pool size
+    (10m) → nope"): the heading names the approach, then judges it."""
+    for arrow in (" → ", " -> "):
+        if arrow in approach:
+            head, tail = approach.rsplit(arrow, 1)
+            if value_outcome(tail):
+                return clean_approach(head)
+    return approach
 
 
 def from_section_headings(root: Section) -> list[RawAttempt]:
