@@ -880,6 +880,8 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
         if own_words in ("abandoned", "partial")
         else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
     )
+    if outcome == "succeeded" and _qualified_success(text):
+        outcome = "partial"
     if inl.opens_struck:
         # The author struck the approach out: rejected, unless the words after it
         # judge more precisely ("~~X~~ abandoned", "~~X~~ helped with Y").
@@ -888,6 +890,16 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     if root is None and outcome in _WASTED_OR_PARTIAL:
         root = told_after_verdict(text)
     return RawAttempt(approach, item.line, dur, outcome, root, should)
+
+
+def _qualified_success(text: str) -> bool:
+    """Does a ✅ that follows the approach lead to words saying it fell short ("✅ but
+    only on the main screen; the dialogs are still wrong")? An item that opens with
+    its mark is told after it, not judged."""
+    if mark_outcome(text.lstrip()[:2]):
+        return False
+    told = told_after_verdict(text)
+    return told is not None and words_outcome(told) in ("failed", "partial")
 
 
 @dataclass(slots=True)
