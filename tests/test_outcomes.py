@@ -128,6 +128,8 @@ from session_retro.parse.outcomes import (
         pytest.param("kind of helped, runs still slow", "partial", id="kind-of-helped"),
         pytest.param("partly: plan ran, apply locked again", "partial", id="partly"),
         pytest.param("It failed, partly because the cache was cold", "failed", id="partly-because"),
+        pytest.param("stayed up an hour, then dropped again", "failed", id="dropped-again"),
+        pytest.param("Half the duplicates went away.", "partial", id="half-went-away"),
         # Portuguese, Italian, Chinese and Korean verdicts, negated success first.
         pytest.param("não funcionou, mesmo erro", "failed", id="pt-negated"),
         pytest.param("funcionou parcialmente, o erro mudou", "partial", id="pt-partial"),
