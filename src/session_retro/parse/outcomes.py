@@ -9,6 +9,7 @@ from . import vocab
 
 # Matched against lowercased text: case-sensitive scans are a third faster.
 _COMPILED = tuple((cls, re.compile(p)) for cls, p in vocab.OUTCOME_WORDS)
+_MADE_WORSE = re.compile(vocab.MADE_WORSE)
 
 # Body labels that are verdicts in themselves ("**Why I abandoned it**:").
 _LABEL_VERDICTS = (
@@ -61,6 +62,8 @@ def words_outcome(text: str) -> str | None:
     text = _HYPOTHETICAL.sub(" ", text)
     for cls, rx in _COMPILED:
         if rx.search(text):
+            if cls == "abandoned" and _MADE_WORSE.search(text):
+                return "failed"
             return cls
     return None
 

@@ -379,8 +379,6 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         # A judgement put off: "will watch the error rate overnight", "wait and see".
         r"will (watch|monitor|check|see|know|verify|confirm)|wait(ing)? and see)\b|\(pending\)",
     ),
-    # A change that made things worse failed, even when it was then rolled back.
-    ("failed", r"made (?:it|things|everything|matters) (?:much |even )?worse\b"),
     (
         "abandoned",
         r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|dej(?:é|amos) a medias\b|abgebrochen\b|aufgegeben\b|abbandonat[oa]\b)|abandonné|放棄|諦め|放弃|포기|bỏ dở",
@@ -456,6 +454,10 @@ MARK_RESULT = {
     "\u26a0": "partial",
     "\U0001f7e1": "partial",
 }
+
+# A change that made things worse failed, even when it was then rolled back: these
+# overrule the abandonment a revert alone tells ("made it worse, so we rolled back").
+MADE_WORSE = r"made (?:it|things|everything|matters) (?:much |even )?worse\b"
 
 # Words that say the problem persists after a change ("still not good", "still fails").
 PERSISTS = r"\bstill (not|no|fail\w*|broken|empty|wrong|red|slow|hangs?|crash\w*)\b|\bno better\b|toujours pas|まだ(失敗|動かな)"
