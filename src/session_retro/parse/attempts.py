@@ -427,6 +427,8 @@ def _error_output(blocks: list[Block]) -> str | None:
 
 
 _STILL_BAD = re.compile(vocab.PERSISTS, re.I)
+# What every match of PERSISTS holds, found by a case-sensitive scan (a third of the cost).
+_PERSIST_HINT = re.compile("till|TILL|etter|ETTER|oujours|OUJOURS|まだ")
 
 
 def _body_texts(blocks: list[Block]):
@@ -439,7 +441,7 @@ def _body_texts(blocks: list[Block]):
 def _persists(blocks: list[Block]) -> str | None:
     """The body's verdict when it ends by saying the problem is still there: "failed"
     ("CI was still red"), "partial" ("passed locally, but CI was still red")."""
-    if not any(_STILL_BAD.search(t) for t in _body_texts(blocks)):
+    if not any(_STILL_BAD.search(t) for t in _body_texts(blocks) if _PERSIST_HINT.search(t)):
         return None  # the cheaper test first: most ✅ bodies say nothing persists
     verdict = _last_verdict(blocks)
     return verdict if verdict in ("failed", "partial") else None
@@ -865,10 +867,12 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     approach = (
         inl.lead_strong
         if inl.lead_strong and len(inl.lead_strong) > 3
-        # "Attempt 1: clear the cache (20 min)": the clause after the label names it.
-        else first_clause(_NUMBERED.sub("", _unmark(text, " — "), count=1))
+        else first_clause(_unmark(text, " — "))
     )
     approach = clean_approach(approach)
+    if not approach:
+        # "Attempt 1: clear the cache (20 min)": the clause after the label names it.
+        approach = clean_approach(first_clause(_NUMBERED.sub("", _unmark(text, " — "), count=1)))
     if not approach:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
@@ -897,8 +901,8 @@ def _qualified_success(text: str) -> bool:
     """Does a ✅ that follows the approach lead to words saying it fell short ("✅ but
     only on the main screen; the dialogs are still wrong")? An item that opens with
     its mark is told after it, not judged."""
-    if mark_outcome(text.lstrip()[:2]):
-        return False
+    if text.rstrip(" .\ufe0f")[-1:] in _MARK_ENDS or mark_outcome(text.lstrip()[:2]):
+        return False  # nothing told after the mark, or the mark opens the item
     told = told_after_verdict(text)
     return told is not None and words_outcome(told) in ("failed", "partial")
 
