@@ -97,6 +97,10 @@ def test_find_time(text, expected):
         pytest.param("[14:02] ran tests", (14, 2), id="bracketed"),
         pytest.param("**09:10** - rebuilt", (9, 10), id="bold"),
         pytest.param("tried at 21:05", None, id="not-leading"),
+        # A log that stamps each entry with its day as well as its time.
+        pytest.param("2026-03-04 14:05 — pinned the image", (14, 5), id="iso-day-first"),
+        pytest.param("2026-03-04T09:40 retried", (9, 40), id="iso-t-separator"),
+        pytest.param("2026-03-04 was the day", None, id="iso-day-alone"),
     ],
 )
 def test_leading_time(text, clock):

@@ -47,6 +47,12 @@ FORMS = [
     pytest.param("3時間", 180, None, None, id="japanese-hours"),
     pytest.param("2 heures", 120, None, None, id="french-hours"),
     pytest.param("5 phút", 5, None, None, id="vietnamese-minutes"),
+    pytest.param("waited 2500s", 41.67, None, None, id="seconds-not-a-status"),
+    pytest.param("~450s", 7.5, None, None, id="approx-seconds-not-a-status"),
+    pytest.param("20分钟", 20, None, None, id="chinese-minutes"),
+    pytest.param("1小时", 60, None, None, id="chinese-hours"),
+    pytest.param("30분", 30, None, None, id="korean-minutes"),
+    pytest.param("2시간", 120, None, None, id="korean-hours"),
     # An hour glued to two digits of minutes, a unit-less tail people write often.
     pytest.param("~1h30", 90, None, None, id="hour-glued-minutes"),
     pytest.param("Total: 1h45", 105, None, None, id="hour-glued-minutes-field"),
@@ -116,6 +122,8 @@ REJECTED = [
     pytest.param("an hour later", id="a-moment-not-a-length"),
     # A hyphen joins a figure to a spelled-out unit only: "3-D" is no three days.
     pytest.param("3-D printing", id="hyphen-letter"),
+    # An HTTP status in the plural is a response, not seconds.
+    pytest.param("this time it worked, 500s gone", id="http-status-plural"),
     # "std" is an abbreviated Stunde, not C++'s namespace.
     pytest.param("copied 2 std::string values", id="cpp-namespace"),
     pytest.param("a 10-mile run", id="hyphen-other-word"),

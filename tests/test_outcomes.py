@@ -118,6 +118,31 @@ from session_retro.parse.outcomes import (
         pytest.param("`npm ci` failed on the lockfile", "failed", id="verdict-beside-code"),
         # A judgement put off is no verdict, whatever words the plan holds ("error rate").
         pytest.param("Will watch the error rate overnight.", "unknown", id="will-watch"),
+        # Casual verdicts: the problem still shows, a shrug, part of the way.
+        pytest.param("Sharded the run four ways — still flaky, nope.", "failed", id="nope"),
+        pytest.param("Looked fine here, but CI was still red", "failed", id="still-red"),
+        pytest.param("Purged the pages. Prices were still stale.", "failed", id="still-stale"),
+        pytest.param("made it worse, so we rolled back", "failed", id="worse-then-rolled-back"),
+        pytest.param("rolled back after the demo", "abandoned", id="rolled-back-alone"),
+        pytest.param("error rate dropped to 5%, got us halfway", "partial", id="halfway"),
+        pytest.param("kind of helped, runs still slow", "partial", id="kind-of-helped"),
+        pytest.param("partly: plan ran, apply locked again", "partial", id="partly"),
+        pytest.param("It failed, partly because the cache was cold", "failed", id="partly-because"),
+        pytest.param("stayed up an hour, then dropped again", "failed", id="dropped-again"),
+        pytest.param("Half the duplicates went away.", "partial", id="half-went-away"),
+        # Portuguese, Italian, Chinese and Korean verdicts, negated success first.
+        pytest.param("não funcionou, mesmo erro", "failed", id="pt-negated"),
+        pytest.param("funcionou parcialmente, o erro mudou", "partial", id="pt-partial"),
+        pytest.param("resolvido depois do deploy", "succeeded", id="pt-solved"),
+        pytest.param("Non ha funzionato.", "failed", id="it-negated"),
+        pytest.param("Risolto! Il login adesso va.", "succeeded", id="it-solved"),
+        pytest.param("换了镜像源，没用", "failed", id="zh-no-use"),
+        pytest.param("部分解决，第二次构建快了", "partial", id="zh-partial"),
+        pytest.param("问题解决了", "succeeded", id="zh-solved"),
+        pytest.param("재시도 줄이기 — 실패", "failed", id="ko-failed"),
+        pytest.param("부분적으로 해결", "partial", id="ko-partial"),
+        pytest.param("해결됨", "succeeded", id="ko-solved"),
+        pytest.param("Lo dejé a medias: pide Gradle 8.", "abandoned", id="es-left-half-done"),
     ],
 )
 def test_words_outcome(text, expected):
@@ -147,6 +172,17 @@ def test_mixed_marks_are_partial():
         # Done but not yet verified: the text does not say whether it worked.
         ("✅ Completed - Needs testing after restart", "unknown"),
         ("Config files deleted - Awaiting the regenerated file", "unknown"),
+        # A one-word answer to "Worked?" / "Result:" judges; the same word in prose does not.
+        ("no", "failed"),
+        ("Nope", "failed"),
+        ("yes", "succeeded"),
+        ("partly — tokens arrived for fresh installs only", "partial"),
+        ("kind of", "partial"),
+        ("n/a", None),
+        ("no idea yet", None),
+        # A "Fixed?" column answered by a letter.
+        ("Y", "succeeded"),
+        ("N", "failed"),
     ],
 )
 def test_value_outcome_scores_and_marks(value, expected):

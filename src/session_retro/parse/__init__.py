@@ -247,6 +247,9 @@ def _read(
     end_clock = None
     if meta.ended_at:
         end_clock = (int(meta.ended_at[11:13]), int(meta.ended_at[14:16]))
+    elif meta.total is not None and meta.total.clock is not None:
+        # "Start: 21:00" / "End: 22:10" with no date still ends the last log entry.
+        end_clock = meta.total.clock[2:]
     raw_attempts = extract_attempts(root, end_clock)
     attempts = []
     for i, a in enumerate(raw_attempts, 1):

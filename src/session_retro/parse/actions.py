@@ -302,7 +302,9 @@ def _todo_state(sec: Section) -> tuple[bool, bool]:
         kinds = s.kinds
         if "actions" in kinds:
             return True, False
-        if "done_list" in kinds:
+        # What was done, checked, or tried ("Things I've tried", "Dead ends") holds
+        # no work left, boxes or not.
+        if "done_list" in kinds or "attempts" in kinds:
             return False, True
         if "recommendations" in kinds or "lessons" in kinds or "went_right" in kinds:
             return False, False
@@ -385,7 +387,7 @@ def extract_actions(root: Section) -> list[RawAction]:
             continue
         # Outside to-do sections: task boxes still state work, and a bold label
         # ("**Next Steps:**") followed by a list acts as a to-do heading.
-        label_todo = False
+        label_todo = label_tried = False
         label_prio = prio
         for b in sec.blocks:
             lab = label_of(b)
@@ -394,13 +396,14 @@ def extract_actions(root: Section) -> list[RawAction]:
                 label_todo = (
                     "actions" in k and "done_list" not in k and not _DONE_ACTION_LABEL.match(lab)
                 )
+                label_tried = "attempts" in k and "actions" not in k
                 label_prio = heading_priority(lab) or prio
                 continue
             if b.kind == "list" and label_todo:
                 out.extend(_list_items(b, label_prio))
-            elif b.kind in ("list", "quote"):
+            elif b.kind in ("list", "quote") and not label_tried:
                 out.extend(_tasks_in([b], prio))
             if b.kind != "list":
-                label_todo = False
+                label_todo = label_tried = False
     out.sort(key=lambda a: a.line)
     return out

@@ -29,10 +29,16 @@ from .fields import Field, fields_of, is_field
 from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_outcome, words_outcome
 from .sections import Section, kinds_of, label_of
 
-# "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1"
+# "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1",
+# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"; and an approach lettered instead
+# ("Approach B:", "Try C —"): a capital and a separator, so "Try a smaller batch" is none.
+# "Option A:" is left out: lettered options are a decision's choices, seldom tried.
 _NUMBERED = re.compile(
-    r"^\W*(?:fix\s+|failed\s+)?(?P<word>attempts?|try|tries|approach|experiment|mistake|incident|failure|"
-    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm)\s*#?\s*(?P<n>\d+)\b\s*(?:[:.)\-–—]\s*)?",
+    r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
+    r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
+    r"ansatz|erro|errore|fehler|尝试|시도)"
+    r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|(?<!option)\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)"
+    r"|^\W*plan\s+(?-i:[A-Z])\s*[:.)\-–—]\s*",  # "Plan B:", never "Plan 2" (a schedule's step)
     re.I,
 )
 # A status word or an aside closing a text. Each pattern opens with a character set,
@@ -43,6 +49,7 @@ _TRAILING_STATUS = re.compile(
     re.I,
 )
 _PAREN_ASIDE = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
+_WIDE_PAREN_ASIDE = re.compile(r"[(\[（][^()\[\]（）]*[)\]）]\s*$")  # "（20分钟）" too
 _MARK_SET = (
     "[\u274c\u2705\u26a0\ufe0f\u2714\u2716\u2713\u2717\U0001f6ab\u26d4\U0001f7e1\U0001f7e2"
     "\U0001f534\U0001f504\u23f3\u23f8\u23f9\U0001f50d\U0001f6a8]"
@@ -56,9 +63,11 @@ def _unmark(text: str, repl: str) -> str:
 
 
 _TRY_VERBS = re.compile(
-    r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)? to|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
+    r"\b(tried|try(ing)?|attempt(ed)?|switch(ed)?|changed?|added|removed|ran|re-?ran|retr(y|ied)|"
     r"reverted|installed|bumped|downgraded|upgraded|patched|rewrote|restarted|disabled|enabled|"
-    r"used|moved|set|deployed|built|tested|replaced|increased|decreased)\b"
+    r"used|moved|set|deployed|built|tested|replaced|increased|decreased|raised|lowered|"
+    r"extended|scaled|resized|cleared|deleted|purged|flushed|rotated|pinned|rebuilt|reinstalled|"
+    r"regenerated|rolled back)\b"
     # Wrapping a call in a retry is an attempt; wrapping up ends the session.
     r"|\bwrapped\b(?!\s+(?:it\s+|things\s+|everything\s+)?up\b)|試し|essayé|thử",
     re.I,
@@ -105,7 +114,7 @@ def clean_approach(text: str) -> str:
     # Durations and status asides at the end: "(15 min)", "- FIXED", "(SUCCESS)".
     for _ in range(3):
         before = t
-        m = _PAREN_ASIDE.search(t)
+        m = (_PAREN_ASIDE if t.isascii() else _WIDE_PAREN_ASIDE).search(t)
         if m:
             start = vocab.blank_start(t, m)
             aside = t[start : m.end()]
@@ -127,6 +136,9 @@ def clean_approach(text: str) -> str:
 
 
 _PAREN_GROUP = re.compile(r"[(\[]([^()\[\]\d]{0,15}\d[^()\[\]]{0,20})[)\]]")
+# An aside with no figure, a length in words: "(a quarter of an hour)", "(half an hour)".
+_WORDED_PAREN = re.compile(r"[(\[]([^()\[\]\d]{8,30})[)\]]")
+_HOUR_WORDS = re.compile(r"our|ora|eure|tunde")  # what every length in words holds
 
 
 # A figure right after these words is a setting the attempt changed ("keepalive to
@@ -168,6 +180,11 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
             d = find_duration(inner, clock=False) or (find_duration(inner) if clock_span else None)
             if d is not None and len(d.text) >= len(inner) - 3:
                 return d
+        for m in _WORDED_PAREN.finditer(text) if _HOUR_WORDS.search(text) else ():
+            inner = m.group(1).strip()
+            d = find_duration(inner)
+            if d is not None and len(d.text) >= len(inner) - 6:
+                return d
     # A figure the text tells as spent outweighs one before it ("the queue was 25
     # minutes. Spent 20 minutes on it" is 20); a length in words ("took about an
     # hour") is as often another's ("they said the last fix took about an hour").
@@ -195,7 +212,8 @@ def first_clause(text: str) -> str:
     """A list item's approach: its first clause. A separator inside code is part of
     it ("Added `dns: [10.0.0.2]` to the compose file")."""
     spans = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else ()
-    for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; "):
+    # Chinese and Japanese write "——" and "：" with no blanks around them.
+    for sep in (" → ", " -> ", " — ", " – ", " - ", ": ", ". ", "; ", "——", "："):
         i = text.find(sep)
         while spans and i != -1 and any(a < i < b for a, b in spans):
             i = text.find(sep, i + 1)
@@ -336,6 +354,10 @@ def _judge_body(
         outcome = "unknown"
     elif head_mark == "succeeded" and label_cls == "failed":
         outcome = "failed"
+    elif head_mark == "succeeded" and (persisting := _persists(blocks)):
+        # "### ✅ Attempt 1: Pin webpack" over "...but CI was still red": the body
+        # outweighs the mark.
+        outcome = persisting
     elif head_mark:
         outcome = head_mark
     elif label_cls:
@@ -376,7 +398,9 @@ def _status_words(heading: str) -> str | None:
 
 _FAILED_SECTION = re.compile(vocab.FAILED_SECTION, re.I)
 _ABANDONED = re.compile(dict(vocab.OUTCOME_WORDS)["abandoned"])
-_MISTAKE_HEADING = re.compile(r"^\W*(mistake|failure|incident|error)\s*#?\s*\d", re.I)
+_MISTAKE_HEADING = re.compile(
+    r"^\W*(mistake|failure|incident|error|erro|errore|fehler|erreur)\s*#?\s*\d", re.I
+)
 _INCIDENT_HEADING = re.compile(r"^\W*incident\s*#?\s*\d", re.I)
 
 
@@ -403,8 +427,12 @@ def _last_verdict(blocks: list[Block]) -> str | None:
         if x.inline is not None and x.kind != "heading"
     ]
     for text in reversed(texts):
-        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms").
+        # Words first; else a mark the paragraph opens with ("✅ Cards load in 150 ms")
+        # or closes with ("Reset the offset and the prices caught up. ✅").
         cls = words_outcome(text) or (text[:1] in _MARK_STARTS and mark_outcome(text[:2]))
+        if not cls and text and text[-1] in _MARK_ENDS:
+            last = text.rstrip(" \ufe0f")[-1:]
+            cls = last in _MARK_STARTS and mark_outcome(last)
         if cls:
             return cls
     return None
@@ -412,6 +440,7 @@ def _last_verdict(blocks: list[Block]) -> str | None:
 
 # A warning sign opening a paragraph is as often a caution ("⚠️ Needs root") as a verdict.
 _MARK_STARTS = frozenset(m[0] for m, cls in vocab.MARK_OUTCOME.items() if cls != "partial")
+_MARK_ENDS = _MARK_STARTS | {"\ufe0f", " "}
 
 
 _ERROR_OUTPUT = re.compile(vocab.ERROR_OUTPUT, re.M)
@@ -430,6 +459,8 @@ def _error_output(blocks: list[Block]) -> str | None:
 
 
 _STILL_BAD = re.compile(vocab.PERSISTS, re.I)
+# What every match of PERSISTS holds, found by a case-sensitive scan (a third of the cost).
+_PERSIST_HINT = re.compile("till|TILL|etter|ETTER|oujours|OUJOURS|まだ")
 
 
 def _body_texts(blocks: list[Block]):
@@ -437,6 +468,15 @@ def _body_texts(blocks: list[Block]):
         for x in b.walk():
             if x.inline is not None and x.kind != "heading":
                 yield x.inline.text
+
+
+def _persists(blocks: list[Block]) -> str | None:
+    """The body's verdict when it ends by saying the problem is still there: "failed"
+    ("CI was still red"), "partial" ("passed locally, but CI was still red")."""
+    if not any(_STILL_BAD.search(t) for t in _body_texts(blocks) if _PERSIST_HINT.search(t)):
+        return None  # the cheaper test first: most ✅ bodies say nothing persists
+    verdict = _last_verdict(blocks)
+    return verdict if verdict in ("failed", "partial") else None
 
 
 def _told_duration(blocks: list[Block]) -> Duration | None:
@@ -568,7 +608,7 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     # The heading's length, a time field's, else what the prose says it took ("Took 5 minutes.").
     dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body)
     return RawAttempt(
-        approach=clean_approach(title),
+        approach=_without_verdict_tail(clean_approach(title)),
         line=sec.line,
         duration=dur,
         outcome=outcome,
@@ -606,6 +646,17 @@ def _drop_session_length(secs: list[Section], attempts: list[RawAttempt]) -> Non
         attempts[-1].duration = told
 
 
+def _without_verdict_tail(approach: str) -> str:
+    """A heading's approach without the verdict an arrow leads to ("Bump the pool size
+    (10m) → nope"): the heading names the approach, then judges it."""
+    for arrow in (" → ", " -> "):
+        if arrow in approach:
+            head, tail = approach.rsplit(arrow, 1)
+            if value_outcome(tail):
+                return clean_approach(head)
+    return approach
+
+
 def from_section_headings(root: Section) -> list[RawAttempt]:
     """Sub-headings of a "What I tried" section, when it has no numbered ones."""
     out = []
@@ -637,7 +688,8 @@ _DURATION_COLS = re.compile(
     r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I
 )
 _OUTCOME_COLS = re.compile(
-    r"outcome|result|status|verdict|worked|success|résultat|結果|statut", re.I
+    r"outcome|result|status|verdict|worked|success|résultat|結果|statut|\b(?:fixed|helped|solved)\?",
+    re.I,
 )
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
 _NOTES_COLS = re.compile(
@@ -703,11 +755,14 @@ def from_tables(root: Section) -> list[RawAttempt]:
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
             waste_table = num_col is not None and any(_WASTE_COL.search(h) for h in header)
             approach_col = any(_APPROACH_WORD_COL.search(h) for h in header)
-            if not (in_attempts or has_attempt_word or waste_table):
+            if not (in_attempts or has_attempt_word or waste_table or _judged_approaches(header)):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
-            # approaches tried: under a weak heading the columns must say attempts.
-            if not sec.has("attempts") and not (has_attempt_word or approach_col or waste_table):
+            # approaches tried: under a weak heading the columns must say attempts, or
+            # the rows be clock-stamped events, read as a timestamped log is.
+            if not sec.has("attempts") and not (
+                has_attempt_word or approach_col or waste_table or _stamped_events(header, b.rows)
+            ):
                 continue
             if any(_NOT_ATTEMPT_COL.search(h) for h in header):
                 continue
@@ -724,7 +779,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 None,
             )
             if appr is None:
-                appr = next((i for i in range(len(header)) if i != num_col), None)
+                appr = next(
+                    (i for i in range(len(header)) if i != num_col and not _clock_column(b, i)),
+                    None,
+                )
             if appr is None:
                 continue
             dur_col = next(
@@ -801,6 +859,10 @@ def from_tables(root: Section) -> list[RawAttempt]:
                 if stamps is not None:
                     if outcome == "unknown" and not _TRY_VERBS.search(text):
                         continue
+                    if outcome == "unknown" and out_col is None:
+                        # An event cell tells what was tried and how it went, as a log
+                        # entry does ("Tried deleting old WAL files, no real effect").
+                        outcome = words_outcome(text) or "unknown"
                     dur = _stamp_gap(stamps, row)
                 cause = (
                     cells[cause_col] if cause_col is not None and cause_col < len(cells) else None
@@ -810,6 +872,29 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue
                 out.append(RawAttempt(approach, line, dur, outcome, cause or None))
     return out
+
+
+_NAMED_APPROACH_COL = re.compile(r"approach|what (i |we )?tried", re.I)
+_EVENT_COL = re.compile(r"^\W*(events?|what happened|entry|action|activity|notes?)\W*$", re.I)
+
+
+def _judged_approaches(header: list[str]) -> bool:
+    """Does the header name approaches and judge them ("| # | Approach | Time | ✓/✗ |")?"""
+    return any(_NAMED_APPROACH_COL.search(h) for h in header) and any(
+        _OUTCOME_COLS.search(h) or mark_outcome(h) for h in header
+    )
+
+
+def _clock_column(table: Block, col: int) -> bool:
+    """Does every body cell of column `col` hold a clock stamp alone ("02:18")?"""
+    return _stamps(table.rows[1:], col) is not None
+
+
+def _stamped_events(header: list[str], rows: list[tuple[int, list[str]]]) -> bool:
+    """Is the table a timestamped log ("| Time | Event |" over "| 02:18 | Tried X |")?"""
+    if len(header) != 2 or not _EVENT_COL.match(header[1]):
+        return False
+    return len(rows) > 3 and _stamps(rows[1:], 0) is not None
 
 
 def _stamps(rows: list[tuple[int, list[str]]], col: int) -> list[tuple[int, int]] | None:
@@ -854,6 +939,9 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     )
     approach = clean_approach(approach)
     if not approach:
+        # "Attempt 1: clear the cache (20 min)": the clause after the label names it.
+        approach = clean_approach(first_clause(_NUMBERED.sub("", _unmark(text, " — "), count=1)))
+    if not approach:
         return None
     details = " ".join(x.plain for x in item.walk() if x is not item)
     sub = _item_fields(item)
@@ -878,6 +966,8 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
         if own_words in ("abandoned", "partial")
         else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
     )
+    if outcome == "succeeded" and _qualified_success(text):
+        outcome = "partial"
     if inl.opens_struck:
         # The author struck the approach out: rejected, unless the words after it
         # judge more precisely ("~~X~~ abandoned", "~~X~~ helped with Y").
@@ -886,6 +976,16 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     if root is None and outcome in _WASTED_OR_PARTIAL:
         root = told_after_verdict(text)
     return RawAttempt(approach, item.line, dur, outcome, root, should)
+
+
+def _qualified_success(text: str) -> bool:
+    """Does a ✅ that follows the approach lead to words saying it fell short ("✅ but
+    only on the main screen; the dialogs are still wrong")? An item that opens with
+    its mark is told after it, not judged."""
+    if text.rstrip(" .\ufe0f")[-1:] in _MARK_ENDS or mark_outcome(text.lstrip()[:2]):
+        return False  # nothing told after the mark, or the mark opens the item
+    told = told_after_verdict(text)
+    return told is not None and words_outcome(told) in ("failed", "partial")
 
 
 @dataclass(slots=True)
@@ -1101,8 +1201,12 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
     for i, (stamp, text, line, span) in enumerate(entries):
         # An entry that tries something, or that judges what it did with a mark.
         if not _TRY_VERBS.search(text) and not mark_outcome(text):
+            # "[14:20] still failing", "[14:50] this time it worked": an entry that only
+            # reports how things stand judges the attempt right before it.
+            if out and out[-1].line == entries[i - 1][2] and out[-1].outcome == "unknown":
+                out[-1].outcome = words_outcome(text) or "unknown"
             continue
-        own = find_duration(text, clock=False) or span
+        own = own_duration(text, clock_span=False) or span
         if own is None:
             nxt = entries[i + 1][0] if i + 1 < len(entries) else end_clock
             if nxt is not None:

@@ -271,8 +271,10 @@ def find_time(text: str) -> tuple[int, int] | None:
     return None if h is None else (h, int(m.group("m")))
 
 
+# "21:05", "[14:02]", "**09:10** -", and the same after an ISO day ("2026-03-04 14:05 —").
 _LEADING_TIME = re.compile(
-    r"^\W{0,3}(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}", re.I
+    r"^\W{0,3}(?:\d{4}-\d\d-\d\d[ T])?(?:~\s*)?([0-2]?\d):([0-5]\d)(?::[0-5]\d)?\s*([ap]m)?\W{0,4}",
+    re.I,
 )
 
 

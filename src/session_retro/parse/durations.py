@@ -23,8 +23,8 @@ _UNITS: tuple[tuple[str, float], ...] = (
     # Spellings that share a first letter share its branch: the engine tries each
     # branch after every figure, and one that fails on its first letter costs least.
     (r"d(ays?)?|jours?|日", 1440.0),
-    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|std(?!::)|時間|giờ|tiếng", 60.0),
-    (r"m(in(ute)?s?|inutos?|inuten)?|minutes?|分|phút", 1.0),
+    (r"h(ours?|rs?|r|oras?)?|heures?|stunden?|std(?!::)|時間|小时|시간|giờ|tiếng", 60.0),
+    (r"m(in(ute)?s?|inutos?|inuten)?|minutes?|分|분|phút", 1.0),
     (r"s(ec(ond)?s?|egundos?|ekunden?)?|secondes?|秒|giây", 1 / 60),
 )
 _UNIT_RE = "|".join(f"(?:{u})" for u, _ in _UNITS)
@@ -316,8 +316,9 @@ def _names_no_length(text: str, m: re.Match[str]) -> bool:
         return True
     if unit != "s" or not glued or m.group("bound"):
         return False
-    if len(lo) == 4 and lo.endswith("0") or _TENS_OF.match(text, end):
-        return True  # "the 1990s", "10s of thousands"
+    decade = len(lo) == 4 and lo.endswith("0") and lo[:2] in ("18", "19", "20")
+    if decade or _TENS_OF.match(text, end):
+        return True  # "the 1990s", "10s of thousands"; "waited 2500s" is a length
     return (
         len(lo) == 3
         and lo[0] in "45"

@@ -12,6 +12,7 @@ from datetime import date as _date
 from datetime import datetime, timedelta
 
 from . import vocab
+from .attempts import _numbered_title
 from .blocks import Block
 from .dates import FoundDate, find_date, find_dates, find_time
 from .durations import Duration, clock_minutes, find_duration
@@ -177,11 +178,31 @@ def header_fields(root: Section) -> list[Field]:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
     found = _with_tables(blocks)
-    if not found and top:
+    if not found and top and not _attempt_heading(top[0]):
         # Its fields, not its tables: a one-row table under a heading of its own is the
         # section's subject ("| Release | Date | Status |" of the release at fault).
+        # A first section that is an attempt ("## Try 1: ...") times and judges that
+        # attempt, not the session.
         found = fields_in(top[0].blocks)
     return found
+
+
+def _attempt_heading(sec: Section) -> bool:
+    """Is `sec` a numbered or lettered attempt's section ("## Ansatz 1: ...")?"""
+    return sec.heading is not None and _numbered_title(sec.title)
+
+
+def _total_outside_attempts(root: Section) -> tuple[Duration, Field] | None:
+    """`_body_total` of the fields outside attempt sections: an attempt's own
+    "Duration: 20 Min" is no session length. Asked only when some field states one."""
+    inside: set[int] = set()
+    blocks = []
+    for sec in root.walk():  # parents come before their children
+        if (sec.parent is not None and id(sec.parent) in inside) or _attempt_heading(sec):
+            inside.add(id(sec))
+        else:
+            blocks.extend(sec.blocks)
+    return _body_total(fields_in(blocks))
 
 
 def _with_tables(blocks: list[Block]) -> list[Field]:
@@ -224,6 +245,12 @@ def _body_total(fields: list[Field]) -> tuple[Duration, Field] | None:
     if find_total(rest) is None or _WHOLE_LABEL.search(found[1].label):
         return found
     return find_total([f for f in rest if _WHOLE_LABEL.search(f.label)])
+
+
+def _whole_total(fields: list[Field]) -> tuple[Duration, Field] | None:
+    """A field saying it holds the whole session's length ("Total time: 1h 10m"), even
+    inside an attempt's section (written at the end, under the last attempt)."""
+    return find_total([f for f in fields if _WHOLE_LABEL.search(f.label)])
 
 
 _STOPWATCH = re.compile(r"[~≈]?\s*(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
@@ -485,7 +512,9 @@ def extract_meta(root: Section, front: dict[str, str], source_name: str) -> Meta
     if d:
         meta.total, meta.total_source, meta.total_line = d, "front_matter", 2
     if meta.total is None or meta.total_source == "time_range":
-        found = find_total(fields, header=True) or _body_total(all_fields)
+        found = find_total(fields, header=True) or (
+            find_total(all_fields) and (_total_outside_attempts(root) or _whole_total(all_fields))
+        )
         if found:
             meta.total, meta.total_source, meta.total_line = found[0], "stated", found[1].line
     if meta.total is None:

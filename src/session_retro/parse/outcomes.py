@@ -9,6 +9,7 @@ from . import vocab
 
 # Matched against lowercased text: case-sensitive scans are a third faster.
 _COMPILED = tuple((cls, re.compile(p)) for cls, p in vocab.OUTCOME_WORDS)
+_MADE_WORSE = re.compile(vocab.MADE_WORSE)
 
 # Body labels that are verdicts in themselves ("**Why I abandoned it**:").
 _LABEL_VERDICTS = (
@@ -61,6 +62,8 @@ def words_outcome(text: str) -> str | None:
     text = _HYPOTHETICAL.sub(" ", text)
     for cls, rx in _COMPILED:
         if rx.search(text):
+            if cls == "abandoned" and _MADE_WORSE.search(text):
+                return "failed"
             return cls
     return None
 
@@ -118,12 +121,34 @@ def label_verdict(label: str) -> str | None:
 
 _SCORE = re.compile(r"(?<![\d/.])(\d+)\s*/\s*(\d+)(?![\d/])")
 
+# A value that answers "Did it work?" in a word or two ("no", "nope", "partly —
+# tokens arrived for fresh installs only", "kind of"): the whole value, or its lead
+# before a separator. In running prose such words judge nothing ("no idea why").
+_ANSWER = re.compile(
+    r"^\W*(?P<a>no|nope|nah|yes|yep|yeah|partly|kind of|sort of|somewhat)\s*(?:$|[,.;:!—–(-])",
+    re.I,
+)
+_ANSWER_CLASS = {"no": "failed", "nope": "failed", "nah": "failed", "yes": "succeeded"}
+_ANSWER_CLASS |= {"yep": "succeeded", "yeah": "succeeded"}
+# A "Fixed?" column answered with a letter alone.
+_LETTER_ANSWER = {"y": "succeeded", "n": "failed"}
+
 
 def value_outcome(text: str) -> str | None:
     """Outcome of a status/result value or a table cell: a score ("0/29 wins"),
-    then words, then marks."""
+    then words, then a short answer ("no", "partly"), then marks."""
     m = _SCORE.match(text.strip(" *_"))
     if m and int(m.group(2)) > 0 and int(m.group(1)) <= int(m.group(2)):
         got, of = int(m.group(1)), int(m.group(2))
         return "succeeded" if got == of else "failed" if got == 0 else "partial"
-    return words_outcome(text) or mark_outcome(text)
+    words = words_outcome(text)
+    if words:
+        return words
+    answer = _ANSWER.match(text)
+    if answer:
+        return _ANSWER_CLASS.get(answer.group("a").lower(), "partial")
+    if len(text) < 8:
+        letter = _LETTER_ANSWER.get(text.strip(" *_.").lower())
+        if letter:
+            return letter
+    return mark_outcome(text)

@@ -17,7 +17,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     # Headings whose lists, paragraphs and sub-headings are attempts.
     "attempts": (
         r"what (i|we) tried",
-        r"things (i |we )?tried",
+        r"things (i |we |i'?ve |we'?ve )?tried",
+        r"what (i'?ve|we'?ve) tried",
         r"tried( and (failed|reverted))?",
         r"approaches tried",
         r"fix attempts?",
@@ -45,6 +46,16 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"lo que (probé|intenté)",
         r"versuche",
         r"was ich (versucht|probiert) habe",
+        r"ansätze",
+        r"troubleshooting steps",
+        r"o que (eu )?(tentei|tentamos)",
+        r"tentativas",
+        r"tentativi",
+        r"cosa (ho|abbiamo) provato",
+        r"尝试过?的?(方法|方案)?",
+        r"试过的(方法|方案)?",
+        r"시도한 것",
+        r"시도",
     ),
     # Headings that may hold an attempts table or timestamped log, but whose
     # lists are usually something else.
@@ -370,14 +381,14 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "abandoned",
-        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|abgebrochen\b|aufgegeben\b)|abandonné|放棄|諦め|bỏ dở",
+        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|dej(?:é|amos) a medias\b|abgebrochen\b|aufgegeben\b|abbandonat[oa]\b)|abandonné|放棄|諦め|放弃|포기|bỏ dở",
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b)|partiel(le)?"
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|half (?:of )?the \w+ (?:went away|(?:are|were) gone|disappeared|resolved?|pass(?:es|ed)?|work(?:s|ed)?)\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b|parzialmente\b|in parte\b)|partiel(le)?"
         # "works, but ..." in French, Spanish and German, negated forms left to "failed".
         r"|(?<!ne )(?<!pas )(?<!no )(?:marche|fonctionne|passe|funciona|funcionó|funktioniert|klappt)"
-        r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|một phần",
+        r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|部分(解决|成功|有效)|부분적|một phần",
     ),
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
@@ -385,19 +396,22 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         rf"\b{_SYMPTOM} (?:came|comes|come|is|are|was|were) back\b|"
         r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) make (?:a|any|much of a) difference\b"
         r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
-        r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt))|sin (?:éxito|cambios)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
-        r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目",
+        r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt)"
+        r"|ão (?:funcionou|funciona|resolveu|ajudou)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
+        r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目"
+        r"|没用|没有用|无效|没效果|不行|효과 없|안 ?됨",
     ),
     (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
         r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
         # "worked around it" tells a workaround, not that the attempt worked.
-        r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|通った|うまくいった|thành công",
+        r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt|resolvido|resolveu|funcionou|deu certo|risolto|funziona(?:to)?)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|解决(?!方案)|通った|うまくいった|thành công"
+        r"|해결|성공",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns)|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler)\b|échec|échoué|失敗|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale)|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
@@ -440,6 +454,10 @@ MARK_RESULT = {
     "\u26a0": "partial",
     "\U0001f7e1": "partial",
 }
+
+# A change that made things worse failed, even when it was then rolled back: these
+# overrule the abandonment a revert alone tells ("made it worse, so we rolled back").
+MADE_WORSE = r"made (?:it|things|everything|matters) (?:much |even )?worse\b"
 
 # Words that say the problem persists after a change ("still not good", "still fails").
 PERSISTS = r"\bstill (not|no|fail\w*|broken|empty|wrong|red|slow|hangs?|crash\w*)\b|\bno better\b|toujours pas|まだ(失敗|動かな)"
