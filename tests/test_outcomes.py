@@ -226,3 +226,24 @@ def test_project_field_in_the_header(line, project):
 )
 def test_told_after_verdict(text, told):
     assert told_after_verdict(text) == told
+
+
+@pytest.mark.parametrize(
+    ("item", "outcome"),
+    [
+        # The approach is itself a revert or a drop: the words after it judge it.
+        ("Reverted the parser change from v2.3.1 — import works again", "succeeded"),
+        ("Rolled back the Redis upgrade (10 min): same error", "failed"),
+        ("Dropped the stale index — partly helped", "partial"),
+        # With no words after it, the revert is what the item tells.
+        ("Reverted the parser change from v2.3.1", "abandoned"),
+        # A revert told after the approach is still the attempt's end.
+        ("Tried the async client, reverted it after 15 min", "abandoned"),
+    ],
+)
+def test_an_approach_that_reverts_is_judged_by_the_words_after_it(item, outcome):
+    from session_retro.parse import parse_session
+
+    text = f"# Import regression\n\n## What I tried\n\n- {item}\n- Bisected the release\n"
+    [first, _] = parse_session(text, "x.md").attempts
+    assert first.outcome == outcome

@@ -959,12 +959,20 @@ def _item_attempt(item: Block, *, clock_span: bool = True) -> RawAttempt | None:
     ):
         dur = own_duration(text[len(lead) :], clock_span=clock_span)
     dur = dur or sub.duration
+    # An approach that is itself a revert or a drop ("Reverted the parser change —
+    # import works again") names the action in abandonment's words: the words after it
+    # judge it, when they do.
+    judged = text
+    if approach in text and words_outcome(approach) == "abandoned":
+        rest = text.split(approach, 1)[1]
+        if words_outcome(_unmark(rest, " ") + " " + details):
+            judged = rest
     # The words outweigh a mark when they judge more precisely ("⚠️ abandoned when...").
-    own_words = words_outcome(_unmark(text, " "))
+    own_words = words_outcome(_unmark(judged, " "))
     outcome = (
         own_words
         if own_words in ("abandoned", "partial")
-        else mark_outcome(text) or sub.verdict or words_outcome(text + " " + details) or "unknown"
+        else mark_outcome(text) or sub.verdict or words_outcome(judged + " " + details) or "unknown"
     )
     if outcome == "succeeded" and _qualified_success(text):
         outcome = "partial"
