@@ -31,6 +31,7 @@ from session_retro.parse import parse_session
 def test_utf8_kept_only_when_exact(data, kept):
     clean = clean_text(data)
     assert (clean.utf8 is not None) is kept
+    assert "\x00" not in clean.text  # the NUL check reads the bytes of a UTF-8 file
     if kept:
         assert clean.utf8 == clean.text.encode("utf-8")
 

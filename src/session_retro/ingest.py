@@ -201,7 +201,10 @@ def clean_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CleanText:
     # A strict UTF-8 decode round-trips: until something below changes the text,
     # the file's bytes are its UTF-8.
     utf8 = data if encoding == "utf-8" else None
-    if "\x00" in text:
+    # In UTF-8 only NUL itself is a 0 byte: memchr over the bytes finds it, where the
+    # text's search for NUL (a 0 low byte) reads character by character, 70,000
+    # instructions for a 14 kB document (issue 4).
+    if (b"\x00" in data) if utf8 is not None else ("\x00" in text):
         line = text.count("\n", 0, text.index("\x00")) + 1
         if text.count("\x00") > 0.01 * len(text):
             raise IngestError(f"binary file (NUL bytes from line {line})")
