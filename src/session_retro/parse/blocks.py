@@ -123,19 +123,19 @@ class Block:
         line: int,
         inline: Inline | None = None,
         children: list[Block] | tuple[()] | None = None,
-        level: int = 0,
-        ordered: bool = False,
-        number: int | None = None,
     ) -> None:
+        # Only the arguments most blocks need: a heading's level and a list's numbering
+        # are set after construction, since a keyword to a class call costs a dict
+        # (issue 4).
         self.kind = kind
         """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
         self.line = line
         """1-based source line of the block's first character."""
         self.inline = inline
-        self.level = level
+        self.level = 0
         """Heading level 1-6."""
-        self.ordered = ordered
-        self.number = number
+        self.ordered = False
+        self.number: int | None = None
         """Ordered list start number."""
         self.task: bool | None = None
         """Item with a task box: True ticked, False empty, None no box."""
@@ -285,8 +285,6 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                     # A loose item's first paragraph is the item's own text.
                     para_reused.append(True)
                 else:
-                    # `children` by position: a keyword to a class call costs a dict
-                    # per paragraph, the most frequent block (issue 4).
                     b = Block("paragraph", line, Inline(), _LEAF)
                     parent.children.append(b)
                     inls.append(b.inline)
@@ -297,8 +295,8 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                 stack.append(b)
                 inls.append(b.inline)
             elif tag == "Heading":
-                level = int(val[tag]["level"][1:])
-                b = Block("heading", line, Inline(), level=level)
+                b = Block("heading", line, Inline())
+                b.level = int(val[tag]["level"][1:])
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
@@ -306,8 +304,11 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                 cells = []
                 row_line = line
             elif tag == "List":
+                b = Block("list", line)
+                # {"List": None} unordered, {"List": 3} ordered from 3
                 number = None if val.__class__ is str else val[tag]
-                b = Block("list", line, ordered=number is not None, number=number)
+                if number is not None:
+                    b.ordered, b.number = True, number
                 parent.children.append(b)
                 stack.append(b)
             elif tag in _BLOCK_KINDS:
