@@ -87,7 +87,9 @@ def read_file(
         return st, data, Session(source=path, error=str(exc))
     if not clean.text or clean.text.isspace():  # no copy of the text, unlike strip()
         return st, data, Session(source=path, error="empty file (nothing to parse)")
-    session = parse_session(clean.text, path, project=project or project_of(path, []))
+    session = parse_session(
+        clean.text, path, project=project or project_of(path, []), utf8=clean.utf8
+    )
     if clean.diagnostics:
         from dataclasses import replace
 

@@ -10,10 +10,6 @@ pyromark gives UTF-8 byte ranges; they are converted to 1-based lines once, here
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from itertools import accumulate, count
-from operator import add
-
 import pyromark
 
 _OPTIONS = (
@@ -126,20 +122,20 @@ class Block:
         kind: str,
         line: int,
         inline: Inline | None = None,
-        level: int = 0,
-        ordered: bool = False,
-        number: int | None = None,
         children: list[Block] | tuple[()] | None = None,
     ) -> None:
+        # Only the arguments most blocks need: a heading's level and a list's numbering
+        # are set after construction, since a keyword to a class call costs a dict
+        # (issue 4).
         self.kind = kind
         """heading, paragraph, list, item, table, code, html, rule, quote, front_matter."""
         self.line = line
         """1-based source line of the block's first character."""
         self.inline = inline
-        self.level = level
+        self.level = 0
         """Heading level 1-6."""
-        self.ordered = ordered
-        self.number = number
+        self.ordered = False
+        self.number: int | None = None
         """Ordered list start number."""
         self.task: bool | None = None
         """Item with a task box: True ticked, False empty, None no box."""
@@ -172,12 +168,28 @@ class Block:
                 stack.extend(reversed(b.children))
 
 
-def _line_starts(data: bytes) -> list[int]:
-    """Byte offset of every line's start; `bisect_right(starts, offset)` is the 1-based line."""
-    # Line k+1 starts after the first k lines and their k newlines. Lengths summed by
-    # accumulate and the newlines added by map(add, ..., count(1)) stay in C, where a
-    # generator expression paid a Python step per line.
-    return [0, *map(add, accumulate(map(len, data.split(b"\n")[:-1])), count(1))]
+def _line_counter(data: bytes):
+    """`line_of(offset)`: the 1-based line of a byte offset of `data`.
+
+    It counts the newlines between the offset asked last and this one (back, for an
+    offset before it): the walk asks in document order, so each newline is counted
+    about once, by C. A table of every line's start, built per document and bisected,
+    cost three times as much for the ~150 offsets a document's walk asks (issue 4).
+    """
+    pos = 0
+    line = 1
+    count = data.count
+
+    def line_of(offset: int) -> int:
+        nonlocal pos, line
+        if offset >= pos:
+            line += count(b"\n", pos, offset)
+        else:
+            line -= count(b"\n", offset, pos)
+        pos = offset
+        return line
+
+    return line_of
 
 
 _VERBATIM = {"code", "front_matter", "html"}
@@ -216,7 +228,7 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
     """
     if data is None:
         data = text.encode("utf-8", errors="surrogatepass")
-    starts = _line_starts(data)
+    line_of = _line_counter(data)
     root = Block("root", 1)
     stack: list[Block] = [root]
     inls: list[Inline] = []  # open inline collectors, innermost last
@@ -260,7 +272,7 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                     cur._strike_depth += 1
                 # Emphasis, Link, Image, footnotes: transparent.
                 continue
-            line = bisect_right(starts, rng["start"])
+            line = line_of(rng["start"])
             parent = stack[-1]
             if tag == "Paragraph":
                 if (
@@ -273,7 +285,7 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                     # A loose item's first paragraph is the item's own text.
                     para_reused.append(True)
                 else:
-                    b = Block("paragraph", line, Inline(), children=_LEAF)
+                    b = Block("paragraph", line, Inline(), _LEAF)
                     parent.children.append(b)
                     inls.append(b.inline)
                     para_reused.append(False)
@@ -283,8 +295,8 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                 stack.append(b)
                 inls.append(b.inline)
             elif tag == "Heading":
-                level = int(val[tag]["level"][1:])
-                b = Block("heading", line, Inline(), level=level)
+                b = Block("heading", line, Inline())
+                b.level = int(val[tag]["level"][1:])
                 parent.children.append(b)
                 stack.append(b)
                 inls.append(b.inline)
@@ -292,8 +304,11 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                 cells = []
                 row_line = line
             elif tag == "List":
+                b = Block("list", line)
+                # {"List": None} unordered, {"List": 3} ordered from 3
                 number = None if val.__class__ is str else val[tag]
-                b = Block("list", line, ordered=number is not None, number=number)
+                if number is not None:
+                    b.ordered, b.number = True, number
                 parent.children.append(b)
                 stack.append(b)
             elif tag in _BLOCK_KINDS:
@@ -362,14 +377,14 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                     if cell is not None:
                         cell.append(" ")
                     elif inls:
-                        inls[-1].brk(bisect_right(starts, rng["end"]))
+                        inls[-1].brk(line_of(rng["end"]))
                 elif name == "TaskListMarker":
                     for b in reversed(stack):
                         if b.kind == "item":
                             b.task = bool(val)
                             break
                 elif name == "Rule":
-                    line = bisect_right(starts, rng["start"])
+                    line = line_of(rng["start"])
                     stack[-1].children.append(Block("rule", line))
                 continue
         # A run of text (Text, Code, math) for the open cell or inline collector.
@@ -382,7 +397,7 @@ def parse_blocks(text: str, data: bytes | None = None) -> list[Block]:
                 lines[-1] += s
             else:  # only the first piece of a line needs its line number
                 lines.append(s)
-                cur.line_nos.append(bisect_right(starts, rng["start"]))
+                cur.line_nos.append(line_of(rng["start"]))
             if cur._struck_start and not cur._strike_depth and s.strip():
                 cur._plain_outside_strike = True
     return root.children
