@@ -244,7 +244,7 @@ def _body_total(fields: list[Field]) -> tuple[Duration, Field] | None:
     rest = fields[fields.index(found[1]) + 1 :]
     if find_total(rest) is None or _WHOLE_LABEL.search(found[1].label):
         return found
-    return find_total([f for f in rest if _WHOLE_LABEL.search(f.label)])
+    return _whole_total(rest)
 
 
 def _whole_total(fields: list[Field]) -> tuple[Duration, Field] | None:
