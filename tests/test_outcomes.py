@@ -143,6 +143,14 @@ from session_retro.parse.outcomes import (
         pytest.param("부분적으로 해결", "partial", id="ko-partial"),
         pytest.param("해결됨", "succeeded", id="ko-solved"),
         pytest.param("Lo dejé a medias: pide Gradle 8.", "abandoned", id="es-left-half-done"),
+        # A verdict by reference to the one before ("neither"), a negated "deu certo", a
+        # success told as "that did it" (each once read as success or as no verdict).
+        pytest.param("Limpiar la caché (10 min): tampoco.", "failed", id="es-neither"),
+        pytest.param("Tampoco funcionó con Hermes.", "failed", id="es-neither-worked"),
+        pytest.param("Limpar o cache — não deu certo.", "failed", id="pt-negated-deu-certo"),
+        pytest.param("deu certo em parte: o build passa", "partial", id="pt-in-part"),
+        pytest.param("That did it. The feed comes back.", "succeeded", id="that-did-it"),
+        pytest.param("Did it help? Not sure yet", None, id="did-it-question-no-verdict"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -385,7 +385,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|half (?:of )?the \w+ (?:went away|(?:are|were) gone|disappeared|resolved?|pass(?:es|ed)?|work(?:s|ed)?)\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b|parzialmente\b|in parte\b)|partiel(le)?"
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|half (?:of )?the \w+ (?:went away|(?:are|were) gone|disappeared|resolved?|pass(?:es|ed)?|work(?:s|ed)?)\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b|parzialmente\b|[ie]m parte\b)|partiel(le)?"
         # "works, but ..." in French, Spanish and German, negated forms left to "failed".
         r"|(?<!ne )(?<!pas )(?<!no )(?:marche|fonctionne|passe|funciona|funcionó|funktioniert|klappt)"
         r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|部分(解决|成功|有效)|부분적|một phần",
@@ -397,14 +397,14 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) make (?:a|any|much of a) difference\b"
         r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
         r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt)"
-        r"|ão (?:funcionou|funciona|resolveu|ajudou)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
+        r"|ão (?:funcionou|funciona|resolveu|ajudou|deu certo)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|tampoco|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
         r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目"
         r"|没用|没有用|无效|没效果|不行|효과 없|안 ?됨",
     ),
     (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
-        r"\bthat was (?:it|the fix)(?=\s*(?:[,.;:!)—–-]|$))|"
+        r"\b(?:that was (?:it|the fix)|(?:that|this) did it)(?=\s*(?:[,.;:!)—–-]|$))|"
         # "worked around it" tells a workaround, not that the attempt worked.
         r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt|resolvido|resolveu|funcionou|deu certo|risolto|funziona(?:to)?)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|解决(?!方案)|通った|うまくいった|thành công"
         r"|해결|성공",
