@@ -151,6 +151,21 @@ from session_retro.parse.outcomes import (
         pytest.param("deu certo em parte: o build passa", "partial", id="pt-in-part"),
         pytest.param("That did it. The feed comes back.", "succeeded", id="that-did-it"),
         pytest.param("Did it help? Not sure yet", None, id="did-it-question-no-verdict"),
+        # A hypothesis is judged disproved or confirmed; dropping a thing is a step taken,
+        # dropping the idea abandons it; an option never tried was abandoned.
+        pytest.param("Checked the pool size. Disproved.", "failed", id="disproved"),
+        pytest.param("DNS ruled out, lookups take 2 ms", "failed", id="ruled-out"),
+        pytest.param(
+            "RSS flat over 50k jobs. **Confirmed**, the leak.", "succeeded", id="confirmed"
+        ),
+        pytest.param("Confirmed the bug reproduces on staging", None, id="confirmed-the-thing"),
+        pytest.param(
+            "Dropped the `products` index and re-ran the backfill", None, id="dropped-the-index"
+        ),
+        pytest.param(
+            "dropped the idea once the quota came back", "abandoned", id="dropped-the-idea"
+        ),
+        pytest.param("never got to test it, option 2 won", "abandoned", id="never-got-to"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -30,13 +30,14 @@ from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_out
 from .sections import Section, kinds_of, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1",
-# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:"; and an approach lettered instead
+# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:", "Round 2:", "Hypothesis 1:" (one
+# hypothesis tested, then disproved or confirmed); and an approach lettered instead
 # ("Approach B:", "Try C —"): a capital and a separator, so "Try a smaller batch" is none.
 # "Option A:" is left out: lettered options are a decision's choices, seldom tried.
 _NUMBERED = re.compile(
     r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
     r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
-    r"ansatz|erro|errore|fehler|尝试|시도)"
+    r"ansatz|erro|errore|fehler|尝试|시도|round|hypoth(?:esis|eses|èse|ese)|hip[óo]tes[ie]s?)"
     r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|(?<!option)\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)"
     r"|^\W*plan\s+(?-i:[A-Z])\s*[:.)\-–—]\s*",  # "Plan B:", never "Plan 2" (a schedule's step)
     re.I,

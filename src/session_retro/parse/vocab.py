@@ -381,7 +381,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "abandoned",
-        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (it|this|the)\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|dej(?:é|amos) a medias\b|abgebrochen\b|aufgegeben\b|abbandonat[oa]\b)|abandonné|放棄|諦め|放弃|포기|bỏ dở",
+        r"\b(?:abandon(ed|ing)?\b|gave up\b|dropped (?:it|this|the (?:idea|approach|attempt|plan|experiment))\b|never got (?:a?round )?to\b|reverted\b|rolled back\b|backed out\b|scrapped\b|stopped pursuing\b|wrong direction\b|paused for\b|put on hold\b|parked\b|beyond (this|the) session'?s? scope\b|abandonad[oa]\b|dej(?:é|amos) a medias\b|abgebrochen\b|aufgegeben\b|abbandonat[oa]\b)|abandonné|放棄|諦め|放弃|포기|bỏ dở",
     ),
     (
         "partial",
@@ -404,14 +404,14 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
-        r"\b(?:that was (?:it|the fix)|(?:that|this) did it)(?=\s*(?:[,.;:!)—–-]|$))|"
+        r"\b(?:that was (?:it|the fix)|(?:that|this) did it|confirmed)(?=[\s*_]*(?:[,.;:!)—–-]|$))|"
         # "worked around it" tells a workaround, not that the attempt worked.
         r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt|resolvido|resolveu|funcionou|deu certo|risolto|funziona(?:to)?)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|解决(?!方案)|通った|うまくいった|thành công"
         r"|해결|성공",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale)|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(?:disprov(?:ed|en)|ruled out)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale)|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
