@@ -86,6 +86,17 @@ def _listed(*items: str) -> str:
         ),
         pytest.param("**Bump the pool size** - 10 min, no change. ❌", 10, id="plain-length"),
         pytest.param("**Retry after 5 s** - gave up after 30 minutes. ❌", 30, id="after-spent"),
+        # A figure in code is a value set; one compared with another measures the system.
+        pytest.param(
+            "Ran the job with `statement_timeout = 5s`: same deadlock. ❌", None, id="in-code"
+        ),
+        pytest.param("`--no-cache` build: 14 min instead of 9. ❌", None, id="instead-of"),
+        pytest.param("Gzip on the proxy: 40 s vs 12 s before. ❌", None, id="versus"),
+        pytest.param("Set `retries: 3` (10 min), no luck. ❌", 10, id="code-then-aside"),
+        # Time spent told later in the item: eaten, gone, timed with a stopwatch.
+        pytest.param("Killed the idle sessions. Ate 20 minutes. ❌", 20, id="ate"),
+        pytest.param("Split the ALTER. Another half hour gone. ❌", 30, id="gone"),
+        pytest.param("Reseated the cable, still nothing. ⏱ 25 min ❌", 25, id="stopwatch"),
     ],
 )
 def test_settings_and_states_are_not_the_attempts_minutes(item, minutes):

@@ -350,6 +350,14 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("It took effect after 30 s.", None, id="took-effect"),
         pytest.param("Cron runs every 15 minutes now.", None, id="schedule"),
         pytest.param("30分ごとに実行する。", None, id="japanese-every"),
+        # A stopwatch mark, "ate", "gone": time spent in a reflection's shorthand.
+        pytest.param("Camera detected. ⏱ 15 min", 15, id="stopwatch"),
+        pytest.param("All told this ate 20 minutes.", 20, id="ate"),
+        pytest.param("Another half hour gone.", 30, id="half-hour-gone"),
+        pytest.param("The 502s are gone after the update.", None, id="gone-symptom"),
+        pytest.param(
+            "Nobody ate lunch; the deploy took effect at 14:00.", None, id="ate-no-figure"
+        ),
     ],
 )
 def test_spent_duration(text, minutes):

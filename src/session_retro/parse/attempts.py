@@ -168,12 +168,25 @@ def _is_setting(text: str, start: int, at: int, d: Duration) -> bool:
     return m is not None and (m.group("a") is None or _SPANISH_UNIT.search(d.text) is not None)
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+# A figure compared with another measures the system ("9 min instead of 6", "40 s vs
+# 12 s"), it is no time spent.
+_COMPARED = re.compile(r"\s*(?:instead of|rather than|vs\.?|versus|compared (?:to|with))\s", re.I)
+
+
+def _blank_code(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
 def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     """An attempt's length: a parenthesised duration ("(10 min)") outweighs figures in
     its running text ("raised the timeout from 30 s to 120 s (10 min)"), a length
     told as spent (`spent_duration`) outweighs the others, and a setting or a state
     in that text ("to 75 s", "was still 25 minutes") is none. Without `clock_span`,
-    a clock range in an aside is no length."""
+    a clock range in an aside is no length. A figure in code is a value the attempt
+    set ("`lock_timeout = 5s`"), blanked out where it stands."""
+    if "`" in text:
+        text = _CODE_SPAN.sub(_blank_code, text)
     if "(" in text or "[" in text:
         for m in _PAREN_GROUP.finditer(text):
             inner = m.group(1).strip()
@@ -192,21 +205,25 @@ def own_duration(text: str, *, clock_span: bool = True) -> Duration | None:
     spent = spent_duration(text)
     if spent is not None and find_duration(spent.text, clock=False) is not None:
         return spent
-    pos = 0
+    pos, compared_end = 0, -1
     while (d := find_duration(text[pos:], clock=False)) is not None:
         at = text.find(d.text, pos)
+        end = at + len(d.text)
+        # Both figures of a comparison measure the system ("40 s vs 12 s").
+        compared = _COMPARED.match(text, end)
+        if compared is not None or at <= compared_end:
+            compared_end = compared.end() if compared is not None else -1
+            pos = end
+            continue
         # A setting or a state is none, unless the words around it tell this very
         # figure as spent ("rolled back after 10 minutes").
         if not _is_setting(text, pos, at, d):
             return d
-        told = spent_duration(text[max(pos, at - 40) : at + len(d.text)])
+        told = spent_duration(text[max(pos, at - 40) : end])
         if told is not None and told.text == d.text:
             return d
-        pos = at + len(d.text)
+        pos = end
     return None
-
-
-_CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def first_clause(text: str) -> str:

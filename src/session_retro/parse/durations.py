@@ -354,7 +354,9 @@ def _half_hour(text: str) -> Duration | None:
 # minutes. The next run passed.", "For about an hour I ..."), or before a word of
 # spending ("20 minutes wasted", "an hour of bisecting", "30分近く", "10 Minuten verbracht").
 _SPENT_VERB = re.compile(
-    r"\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)"
+    # A stopwatch before a figure times the step it closes ("Dead end. ⏱ 10 min").
+    r"(?:[\u23f1\u23f2]\ufe0f?"
+    r"|\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)|ate(?: up)?"
     r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
     r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
     r"(?: it| this| that)? after"
@@ -363,7 +365,7 @@ _SPENT_VERB = re.compile(
     r"|tardé|tardó|tardamos|(?:me|nos) llevó|perdí|perdimos|dediqué"
     r"|(?:abandoné|dejé|cancelé|revertí)(?: a los| tras| después de)"
     r"|(?:j'|j’)ai mis|on a mis|(?:m'|m’|nous )a pris"
-    r"|(?:abandonné|arrêté|annulé)(?: après| au bout de))"
+    r"|(?:abandonné|arrêté|annulé)(?: après| au bout de)))"
     r"(?:\s+(?:me|us|him|her|them|another|an extra|only|just|a good|over))*\s+",
     re.IGNORECASE,
 )
@@ -371,7 +373,7 @@ _SPENT_VERB_LOWER = vocab.case_sensitive_twin(_SPENT_VERB)
 # Words a verb of spending opens with: an `in` test for each rules most texts out
 # faster than the case-blind search tried at every position.
 _SPENT_STARTS = (
-    "took", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn",
+    "took", "spent", "spend", "lasted", "cost", "wasted", "lost", "burn", " ate ", "\u23f1", "\u23f2",
     "gave up", "stopped", "abandoned", "reverted", "dropped", "rolled", "backed",
     "killed", "aborted", "cancel",
     "tard", "llevó", "perd", "dediqu", "abandon", "dejé", "revertí", " mis", "a pris",
@@ -426,12 +428,12 @@ _SENTENCE_DURATION_END = re.compile(
 )
 _SPENT_AFTER = re.compile(
     r"\s*(?:近く|ほど|くらい|ぐらい|かけ|かかっ|費や"
-    r"|(?:wasted|lost|perdue?s?|verloren|(?:damit )?verbracht|perdid[oa]s?)\b|of [a-z]{3,}ing\b)",
+    r"|(?:wasted|lost|gone|perdue?s?|verloren|(?:damit )?verbracht|perdid[oa]s?)\b|of [a-z]{3,}ing\b)",
     re.I,
 )
 # Words one of which a text must hold for `_SPENT_AFTER` to follow a length in it.
 _SPENT_AFTER_HINTS = (
-    "分", "時間", "wasted", "lost", "perdu", "verloren", "verbracht", "perdid", " of ",
+    "分", "時間", "wasted", "lost", "gone", "perdu", "verloren", "verbracht", "perdid", " of ",
 )  # fmt: skip
 
 
