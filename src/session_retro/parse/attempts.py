@@ -30,14 +30,13 @@ from .outcomes import label_verdict, mark_outcome, told_after_verdict, value_out
 from .sections import Section, kinds_of, label_of
 
 # "Attempt 3:", "Mistake #2 -", "Fix Attempt 9", "Experiment 1:", "試行2", "Tentative 1",
-# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:", "Round 2:", "Hypothesis 1:" (one
-# hypothesis tested, then disproved or confirmed); and an approach lettered instead
+# "Tentativo 2:", "Ansatz 1", "尝试 3：", "시도 2:", "Round 2:"; and an approach lettered instead
 # ("Approach B:", "Try C —"): a capital and a separator, so "Try a smaller batch" is none.
 # "Option A:" is left out: lettered options are a decision's choices, seldom tried.
 _NUMBERED = re.compile(
     r"^\W*(?:fix\s+|failed\s+)?(?:attempts?|try|tries|approach|experiment|mistake|incident|failure|"
     r"iteration|option|試行|トライ|tentative|essai|intento|versuch|lần thử|thử nghiệm|tentativ[ao]|"
-    r"ansatz|erro|errore|fehler|尝试|시도|round|hypoth(?:esis|eses|èse|ese)|hip[óo]tes[ie]s?)"
+    r"ansatz|erro|errore|fehler|尝试|시도|round)"
     r"(?:\s*#?\s*\d+\b\s*(?:[:.)\-–—：]\s*)?|(?<!option)\s+(?-i:[A-Z])\s*[:.)\-–—]\s*)"
     r"|^\W*plan\s+(?-i:[A-Z])\s*[:.)\-–—]\s*",  # "Plan B:", never "Plan 2" (a schedule's step)
     re.I,
@@ -93,9 +92,13 @@ class RawAttempt:
 _LIST_LEAD = re.compile(r"^\s*(#?\d+[.):]?|[-*•])\s+")
 _STATUS_ASIDE = re.compile(r"[A-Z]{3,}|landed|in progress|pending")
 _WORD_HASH_COL = re.compile(r"^\W*\w+\s*#\W*$")
-_ATTEMPT_WORD_COL = re.compile(r"attempt|tried|try\b|試行|tentative", re.I)
+_ATTEMPT_WORD_COL = re.compile(
+    r"attempt|tried|try\b|試行|tentative|intento|versuch|tentativa", re.I
+)
 _WASTE_COL = re.compile(r"time (lost|wasted)|wasted|temps perdu", re.I)
-_APPROACH_WORD_COL = re.compile(r"approach|tried|fix|hypothes|idea|change", re.I)
+_APPROACH_WORD_COL = re.compile(
+    r"approach|tried|fix|hypothes|idea|change|what (?:i |we )?did", re.I
+)
 _NOT_ATTEMPT_COL = re.compile(r"^\W*(phase|step|task|metric|file|path|challenge)\W*$", re.I)
 _TOTAL_CELL = re.compile(r"^\W*(total|sum|合計|totale?)\b", re.I)
 _NOT_TRIED = re.compile(r"\bnot (yet )?(tried|attempted)\b|\buntried\b", re.I)
@@ -703,10 +706,12 @@ _APPROACH_COLS = re.compile(
     re.I,
 )
 _DURATION_COLS = re.compile(
-    r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間", re.I
+    r"duration|time|minutes|mins?|cost|took|lost|wasted|durée|temps|時間|tiempo|duración|dauer|zeit",
+    re.I,
 )
 _OUTCOME_COLS = re.compile(
-    r"outcome|result|status|verdict|worked|success|résultat|結果|statut|\b(?:fixed|helped|solved)\?",
+    r"outcome|result|status|verdict|worked|success|résultat|結果|statut|ergebnis|estado"
+    r"|\b(?:fixed|helped|solved)\?",
     re.I,
 )
 _CAUSE_COLS = re.compile(r"root cause|cause|why|reason|key issue|raison|原因", re.I)
@@ -773,7 +778,13 @@ def from_tables(root: Section) -> list[RawAttempt]:
             # "Error # | ... | Time Lost": numbered mistakes, each costing time.
             waste_table = num_col is not None and any(_WASTE_COL.search(h) for h in header)
             approach_col = any(_APPROACH_WORD_COL.search(h) for h in header)
-            if not (in_attempts or has_attempt_word or waste_table or _judged_approaches(header)):
+            if not (
+                in_attempts
+                or has_attempt_word
+                or waste_table
+                or _judged_approaches(header)
+                or _some_change_failed(header, b.rows[1:])
+            ):
                 continue
             # A timeline of phases ("Time | Activity | Duration") is work done, not
             # approaches tried: under a weak heading the columns must say attempts, or
@@ -901,6 +912,21 @@ def _judged_approaches(header: list[str]) -> bool:
     return any(_NAMED_APPROACH_COL.search(h) for h in header) and any(
         _OUTCOME_COLS.search(h) or mark_outcome(h) for h in header
     )
+
+
+# Columns that name a change made. A hypothesis is an explanation, not an approach:
+# "| Hypothesis | Result |" over "Rejected: ..." ranks causes, it tries nothing.
+_CHANGE_COL = re.compile(r"approach|tried|fix|idea|change|what (?:i |we )?did", re.I)
+
+
+def _some_change_failed(header: list[str], rows: list[tuple[int, list[str]]]) -> bool:
+    """Does a table of changes say at least one of its two or more rows failed
+    ("| Change | Status |" over "| Bump the cache action | 🔴 |")? A task list's rows
+    are done or pending; changes that fail were tried."""
+    col = next((i for i, h in enumerate(header) if _OUTCOME_COLS.search(h)), None)
+    if col is None or len(rows) < 2 or not any(_CHANGE_COL.search(h) for h in header):
+        return False
+    return any(col < len(c) and value_outcome(c[col]) == "failed" for _, c in rows)
 
 
 def _clock_column(table: Block, col: int) -> bool:
