@@ -860,7 +860,7 @@ def from_tables(root: Section) -> list[RawAttempt]:
                     continue  # an idea listed for later, not an approach tried
                 text = cells[appr]
                 dur = (
-                    cell_duration(cells[dur_col], dur_unit)
+                    _cell_length(cells[dur_col], dur_unit)
                     if dur_col is not None and dur_col < len(cells)
                     else None
                 )
@@ -939,6 +939,17 @@ def _stamped_events(header: list[str], rows: list[tuple[int, list[str]]]) -> boo
     if len(header) != 2 or not _EVENT_COL.match(header[1]):
         return False
     return len(rows) > 3 and _stamps(rows[1:], 0) is not None
+
+
+def _cell_length(cell: str, unit: str | None) -> Duration | None:
+    """A time cell's length: its duration, or the span of a clock range that is all
+    the cell holds ("| 10:20–10:50 | Pointed resolv.conf at ... |")."""
+    d = cell_duration(cell, unit)
+    if d is None and ":" in cell:
+        m = _LEADING_RANGE.match(cell.strip(" *_`"))
+        if m is not None and m.end() == len(cell.strip(" *_`")):
+            d = find_duration(cell)
+    return d
 
 
 def _stamps(rows: list[tuple[int, list[str]]], col: int) -> list[tuple[int, int]] | None:
