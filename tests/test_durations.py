@@ -354,6 +354,7 @@ def test_simple_pattern_finds_what_its_backtracking_form_finds(pieces):
         pytest.param("Camera detected. ⏱ 15 min", 15, id="stopwatch"),
         pytest.param("All told this ate 20 minutes.", 20, id="ate"),
         pytest.param("Another half hour gone.", 30, id="half-hour-gone"),
+        pytest.param("The page still took 2.8 s to boot.", None, id="still-took-measures"),
         pytest.param("The 502s are gone after the update.", None, id="gone-symptom"),
         pytest.param(
             "Nobody ate lunch; the deploy took effect at 14:00.", None, id="ate-no-figure"

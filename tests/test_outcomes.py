@@ -166,6 +166,8 @@ from session_retro.parse.outcomes import (
             "dropped the idea once the quota came back", "abandoned", id="dropped-the-idea"
         ),
         pytest.param("never got to test it, option 2 won", "abandoned", id="never-got-to"),
+        pytest.param("Didn't change anything; typing still stalls.", "failed", id="no-change-verb"),
+        pytest.param("Smooth now, results lag. Call it half a win.", "partial", id="half-a-win"),
     ],
 )
 def test_words_outcome(text, expected):

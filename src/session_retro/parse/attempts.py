@@ -154,8 +154,8 @@ _SETTING_LEAD = re.compile(
     r"|a los|cada|de|desde|hasta|tras|à|toutes les|tous les|après|jusqu'à"
     r"|von|auf|alle|nach|bis|(?P<a>a)"
     # ...and one after these is a state the system was in ("the queue was still 25
-    # minutes"), not time spent either.
-    r"|still|(?:is|was|are|were) (?:already|now))\s+$",
+    # minutes", "the page still took 2.8 s"), not time spent either.
+    r"|still(?: t(?:ook|akes?))?|(?:is|was|are|were) (?:already|now))\s+$",
     re.I,
 )
 # How far before a figure `_SETTING_LEAD` looks: its longest words and their space.
@@ -1134,6 +1134,36 @@ def _lead_attempts(root: Section) -> list[RawAttempt]:
     return out if len(out) >= 2 else []
 
 
+def _lead_paragraph_attempts(root: Section) -> list[RawAttempt]:
+    """Paragraphs led by a numbered attempt label in bold ("**Try #2** — pin pip to
+    23.x. ...", "**Attempt 1: add an index.** ..."), wherever they are: an agent's
+    write-up tells each attempt as a paragraph. Each is judged by its own words, else
+    by the paragraphs after it, up to the next one ("This also failed.")."""
+    out: list[RawAttempt] = []
+    for sec in root.walk():
+        story: list[Block] | None = None
+        for b in sec.blocks:
+            inl = b.inline
+            lead = inl.lead_strong if b.kind == "paragraph" and inl is not None else None
+            if lead and _NUMBERED.match(lead) and any(c.isdigit() for c in lead):
+                rest = inl.text[len(lead) :].lstrip(" *_:：-–—")
+                named = _NUMBERED.sub("", lead, count=1).strip(_LABEL_JOINERS + "*_")
+                approach = clean_approach(named or first_clause(rest))
+                if not approach:
+                    story = None
+                    continue
+                verdict = words_outcome(rest) or mark_outcome(rest)
+                story = [] if verdict is None else None
+                out.append(RawAttempt(approach, b.line, own_duration(rest), verdict or "unknown"))
+            elif story is not None and b.kind == "paragraph":
+                story.append(b)
+                if out[-1].outcome == "unknown":
+                    out[-1].outcome = _last_verdict(story) or "unknown"
+                if out[-1].duration is None:
+                    out[-1].duration = _told_duration(story)
+    return out if len(out) >= 2 else []
+
+
 def _times_items(lst: Block) -> bool:
     """Does the list time its items by clock asides ("(14:10–14:25)") in two or more
     of them? Only then is such an aside an item's span: one alone is a window the
@@ -1294,7 +1324,7 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
     best: list[RawAttempt] = []
     for readers in (
         (from_numbered_headings, from_tables, from_problem_sections),
-        (from_section_headings, from_lists, _lead_attempts),
+        (from_section_headings, from_lists, _lead_attempts, _lead_paragraph_attempts),
     ):
         for reader in readers:
             found = reader(root)

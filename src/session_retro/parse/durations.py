@@ -356,7 +356,8 @@ def _half_hour(text: str) -> Duration | None:
 _SPENT_VERB = re.compile(
     # A stopwatch before a figure times the step it closes ("Dead end. ⏱ 10 min").
     r"(?:[\u23f1\u23f2]\ufe0f?"
-    r"|\b(?:took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)|ate(?: up)?"
+    # What a thing "still took" measures it ("the page still took 2.8 s").
+    r"|\b(?:(?<!still )took|spent|spending|lasted|cost|wasted|lost|burn(?:ed|t)|ate(?: up)?"
     r"|(?:gave up|stopped|abandoned|reverted|dropped|killed|aborted|cancell?ed"
     r"|(?:rolled|backed)(?: it| this| that)? (?:back|out))"
     r"(?: it| this| that)? after"
