@@ -1208,8 +1208,10 @@ def from_lists(root: Section, *, failed_only: bool = False) -> list[RawAttempt]:
                 if failed_only and not failed_here:
                     continue
                 clock_span = _times_items(b)
+                # Beside ticked boxes, an empty one is a step still to take, not tried.
+                ticked = any(item.task for item in b.children)
                 for item in b.children:
-                    if leading_time(item.plain):
+                    if leading_time(item.plain) or (ticked and item.task is False):
                         continue
                     a = _item_attempt(item, clock_span=clock_span)
                     if a:

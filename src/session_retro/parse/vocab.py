@@ -40,6 +40,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
         r"ce qui n'a pas (marché|fonctionné)",
         r"ce que (j'ai|nous avons|on a) (essayé|tenté)",
         r"approches? essayée?s?",
+        r"pistes (explorées|essayées|tentées)",
         r"những gì đã thử",
         r"đã thử",
         r"intentos",
@@ -395,7 +396,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         "failed",
         rf"\b{_SYMPTOM} (?:came|comes|come|is|are|was|were) back\b|"
         r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) (?:make (?:a|any|much of a) difference|change anything)\b"
-        r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|aucun effet|sans (?:effet|succès)"
+        r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|toujours rien|aucun effet|sans (?:effet|succès)"
         r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt)"
         r"|ão (?:funcionou|funciona|resolveu|ajudou|deu certo)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|tampoco|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
         r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目"
@@ -404,14 +405,14 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (
         "succeeded",
         rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
-        r"\b(?:that was (?:it|the fix)|(?:that|this) did it|confirmed)(?=[\s*_]*(?:[,.;:!)—–-]|$))|"
+        r"\b(?:that was (?:it|the fix)|(?:that|this) did it|confirmed|c'était ça|era eso)(?=[\s*_]*(?:[,.;:!)—–-]|$))|"
         # "worked around it" tells a workaround, not that the attempt worked.
         r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt|resolvido|resolveu|funcionou|deu certo|risolto|funziona(?:to)?)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|解决(?!方案)|通った|うまくいった|thành công"
         r"|해결|성공",
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(?:disprov(?:ed|en)|ruled out)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale)|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot the (issue|cause|problem|culprit)\b|\b(?:disprov(?:ed|en)|ruled out)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale|nothing)|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
