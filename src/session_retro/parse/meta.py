@@ -178,11 +178,11 @@ def header_fields(root: Section) -> list[Field]:
         blocks.extend(top[0].blocks)
         top = top[0].children + top[1:]
     found = _with_tables(blocks)
-    if not found and top and not _attempt_heading(top[0]):
+    if not found and top and not _attempt_heading(top[0]) and not top[0].has("attempts"):
         # Its fields, not its tables: a one-row table under a heading of its own is the
         # section's subject ("| Release | Date | Status |" of the release at fault).
-        # A first section that is an attempt ("## Try 1: ...") times and judges that
-        # attempt, not the session.
+        # A first section that is an attempt ("## Try 1: ...") or holds them ("## What
+        # I tried", each item timed "Time: 20 min") times and judges them, not the session.
         found = fields_in(top[0].blocks)
     return found
 
