@@ -1272,6 +1272,13 @@ def _is_attempt_field(lead: str, text: str) -> bool:
 _LEADING_RANGE = re.compile(r"^\W{0,3}[0-2]?\d:[0-5]\d\s*[-–—~〜]\s*[0-2]?\d:[0-5]\d\W{0,4}")
 
 
+_WORDED_RANGE = re.compile(
+    r"^\W{0,3}(?:from|between)\s+(?P<h>[0-2]?\d):(?P<m>[0-5]\d)\s*(?:to|and|until|till|[-–—])\s*"
+    r"(?P<end>[0-2]?\d:[0-5]\d)\b\W{0,4}",
+    re.I,
+)
+
+
 def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttempt]:
     """Timestamped entries ("21:05 tried X") in order; minutes from stamp gaps."""
     entries: list[tuple[tuple[int, int], str, int, Duration | None]] = []
@@ -1284,7 +1291,15 @@ def from_log(root: Section, end_clock: tuple[int, int] | None) -> list[RawAttemp
                 cands = list(zip(b.inline.lines, b.inline.line_nos, strict=False))
             for text, line in cands:
                 lt = leading_time(text)
-                if lt:
+                if lt is None:
+                    # "From 14:10 to 14:35 I raised X", "Between 15:05 and 15:40 ...".
+                    worded = _WORDED_RANGE.match(text) if ":" in text else None
+                    if worded is not None:
+                        h, m = worded.group("h"), worded.group("m")
+                        span = find_duration(f"{h}:{m}-{worded.group('end')}")
+                        rest = text[worded.end() :].strip()
+                        entries.append(((int(h), int(m)), rest, line, span))
+                else:
                     # "10:05–10:25 tried X": the entry's own span, its end stamp no
                     # part of what it tried.
                     span = _LEADING_RANGE.match(text)
