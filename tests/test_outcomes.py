@@ -168,6 +168,13 @@ from session_retro.parse.outcomes import (
         pytest.param("never got to test it, option 2 won", "abandoned", id="never-got-to"),
         pytest.param("Didn't change anything; typing still stalls.", "failed", id="no-change-verb"),
         pytest.param("Smooth now, results lag. Call it half a win.", "partial", id="half-a-win"),
+        # The problem persists, in the words authors use for it.
+        pytest.param("users still logged out early", "failed", id="still-logged-out"),
+        pytest.param("the API still slowed at night", "failed", id="still-slowed"),
+        pytest.param("Result: still 413 on large files", "failed", id="still-status-code"),
+        pytest.param("Result: same 403", "failed", id="same-status-code"),
+        pytest.param("the duplicates persisted", "failed", id="persisted"),
+        pytest.param("standard models still grade A", None, id="still-neutral"),
     ],
 )
 def test_words_outcome(text, expected):
