@@ -175,6 +175,13 @@ from session_retro.parse.outcomes import (
         pytest.param("Result: same 403", "failed", id="same-status-code"),
         pytest.param("the duplicates persisted", "failed", id="persisted"),
         pytest.param("standard models still grade A", None, id="still-neutral"),
+        pytest.param("the backlog kept growing", "failed", id="kept-growing"),
+        pytest.param("502s continue after the restart", "failed", id="symptom-continues"),
+        pytest.param("here the same timeouts", "failed", id="same-timeouts"),
+        pytest.param("the worker still dies at the upload", "failed", id="still-dies"),
+        pytest.param("they said it took an hour — not our issue", "failed", id="not-our-issue"),
+        pytest.param("Cambiar el cron — siguen duplicadas", "failed", id="es-still-duplicated"),
+        pytest.param("kept the old config as a fallback", None, id="kept-neutral"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -364,7 +364,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 # 502s are gone", "the warning went away", "evictions came back").
 _SYMPTOM = (
     r"(?:errors?|warnings?|crash(?:es)?|flakes?|flakiness|loop|leak|lag|stalls?|hangs?|"
-    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|\d{3}s)"
+    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|duplicates|\d{3}s)"
 )
 
 # Order matters: the first class whose words match wins, so the more specific
@@ -394,11 +394,13 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     # Negated success ("doesn't work", "not fixed") before the success words it contains.
     (
         "failed",
-        rf"\b{_SYMPTOM} (?:came|comes|come|is|are|was|were) back\b|"
+        rf"\b{_SYMPTOM} (?:(?:came|comes|come|is|are|was|were) back|continue[sd]?|remain(?:s|ed)?)\b|"
+        # The problem kept at it: "backlog kept growing", "kept timing out".
+        r"\bkept (?:grow|fail|crash|drop|hang|leak|restart|timing out|dying)\w*|"
         r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|won'?t|wouldn'?t|never|no longer|not|still not|isn'?t|wasn'?t)\s+(\w+\s+)?(work(s|ed|ing)?|fix(ed|es)?|solve[ds]?|resolved?|help(s|ed)?|succeed(ed)?|pass(ed|es)?)\b|\bwithout success\b|\bunsuccessful\b|\b(?:didn'?t|did not) pan out\b|\b(?:didn'?t|did not|doesn'?t|does not) (?:make (?:a|any|much of a) difference|change anything)\b"
         r"|ne (?:fonctionne|marche) (?:toujours )?pas|n'a pas (marché|fonctionné|aidé)|n'a rien (changé|donné)|rien n'a changé|toujours rien|aucun effet|sans (?:effet|succès)"
         r"|\b(?:n(?:o (?:funcion[óa]|resuelto|sirvió|ha servido|ayudó|cambió nada)|icht (?:erfolgreich|geholfen|geklappt)"
-        r"|ão (?:funcionou|funciona|resolveu|ajudou|deu certo)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|tampoco|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
+        r"|ão (?:funcionou|funciona|resolveu|ajudou|deu certo)|on (?:ha )?(?:funzionato|funziona|risolto))|s(?:in (?:éxito|cambios)|em sucesso)|tampoco|siguen? (?:igual|fallando|duplicad\w*|roto|rota|sin funcionar)|funktioniert(?:e)? nicht|hat nicht funktioniert|(?:klappt|hilft|half)e? nicht|keine (?:besserung|verbesserung|änderung|wirkung)|ohne (?:erfolg|wirkung))"
         r"|うまくいかな|動かな|ダメ(?!ージ)|だめだ|駄目"
         r"|没用|没有用|无效|没效果|不行|효과 없|안 ?됨",
     ),
@@ -412,7 +414,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "failed",
-        r"\bnot the (issue|cause|problem|culprit)\b|\b(?:disprov(?:ed|en)|ruled out)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale|nothing|\d+|slow\w*|logged out|missing|stuck|blank|lag\w*|leak\w*|happen\w*|reproduc\w*)|persist(s|ed)|same \d{3}|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
+        r"\bnot (?:the|our|my) (issue|cause|problem|culprit)\b|\b(?:disprov(?:ed|en)|ruled out)\b|\b(fail(ed|s|ure)?|to no avail|nothing changed|no dice|same (error|failure|result|problem|stack ?trace|trace|exception|symptoms?|timeouts?|crash(es)?)|hang(s|ing)?|hung|didn'?t work|did not work|does not work|doesn'?t work|broke|broken|error|no (real |visible |noticeable )?(luck|effect|change|difference|improvement)|not (fix|solve)|still (fail(s|ed|ing)?|broken|empty|returns|red|flaky|stale|nothing|\d+|slow\w*|logged out|missing|stuck|blank|lag\w*|leak\w*|happen\w*|reproduc\w*|dies|died)|persist(s|ed)|same \d{3}|(dropped|went down|disconnected|died|froze|stuck) again|nope|unchanged|timed out|timeout|crash(ed)?|rejected|wrong|dead end|won'?t|invisible|doesn'?t exist|not found|dropped to|worse|regress(ed|ion)|not good|no better|couldn'?t|could not|cannot|fallid[oa]|falló|mismo error|fehlgeschlagen|gescheitert|gleiche[rn]? fehler|falhou|mesmo erro|fallito|stesso errore)\b|échec|échoué|失敗|失败|실패|エラー|変わらない|変化(なし|がな)|効果(なし|がな)|thất bại|lỗi",
     ),
 )
 
