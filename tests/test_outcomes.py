@@ -182,6 +182,11 @@ from session_retro.parse.outcomes import (
         pytest.param("they said it took an hour — not our issue", "failed", id="not-our-issue"),
         pytest.param("Cambiar el cron — siguen duplicadas", "failed", id="es-still-duplicated"),
         pytest.param("kept the old config as a fallback", None, id="kept-neutral"),
+        # ...and the ways to say it stopped, or runs again (part of the way, with a "but").
+        pytest.param("timeouts stopped", "succeeded", id="symptom-stopped"),
+        pytest.param("no more restarts since", "succeeded", id="no-more-symptom"),
+        pytest.param("the nightly job runs again", "succeeded", id="runs-again"),
+        pytest.param("Builds again, but the docs addon crashes.", "partial", id="again-but"),
     ],
 )
 def test_words_outcome(text, expected):

@@ -364,7 +364,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 # 502s are gone", "the warning went away", "evictions came back").
 _SYMPTOM = (
     r"(?:errors?|warnings?|crash(?:es)?|flakes?|flakiness|loop|leak|lag|stalls?|hangs?|"
-    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|duplicates|\d{3}s)"
+    r"timeouts?|evictions?|spikes?|storm|regression|issue|problem|bug|duplicates|restarts|\d{3}s)"
 )
 
 # Order matters: the first class whose words match wins, so the more specific
@@ -386,7 +386,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "partial",
-        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|half (?:of )?the \w+ (?:went away|(?:are|were) gone|disappeared|resolved?|pass(?:es|ed)?|work(?:s|ed)?)\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|half a win\b|(works?|worked|fixed|pass(es|ed)?|success\w*)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b|parzialmente\b|[ie]m parte\b)|partiel(le)?"
+        r"\b(?:partial(ly)?( success| fix| win)?\b|half[- ]working\b|led (me|us) to\b|helped( narrow)?\b|got part of the way\b|got (?:us|me) halfway\b|half (?:of )?the \w+ (?:went away|(?:are|were) gone|disappeared|resolved?|pass(?:es|ed)?|work(?:s|ed)?)\b|(?:kind|sort) of (?:help(?:ed|s)?|work(?:ed|s)?|fixed)\b|partly\b(?!,? (?:because|due|thanks|since|as)\b)|some progress\b|half a win\b|(works?|worked|fixed|pass(es|ed)?|success\w*|(?:runs|builds|loads|boots|starts) again)\b[^.;]{0,40}(\bbut\b|, not\b|, (and |but )?(fail|broke))|mostly work|parcial(mente)?\b|a medias\b|teilweise\b|parzialmente\b|[ie]m parte\b)|partiel(le)?"
         # "works, but ..." in French, Spanish and German, negated forms left to "failed".
         r"|(?<!ne )(?<!pas )(?<!no )(?:marche|fonctionne|passe|funciona|funcionó|funktioniert|klappt)"
         r"(?!\w*\s+(?:pas|nicht)\b)\w*\b[^.;]{0,40}\b(?:mais|pero|aber)\b|部分的|一部(改善|解決)|部分(解决|成功|有效)|부분적|một phần",
@@ -406,7 +406,8 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "succeeded",
-        rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared)\b|"
+        rf"\b{_SYMPTOM} (?:(?:is|are|was|were) (?:all )?gone|went away|disappeared|stopped)\b|"
+        rf"\bno more {_SYMPTOM}\b|\b(?:works|runs|builds|loads|boots|starts) again\b|"
         r"\b(?:that was (?:it|the fix)|(?:that|this) did it|confirmed|c'était ça|era eso)(?=[\s*_]*(?:[,.;:!)—–-]|$))|"
         # "worked around it" tells a workaround, not that the attempt worked.
         r"\b(success(ful)?|succeeded|solved|fixed|resolved|(?:works?|worked|working)(?! around)|passed|passes|green|jackpot|landed|landing|it worked|this worked|the fix|did the trick|tests? (now )?pass|funcionó|funciona|resuelto|éxito|erfolgreich|gelöst|funktioniert|geklappt|klappt|resolvido|resolveu|funcionou|deu certo|risolto|funziona(?:to)?)\b|réussi|fonctionne|ça (a )?marché|ça marche|成功|解決(?!策)|解决(?!方案)|通った|うまくいった|thành công"
