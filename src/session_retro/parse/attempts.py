@@ -626,8 +626,10 @@ def _heading_attempt(sec: Section) -> RawAttempt:
     title = sec.title
     body = _section_body(sec)
     outcome, dur, root, should = _judge_body(body, title)
-    # The heading's length, a time field's, else what the prose says it took ("Took 5 minutes.").
-    dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body)
+    # The heading's length, a time field's, else what the prose says it took ("Took 5
+    # minutes."), else the clock times it tells it between ("Started at 21:40. ...
+    # Gave up at 22:15.").
+    dur = own_duration(_unmark(title, " ")) or dur or _told_duration(body) or _clock_span(body)
     return RawAttempt(
         approach=_without_verdict_tail(clean_approach(title)),
         line=sec.line,
@@ -636,6 +638,25 @@ def _heading_attempt(sec: Section) -> RawAttempt:
         root_cause=root,
         should_have=should,
     )
+
+
+# "Started at 21:40 ... gave up at 22:15", "Began 09:05, green by 09:40": one paragraph.
+_STARTED_THEN = re.compile(
+    r"\b(?:started|began)(?:\s+(?:at|around))?\s+(?P<a>[0-2]?\d:[0-5]\d)\b[^\n]{0,160}?"
+    r"\b(?:at|by|until)\s+(?P<b>[0-2]?\d:[0-5]\d)\b",
+    re.I,
+)
+
+
+def _clock_span(blocks: list[Block]) -> Duration | None:
+    """The span between the clock time an attempt's paragraph says it started and the
+    next one it gives."""
+    for text in _body_texts(blocks):
+        if "tart" in text or "egan" in text:
+            m = _STARTED_THEN.search(text)
+            if m is not None:
+                return find_duration(f"{m.group('a')}-{m.group('b')}")
+    return None
 
 
 def _time_field_alone(b: Block) -> bool:
