@@ -153,6 +153,21 @@ def test_a_duration_field_under_each_attempt_heading_stays_its_own():
         pytest.param(
             "**Date:** 2026-09-21 · **Total:** 2.5 hours", "2026-09-21", 150, None, id="middots"
         ),
+        # Sentences that are each a short field; a longer label is a sentence's own colon.
+        pytest.param(
+            "Date: 2026-09-21. Total: 1h 10m. Result: fixed.",
+            "2026-09-21",
+            70,
+            "success",
+            id="sentences",
+        ),
+        pytest.param(
+            "Date: 2026-09-21. The fix in the end was small: one flag.",
+            "2026-09-21",
+            None,
+            None,
+            id="sentence-with-colon",
+        ),
     ],
 )
 def test_several_fields_on_one_line(header, date, total, result):

@@ -28,18 +28,25 @@ class Field:
 
 # What joins several fields written on one line: "Date: 2026-09-21 | Duration: 45 min".
 _FIELD_JOIN = re.compile(r"\s+[|·]\s+")
+_SENTENCE_JOIN = re.compile(r"(?<=\.)\s+")
 
 
 def _line_fields(text: str) -> list[re.Match[str]]:
     """The fields of one line: each part between " | " or " · " when every part is
-    one ("**Date:** 2026-09-21 · **Total:** 2.5 hours"), else the line's single field
-    (whose value may hold a bar: "Result: fixed | see PR")."""
+    one ("**Date:** 2026-09-21 · **Total:** 2.5 hours"), or each sentence when every
+    one is a short field ("Total: 1h 10m. Result: fixed."), else the line's single
+    field (whose value may hold a bar: "Result: fixed | see PR")."""
     m = _LABEL.match(text)
     if m is None:
         return []
     if "|" in text or "·" in text:
         parts = [_LABEL.match(p) for p in _FIELD_JOIN.split(text)]
         if len(parts) > 1 and all(parts):
+            return parts
+    if ". " in text and text.count(":") > 1:
+        # "Total: 1h 10m. Result: fixed.": sentences that are each a short field.
+        parts = [_LABEL.match(p) for p in _SENTENCE_JOIN.split(text)]
+        if len(parts) > 1 and all(p and len(p.group("label").split()) <= 3 for p in parts):
             return parts
     return [m]
 
