@@ -618,6 +618,26 @@ def from_problem_sections(root: Section) -> list[RawAttempt]:
     return sorted(out, key=lambda a: a.line)
 
 
+_LIST_NUMBER_TITLE = re.compile(r"^\W*\d{1,2}[.)]\s+\S")
+
+
+def from_judged_numbered_sections(root: Section) -> list[RawAttempt]:
+    """Sibling sections numbered "1.", "2." with no other name for what they hold,
+    whose bodies each end judged and at least one failed ("### 1. Increase the
+    timeout" ... "It kept failing."): each tried something and said how it went. A
+    numbered phase or topic ("## 1. Setup") ends with no verdict."""
+    for sec in root.walk():
+        kids = [
+            c for c in sec.children if c.heading is not None and _LIST_NUMBER_TITLE.match(c.title)
+        ]
+        if len(kids) < 2 or len(kids) != len(sec.children) or any(c.kinds for c in kids):
+            continue
+        found = [_heading_attempt(c) for c in kids]
+        if all(a.outcome != "unknown" for a in found) and any(a.outcome == "failed" for a in found):
+            return found
+    return []
+
+
 def heading_words_keep(title: str) -> str:
     return _unmark(title, " ").strip()
 
@@ -1362,7 +1382,13 @@ def extract_attempts(root: Section, end_clock: tuple[int, int] | None = None) ->
     best: list[RawAttempt] = []
     for readers in (
         (from_numbered_headings, from_tables, from_problem_sections),
-        (from_section_headings, from_lists, _lead_attempts, _lead_paragraph_attempts),
+        (
+            from_section_headings,
+            from_lists,
+            _lead_attempts,
+            _lead_paragraph_attempts,
+            from_judged_numbered_sections,
+        ),
     ):
         for reader in readers:
             found = reader(root)
