@@ -627,6 +627,8 @@ def from_judged_numbered_sections(root: Section) -> list[RawAttempt]:
     timeout" ... "It kept failing."): each tried something and said how it went. A
     numbered phase or topic ("## 1. Setup") ends with no verdict."""
     for sec in root.walk():
+        if any(k not in ("attempts", "timeline") for a in (sec, *sec.ancestors()) for k in a.kinds):
+            continue  # numbered causes, lessons, recommendations...
         kids = [
             c for c in sec.children if c.heading is not None and _LIST_NUMBER_TITLE.match(c.title)
         ]
