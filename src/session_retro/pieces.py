@@ -31,6 +31,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cache import pieces_path
 from .classify import (
@@ -239,8 +241,16 @@ def _counts(table: pd.DataFrame, sources: list[str]) -> np.ndarray:
     """How many rows of `table` each of `sources` has (rows come in blocks by source)."""
     if table.empty:
         return np.zeros(len(sources), np.int64)
-    found = table["source"].value_counts(sort=False)
-    rows = dict(zip(values(found.index.to_series()), found.tolist(), strict=True))
+    try:  # the blocks as runs: 6 ms for 100,000 rows, a third of counting values
+        names = pa.array(table["source"].array)
+        if isinstance(names, pa.ChunkedArray):  # a column patched together
+            names = names.combine_chunks()
+        runs = pc.run_end_encode(names)
+        ends = np.asarray(runs.run_ends)
+        rows = dict(zip(runs.values.to_pylist(), np.diff(ends, prepend=0).tolist(), strict=True))
+    except (pa.ArrowException, TypeError, ValueError):  # a name Arrow cannot hold
+        found = table["source"].value_counts(sort=False)
+        rows = dict(zip(values(found.index.to_series()), found.tolist(), strict=True))
     return np.fromiter((rows.get(s, 0) for s in sources), np.int64, len(sources))
 
 
@@ -264,6 +274,10 @@ def select(pieces: Pieces, sources: set[str] | None) -> Pieces:
 # twentieth of the base, the run writes a new base and no delta.
 
 DELTA = "-delta"
+
+DELTA_LIMIT = 64
+"""A delta may hold this many sessions (changed, added or gone), or a twentieth of the
+base when that is more; a run past it writes a new base."""
 
 
 def memo_fingerprint(taxonomy: Taxonomy) -> str:
@@ -434,7 +448,7 @@ def collect_pieces(
         head = {"version": PIECES_VERSION, "fingerprint": fingerprint}
         with contextlib.suppress(OSError):  # read-only: the next run maps every session
             changed = 0 if delta is None else len(delta.index) + len(dropped)
-            if last is not None and changed <= max(64, len(last.base.index) // 20):
+            if last is not None and changed <= max(DELTA_LIMIT, len(last.base.index) // 20):
                 mine = set(values(delta.index["source"]))
                 _save(
                     where + DELTA,

@@ -331,8 +331,7 @@ def rank_lines(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> tuple[RankedRecommendation, ...]:
     """`rank_recommendations` from the sessions' line rows and wasted attempts."""
-    cands = gather_candidates(lines, wasted, taxonomy)
-    cands.sort(key=lambda c: (_KIND_ORDER[c.kind], c.source, c.line, c.text))
+    cands = _in_order(gather_candidates(lines, wasted, taxonomy))
     minutes = {(w.source, w.index): w.minutes for w in wasted}
     line_of = {(w.source, w.index): w.line for w in wasted}
     approach = {(w.source, w.index): w.approach for w in wasted}
@@ -383,6 +382,24 @@ def rank_lines(
         )
     )
     return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
+
+
+def _in_order(cands: list[Candidate]) -> list[Candidate]:
+    """`cands` sorted by kind (`_KIND_ORDER`), source, line and text, stably.
+
+    Kind by kind, each sorted by a C-level key: 64,000 candidates at 10,000 sessions,
+    and a Python key function building a tuple for each cost 0.1 s (issue 8).
+    """
+    by_kind: dict[str, list[Candidate]] = {}
+    for c in cands:
+        by_kind.setdefault(c.kind, []).append(c)
+    out: list[Candidate] = []
+    for kind in sorted(by_kind, key=_KIND_ORDER.__getitem__):
+        out += sorted(by_kind[kind], key=_PLACE)
+    return out
+
+
+_PLACE = itemgetter(0, 1, 3)  # a Candidate's source, line and text
 
 
 _Row = TypeVar("_Row", bound=tuple)
