@@ -138,7 +138,7 @@ def test_analysis_split_across_processes_equals_one_process(corpus, monkeypatch)
 
     monkeypatch.setattr(analysis, "in_child", here)
     alone = analyze(sessions, generated="x")
-    assert children == ["_tables"], "the split must be the one this test undoes"
+    assert children == ["_figures_and_notes"], "the split must be the one this test undoes"
     assert forked == alone
     assert analysis_json(forked, None) == analysis_json(alone, None)
     for name in ("sessions", "attempts", "actions"):

@@ -133,7 +133,8 @@ def test_protocol_file_inside_out_is_never_overwritten(work: Path, cli_invoke):
     r = cli_invoke("analyze", "sessions", "--out", "out", "--protocol", mine, env=ENV, expect=2)
     assert "is an input of this run" in r.output
     assert mine.read_bytes() == b"# My protocol\n\n1. Read STATE.md\n"
-    # Only the parse cache (written while reading) may be there; no report file is.
+    # Only the parse cache (written while reading) may be there; no report file is, nor
+    # the pieces a finished run keeps beside the cache.
     assert sorted(p.name for p in out.iterdir() if p.name != ".retro-cache.sqlite") == [
         "protocol.patch"
     ]

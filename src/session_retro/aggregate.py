@@ -11,7 +11,7 @@ p90 of 10, 20, 30 is 28.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,23 +47,28 @@ def filter_sessions(sessions: Iterable[Session], filters: Filters) -> tuple[list
     """
     kept, undated = [], 0
     for s in sessions:
-        if s.error:
+        verdict = keeps(s.date, s.project, s.error, filters)
+        if verdict is None:
+            undated += 1
+        elif verdict:
             kept.append(s)
-            continue
-        if (
-            filters.project is not None
-            and (s.project or "").casefold() != filters.project.casefold()
-        ):
-            continue
-        if filters.since or filters.until:
-            if not s.date:
-                undated += 1
-                continue
-            d = date.fromisoformat(s.date[:10])
-            if (filters.since and d < filters.since) or (filters.until and d > filters.until):
-                continue
-        kept.append(s)
     return kept, undated
+
+
+def keeps(day: str | None, project: str | None, error: str | None, filters: Filters) -> bool | None:
+    """Whether `filters` keep a session of that date, project and error; None when it
+    is left out only because it states no date."""
+    if error:
+        return True
+    if filters.project is not None and (project or "").casefold() != filters.project.casefold():
+        return False
+    if filters.since or filters.until:
+        if not day:
+            return None
+        d = date.fromisoformat(day[:10])
+        if (filters.since and d < filters.since) or (filters.until and d > filters.until):
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,14 +309,22 @@ def by_month(sessions: pd.DataFrame) -> tuple[SessionGroup, ...]:
 
 
 def worst_sessions(
-    sessions: list[Session], sessions_df: pd.DataFrame, attempts: pd.DataFrame, n: int = 5
+    sessions: Iterable[Session] | Mapping[str, Session],
+    sessions_df: pd.DataFrame,
+    attempts: pd.DataFrame,
+    n: int = 5,
 ) -> tuple[SessionDetail, ...]:
-    """The `n` sessions with the most wasted minutes (ties: larger share, then source)."""
+    """The `n` sessions with the most wasted minutes (ties: larger share, then source).
+
+    `sessions`, or a mapping giving the Session of a source (only those `n` are asked
+    for), supplies each one's details."""
     ranked = sessions_df[sessions_df["wasted_minutes"].fillna(0) > 0].copy()
     ranked["_w"] = ranked["wasted_minutes"].astype(float)
     ranked["_s"] = ranked["waste_share"].astype(float).fillna(-1.0)
     ranked = ranked.sort_values(["_w", "_s", "source"], ascending=[False, False, True]).head(n)
-    by_source = {s.source: s for s in readable(sessions)}
+    by_source = (
+        sessions if isinstance(sessions, Mapping) else {s.source: s for s in readable(sessions)}
+    )
     out = []
     for row in ranked.itertuples(index=False):
         s = by_source[row.source]
@@ -344,7 +357,7 @@ def worst_sessions(
 
 
 def aggregate(
-    sessions: list[Session],
+    sessions: Iterable[Session] | Mapping[str, Session],
     sessions_df: pd.DataFrame,
     attempts_df: pd.DataFrame,
     taxonomy: Taxonomy,

@@ -15,26 +15,31 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
+from itertools import starmap
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import orjson
 import pandas as pd
 
-from .aggregate import Figures, Filters, aggregate, filter_sessions
-from .classify import Classification, Taxonomy, classify_attempts, load_taxonomy, with_categories
+from .aggregate import Figures, Filters, aggregate, filter_sessions, keeps
+from .classify import Taxonomy, load_taxonomy
 from .forked import in_child
-from .frame import actions_frame, attempts_frame, sessions_frame
 from .gcpause import collector_paused
 from .model import Problem, Session
+from .pieces import LINE_COLUMNS, Pieces, pieces_of, rows, select
 from .recommend import (
+    CANDIDATE_KINDS,
     DEFAULT_THRESHOLD,
+    NOTE_KINDS,
     RankedRecommendation,
     RecurringNote,
-    rank_recommendations,
-    recurring_notes,
+    WastedAttempt,
+    rank_lines,
+    recurring_items,
 )
 
 
@@ -63,8 +68,9 @@ class Analysis:
     """Sessions left out by --since/--until because they state no date."""
     figures: Figures
     """Headline, time-analysis tables (category, outcome, project, month), worst sessions."""
-    classifications: tuple[Classification, ...]
-    """One per wasted attempt: its category and the rule matches behind it."""
+    classifications: tuple[bytes, ...]
+    """One per wasted attempt: its `classify.Classification` (its category and the rule
+    matches behind it) as compact JSON (`encode_record`), by source then attempt."""
     recommendations: tuple[RankedRecommendation, ...]
     """All merged recommendations, ranked; `top` says how many a report shows."""
     top: int
@@ -109,54 +115,112 @@ def analyze(
     # ~a million objects, freed by reference counts: the collector's passes would only
     # walk them (0.9 s of 10,000 sessions' analysis, issue 8; see gcpause)
     with collector_paused():
-        return _analyze(
-            sessions,
-            generated,
-            filters or Filters(),
-            taxonomy or load_taxonomy(),
-            top,
-            threshold,
-            worst,
+        filters = filters or Filters()
+        taxonomy = taxonomy or load_taxonomy()
+        kept, undated = filter_sessions(sessions, filters)
+        return reduce_pieces(
+            pieces_of(kept, taxonomy),
+            {s.source: s for s in kept if not s.error},
+            generated=generated,
+            filters=filters,
+            undated=undated,
+            taxonomy=taxonomy,
+            top=top,
+            threshold=threshold,
+            worst=worst,
         )
 
 
-def _analyze(
-    sessions: list[Session],
+def analyze_pieces(
+    pieces: Pieces,
+    sessions: Mapping[str, Session],
+    *,
+    generated: str,
+    filters: Filters | None = None,
+    taxonomy: Taxonomy | None = None,
+    top: int = 10,
+    threshold: float = DEFAULT_THRESHOLD,
+    worst: int = 5,
+) -> Analysis:
+    """`analyze` of the sessions whose pieces (`pieces.pieces_of`) are `pieces`, made
+    with `taxonomy`; `sessions` gives the Session of a source on demand (the report
+    details the few with the most wasted minutes). The same Analysis as `analyze`."""
+    with collector_paused():
+        filters = filters or Filters()
+        kept, undated = filter_index(pieces.index, filters)
+        return reduce_pieces(
+            select(pieces, kept),
+            sessions,
+            generated=generated,
+            filters=filters,
+            undated=undated,
+            taxonomy=taxonomy or load_taxonomy(),
+            top=top,
+            threshold=threshold,
+            worst=worst,
+        )
+
+
+def filter_index(index: pd.DataFrame, filters: Filters) -> tuple[set[str] | None, int]:
+    """`aggregate.filter_sessions` over `Pieces.index`: (sources kept, None when all
+    are, and how many readable sessions were left out only for having no date)."""
+    if not filters.active:
+        return None, 0
+    kept, undated = set(), 0
+    for source, day, project, error in rows(index, ("source", "date", "project", "error")):
+        verdict = keeps(day, project, error, filters)
+        if verdict is None:
+            undated += 1
+        elif verdict:
+            kept.add(source)
+    return kept, undated
+
+
+def reduce_pieces(
+    pieces: Pieces,
+    sessions: Mapping[str, Session],
+    *,
     generated: str,
     filters: Filters,
+    undated: int,
     taxonomy: Taxonomy,
     top: int,
     threshold: float,
     worst: int,
 ) -> Analysis:
-    kept, undated = filter_sessions(sessions, filters)
-    kept = sorted(kept, key=lambda s: s.source)
-    classifications = classify_attempts(kept, taxonomy)
-    # The tables and their figures need nothing the recommendations and recurring notes
-    # compute, and the other way round: with a second CPU a forked child builds the
-    # former (its frames come back as Arrow buffers, ~20 ms for 10,000 sessions) while
-    # this process ranks (10,000 sessions: 1.55 -> 1.4 s on the 2-CPU container, where
-    # each process runs ~30% slower beside the other; issue 8). Same result either way.
-    split = in_child if len(kept) >= SPLIT_FROM else functools.partial
-    tables = split(_tables, kept, classifications, taxonomy, worst)
+    """The Analysis of exactly the sessions `pieces` hold (filters already applied)."""
+    sdf, adf, actions = pieces.sessions, pieces.attempts, pieces.actions
+    # The figures and recurring notes need nothing the recommendations compute, and the
+    # other way round: with a second CPU a forked child does the former while this
+    # process ranks (issue 8). Same result either way.
+    split = in_child if len(sdf) >= SPLIT_FROM else functools.partial
+    later = split(_figures_and_notes, sessions, pieces, taxonomy, worst, threshold)
     try:
-        recommendations = rank_recommendations(kept, classifications, taxonomy, threshold=threshold)
-        root_causes = recurring_notes(kept, "root_cause", threshold=threshold)
-        lessons = recurring_notes(kept, "lesson", threshold=threshold)
+        lines = pieces.lines
+        candidates = rows(lines[lines["kind"].isin(CANDIDATE_KINDS)], LINE_COLUMNS)
+        waste = adf[adf["is_waste"].fillna(False).astype(bool)]
+        wasted = list(map(WastedAttempt._make, rows(waste, WastedAttempt._fields)))
+        recommendations = rank_lines(candidates, wasted, taxonomy, threshold=threshold)
     finally:
-        sdf, adf, actions, figures = tables()  # also on failure: the child waits to be read
-    errors, warnings = problems_of(kept)
+        figures, root_causes, lessons = later()  # also on failure: the child waits to be read
+    index = pieces.index
+    errors = tuple(
+        Problem(source, None, "error", error)
+        for source, error in rows(index, ("source", "error"))
+        if error
+    )
+    warnings = tuple(starmap(Problem, rows(pieces.warnings, ("source", "line", "code", "message"))))
     return Analysis(
         generated=generated,
         filters=filters,
         taxonomy=taxonomy,
-        files_read=len(kept),
+        files_read=len(index),
         errors=errors,
         warnings=warnings,
-        files_with_warnings=len({w.source for w in warnings}),
+        files_with_warnings=len({p.source for p in warnings}),
         undated_excluded=undated,
         figures=figures,
-        classifications=classifications,
+        classifications=tuple(pieces.classifications["json"].tolist()),
         recommendations=recommendations,
         top=top,
         root_causes=root_causes,
@@ -167,16 +231,27 @@ def _analyze(
     )
 
 
-def _tables(
-    kept: list[Session],
-    classifications: tuple[Classification, ...],
+def _figures_and_notes(
+    sessions: Mapping[str, Session],
+    pieces: Pieces,
     taxonomy: Taxonomy,
     worst: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figures]:
-    """The sessions, attempts and actions frames and the figures aggregated from them."""
-    sdf = sessions_frame(kept)
-    adf = with_categories(attempts_frame(kept), classifications, taxonomy)
-    return sdf, adf, actions_frame(kept), aggregate(kept, sdf, adf, taxonomy, worst=worst)
+    threshold: float,
+) -> tuple[Figures, tuple[RecurringNote, ...], tuple[RecurringNote, ...]]:
+    """The figures, the recurring root causes and the recurring lessons."""
+    figures = aggregate(sessions, pieces.sessions, pieces.attempts, taxonomy, worst=worst)
+    lines = pieces.lines
+    notes = []
+    for kind in ("root_cause", "lesson"):
+        of_kind = lines[lines["kind"].isin(NOTE_KINDS[kind])]
+        items = list(rows(of_kind, ("source", "line", "text")))
+        notes.append(recurring_items(items, kind, threshold=threshold))
+    return figures, notes[0], notes[1]
+
+
+def encode_record(value: Any) -> bytes:
+    """`value` as compact JSON, as `analysis.json` writes it (see `_plain`)."""
+    return orjson.dumps(_plain(value))
 
 
 SPLIT_FROM = 500
@@ -307,13 +382,15 @@ def _field(
     return f"type({value}) in _LEAVES", f"_plain({value})"
 
 
-def analysis_to_dict(a: Analysis) -> dict:
+def analysis_to_dict(a: Analysis, compact: bool = False) -> dict:
     """The JSON record of an analysis: figures, recommendations and explanations.
 
     The tables themselves go to the `--export` files; this holds what the report
     shows plus, for every wasted attempt, which rule matched which text. Records that
     need no conversion (evidence lines) stay records: write it with orjson, which
     writes a dataclass as its fields in order (`export.tables.analysis_json`).
+    `compact`: the classifications are spliced in as they are encoded, for orjson
+    writing without indentation (10,000 sessions: 30,000 of them, most of the file).
     """
     return {
         "generated": a.generated,
@@ -333,7 +410,9 @@ def analysis_to_dict(a: Analysis) -> dict:
         "recommendations": _plain(a.top_recommendations),
         "root_causes": _plain(a.root_causes),
         "lessons": _plain(a.lessons),
-        "classifications": _plain(a.classifications),
+        "classifications": orjson.Fragment(b"[" + b",".join(a.classifications) + b"]")
+        if compact
+        else [orjson.loads(c) for c in a.classifications],
         "errors": [str(p) for p in a.errors],
         "warnings": [str(p) for p in a.warnings],
     }

@@ -325,10 +325,23 @@ def discard(path: str, exc: sqlite3.Error, warnings: list[str]) -> bool:
 
 
 def remove_cache(path: str) -> None:
-    """Delete the cache at `path` with its WAL journal files, if they exist."""
-    for suffix in ("", "-wal", "-shm"):
+    """Delete the cache at `path` with its WAL journal files and the analysis' pieces
+    kept beside it (`pieces_path`), if they exist."""
+    for name in (
+        path,
+        path + "-wal",
+        path + "-shm",
+        pieces_path(path),
+        pieces_path(path) + "-delta",
+    ):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path + suffix)
+            os.unlink(name)
+
+
+def pieces_path(path: str) -> str:
+    """Where `retro analyze` keeps the pieces of its last run (`pieces`) beside the
+    cache at `path`: ``.retro-cache.pieces`` beside ``.retro-cache.sqlite``."""
+    return os.path.splitext(path)[0] + ".pieces"
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import terminal
-from .analysis import analyze
+from .analysis import analyze_pieces
 from .cli_impact import (
     analysis_impact,
     changed_option,
@@ -29,8 +29,8 @@ from .cli_impact import (
 )
 from .cli_options import (
     DEFAULT_OUT,
+    analyze_cache_options,
     cache_file,
-    cache_options,
     filters_from,
     merge_threshold_option,
     project_option,
@@ -46,10 +46,11 @@ from .cli_options import (
     until_option,
     write_report,
 )
-from .collect import collect_sessions, find_reflections
+from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
 from .export.tables import analysis_json, history_name, output_files, parse_formats
 from .forked import in_child
+from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
 from .render.charts import drawing_fingerprint
 from .render.html import html_files
@@ -166,7 +167,7 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors are still shown."
 )
-@cache_options
+@analyze_cache_options
 @click.option(
     "--force",
     is_flag=True,
@@ -247,7 +248,7 @@ def analyze_cmd(
         cache_warnings: list[str] = []
         out_is_new = not os.path.lexists(out_dir)
         cache = cache_file(out_dir, cache_path, no_cache)
-        sessions = collect_sessions(
+        collected = collect_pieces(
             given,
             progress=(lambda d, t: bar.update(task, completed=d, total=t)) if bar else None,
             jobs=jobs,
@@ -255,6 +256,7 @@ def analyze_cmd(
             warnings=cache_warnings,
             keys=read_keys,
             found=found,  # the files the run record lists, walked once
+            taxonomy=tax,
         )
     say_cache_warnings(cache_warnings)
     # Everything alive now (imports, the sessions) lives to the end of the run: out of
@@ -265,19 +267,19 @@ def analyze_cmd(
     # another size, mtime or hash next time, and is read again then.
     keys = input_keys(found, read=read_keys, since=reading_from)
 
-    messages = [f"{s.source}: error: {s.error}" for s in sessions if s.error]
+    error_of = dict(rows(collected.pieces.index, ("source", "error")))
+    messages = [f"{p}: error: {error_of[p]}" for p, _ in found if error_of.get(p)]
     for line in messages:
         click.echo(line, err=True)
-    if not any(not s.error for s in sessions):
-        click.echo(
-            f"error: {nothing_to_read([s.source for s in sessions], given, 'analyse')}", err=True
-        )
+    if all(error_of.get(p) for p, _ in found):
+        click.echo(f"error: {nothing_to_read([p for p, _ in found], given, 'analyse')}", err=True)
         unmake_out(out_dir, out_is_new)
         sys.exit(EXIT_INPUT)
 
     now = _now()
-    a = analyze(
-        sessions,
+    a = analyze_pieces(
+        collected.pieces,
+        collected.details,
         generated=now.strftime("%Y-%m-%d %H:%M UTC"),
         filters=filters,
         taxonomy=tax,
@@ -303,7 +305,7 @@ def analyze_cmd(
     # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while
     # this one writes the report and draws the charts and the page (issue 8); the same
     # bytes either way
-    inputs = [s.source for s in sessions] + [protocol, changes_file]
+    inputs = [p for p, _ in found] + [protocol, changes_file]
     encoded = in_child(analysis_json, a, impact_json(impact))
     try:
         report_md = render_markdown(a, templates, impact=impact)
@@ -333,6 +335,7 @@ def analyze_cmd(
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
     say_copies(copies, out_dir)
     write_report(out_dir, files, inputs)
+    collected.keep()  # what the next run reuses, once this run's report is written
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
 

@@ -162,9 +162,10 @@ DEFAULT_OUT = "reports"
 """The output folder of `retro analyze` and `retro report` when --out is not given."""
 
 
-def _cache_options(default: str):
+def _cache_options(default: str, more: str = ""):
     """``--cache FILE``, ``--no-cache`` and ``--jobs N``: how reflections are read, with
-    `default` saying which cache is used when --cache is not given."""
+    `default` saying which cache is used when --cache is not given (`more`: what else
+    the command keeps there)."""
 
     def options(command):
         command = click.option(
@@ -181,7 +182,7 @@ def _cache_options(default: str):
             "cache_path",
             type=click.Path(dir_okay=False),
             callback=_sqlite_or_new,
-            help=f"SQLite cache of parsed reflections: a re-run parses only new or changed files. [default: {default}]",
+            help=f"SQLite cache of parsed reflections: a re-run parses only new or changed files.{more} [default: {default}]",
         )(command)
 
     return options
@@ -190,6 +191,13 @@ def _cache_options(default: str):
 cache_options = _cache_options("OUT/.retro-cache.sqlite")
 """For the commands writing into --out (analyze, report): commands writing into the same
 --out share one cache, so `retro report` after `retro analyze` parses nothing again."""
+
+analyze_cache_options = _cache_options(
+    "OUT/.retro-cache.sqlite",
+    " Beside it, .retro-cache.pieces keeps what the analysis drew from each file, so a"
+    " re-run after one file changed analyses that file again and no other.",
+)
+"""`cache_options` of `retro analyze`, which also keeps its `pieces` beside the cache."""
 
 shared_cache_options = _cache_options(
     f"{DEFAULT_OUT}/{CACHE_NAME} when it exists, the one `retro analyze` keeps"

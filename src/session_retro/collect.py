@@ -9,6 +9,7 @@ runs, on the path as given.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -16,7 +17,7 @@ import sqlite3
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 
@@ -52,6 +53,7 @@ def collect_sessions(
     keys: dict[str, _cache.Key] | None = None,
     skip: tuple[str, ...] = (),
     found: list[tuple[str, str | None]] | None = None,
+    reuse: Mapping[str, bytes] | None = None,
 ) -> list[Session]:
     """Sessions for every reflection under `paths`, in a stable (sorted) order.
 
@@ -67,7 +69,9 @@ def collect_sessions(
     `skip` are not walked (`discover.iter_reflections`), nor read the report.md files
     runs of analyze and report left as written (`rerun.without_own_reports`). `found`,
     when given, is that walk already made by the caller: the records are then exactly
-    its files.
+    its files. `reuse` maps paths (as found) to content hashes: a file whose cached
+    record was parsed from those very bytes is not unpickled, and its slot in the list
+    is None (the caller holds what it needs of it: `pieces.collect_pieces`).
 
     Example:
         >>> sessions = collect_sessions(["sessions/"], cache_path="reports/.retro-cache.sqlite")  # doctest: +SKIP
@@ -99,7 +103,7 @@ def collect_sessions(
     try:
         if db is not None:
             try:
-                todo = _from_cache(db, found, todo, out, tick, sink_keys, max_bytes)
+                todo = _from_cache(db, found, todo, out, tick, sink_keys, max_bytes, reuse or {})
             except sqlite3.DatabaseError as exc:
                 db.close()
                 db = None
@@ -147,8 +151,10 @@ def _from_cache(
     tick: Callable[[], None],
     keys: dict[str, _cache.Key],
     max_bytes: int,
+    reuse: Mapping[str, bytes],
 ) -> list[int]:
     """Fill `out` from the cache, and `keys` for each hit; return the indexes still to parse.
+    A hit whose entry was parsed from the bytes `reuse` names for it is not unpickled.
 
     A hit needs the same size and mtime, or the same size and content hash (the file
     was touched, not changed), and a size within `max_bytes`: a record another command
@@ -190,6 +196,11 @@ def _from_cache(
                 continue
             # the file as stat'ed now holds the bytes the entry was parsed from
             keys[given] = _cache.Key(st.st_size, st.st_mtime_ns, entry.digest)
+            if reuse.get(given) == entry.digest:
+                hits[absolute].remove(i)  # the caller has what it needs of this one
+                if not hits[absolute]:
+                    del hits[absolute]
+                tick()
         with collector_paused():
             _load_hits(db, hits, found, out, misses, tick)
     for rest in hits.values():  # not in the table after all
@@ -224,6 +235,25 @@ def _load_hits(
                 session = dataclasses.replace(session, source=given)
             out[i] = session
             tick()
+
+
+def cached_sessions(cache_path: str | None, paths: list[str]) -> dict[str, Session]:
+    """The Session of each of `paths` (as found) from the cache at `cache_path`, read
+    again when the cache holds none: the few sessions a report details, of a run that
+    reused the rest (`reuse`)."""
+    out: dict[str, Session] = {}
+    names = {_cache_name(p): p for p in paths}
+    db = _cache.open_cache(cache_path, []) if cache_path else None
+    if db is not None:
+        with db, contextlib.suppress(sqlite3.Error):
+            for absolute, blob in db.payloads([n for n in names if n is not None]):
+                session = _cache.loads(blob)
+                given = names[absolute]
+                out[given] = dataclasses.replace(session, source=given)
+    for path in paths:
+        if path not in out:
+            out[path] = read_file(path)[2]
+    return out
 
 
 def find_reflections(

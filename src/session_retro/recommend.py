@@ -29,7 +29,7 @@ from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 
-from .classify import UNCLASSIFIED, Classification, RuleMatcher, Taxonomy, match_text
+from .classify import UNCLASSIFIED, Classification, Taxonomy
 from .frame import readable
 from .model import Session
 
@@ -217,50 +217,68 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     return groups
 
 
+class LineRow(NamedTuple):
+    """One recommendation, lesson, should-have or root-cause line of a session, with
+    the category a candidate line falls in (`pieces.LINE_COLUMNS`)."""
+
+    source: str
+    line: int
+    kind: str
+    """recommendation, lesson, should_have, root_cause or attempt_root_cause."""
+    text: str
+    category: str | None
+    index: int | None
+    """The attempt a should-have or an attempt's root cause was written under."""
+    classified: bool
+    """A should-have of a wasted attempt: it addresses that attempt alone."""
+
+
+class WastedAttempt(NamedTuple):
+    """A classified attempt, as the ranking reads it."""
+
+    source: str
+    index: int
+    line: int
+    minutes: float | None
+    category: str
+    approach: str
+
+
+CANDIDATE_KINDS = ("recommendation", "lesson", "should_have")
+"""The kinds of line (`LineRow.kind`) that may become a recommendation."""
+
+
 def gather_candidates(
-    sessions: Iterable[Session], classifications: Iterable[Classification], taxonomy: Taxonomy
+    lines: Iterable[tuple], wasted: Iterable[WastedAttempt], taxonomy: Taxonomy
 ) -> list[Candidate]:
-    """Every line that could become a recommendation, with the attempts it addresses."""
+    """Every line that could become a recommendation, with the attempts it addresses.
+
+    `lines`: `LineRow`s, or plain tuples of their fields in order."""
     by_cat: dict[str, set[tuple[str, int]]] = {}
     by_session_cat: dict[tuple[str, str], set[tuple[str, int]]] = {}
-    cat_of: dict[tuple[str, int], str] = {}
-    for c in classifications:
-        key = (c.source, c.index)
-        cat_of[key] = c.category
-        by_cat.setdefault(c.category, set()).add(key)
-        by_session_cat.setdefault((c.source, c.category), set()).add(key)
+    for w in wasted:
+        key = (w.source, w.index)
+        by_cat.setdefault(w.category, set()).add(key)
+        by_session_cat.setdefault((w.source, w.category), set()).add(key)
     # Every line of a session in one category addresses the same attempts: one frozenset
     # each, shared by those lines (issue 8: 50,000 lines at 10,000 sessions). A line in
     # no category addresses nothing.
     addresses = {k: frozenset(keys) for k, keys in by_session_cat.items() if k[1] != UNCLASSIFIED}
     nothing: frozenset[tuple[str, int]] = frozenset()
-
-    out: list[Candidate] = []
-    matcher = RuleMatcher(taxonomy)
-    category: dict[str, str] = {}  # the same lesson recurs across sessions: match it once
-
-    def session_line(source: str, text: str, kind: str, line: int) -> Candidate:
-        cat = category.get(text)
-        if cat is None:
-            cat = category[text] = match_text(text, taxonomy, "should_have", matcher)
-        return Candidate(source, line, kind, text, cat, addresses.get((source, cat), nothing))
-
-    for s in readable(sessions):
-        source = s.source
-        out += [session_line(source, r.title, "recommendation", r.line) for r in s.recommendations]
-        out += [session_line(source, n.text, "lesson", n.line) for n in s.lessons]
-        for a in s.attempts:
-            if not a.should_have:
-                continue
-            key = (source, a.index)
-            if key in cat_of:
-                out.append(
-                    Candidate(
-                        source, a.line, "should_have", a.should_have, cat_of[key], frozenset({key})
-                    )
-                )
-            else:
-                out.append(session_line(source, a.should_have, "should_have", a.line))
+    out = [
+        Candidate(
+            source,
+            line,
+            kind,
+            text,
+            category,
+            frozenset({(source, index)})
+            if classified
+            else addresses.get((source, category), nothing),
+        )
+        for source, line, kind, text, category, index, classified in lines
+        if kind in CANDIDATE_KINDS
+    ]
     for cat in taxonomy.categories:
         if cat.protocol_change and by_cat.get(cat.id):
             out.append(
@@ -276,6 +294,23 @@ def gather_candidates(
     return out
 
 
+def session_lines(
+    sessions: Iterable[Session], classifications: Iterable[Classification], taxonomy: Taxonomy
+) -> tuple[list[LineRow], list[WastedAttempt]]:
+    """The line rows and wasted attempts of `sessions` (`analysis` reads them from its
+    `pieces` instead, which build them the same way)."""
+    from .pieces import line_rows, line_table
+
+    kept = readable(sessions)
+    classifications = tuple(classifications)
+    approach = {(s.source, a.index): a.approach for s in kept for a in s.attempts}
+    wasted = [
+        WastedAttempt(c.source, c.index, c.line, c.minutes, c.category, approach[c.source, c.index])
+        for c in classifications
+    ]
+    return line_rows(line_table(kept, classifications, taxonomy)), wasted
+
+
 def rank_recommendations(
     sessions: list[Session],
     classifications: tuple[Classification, ...],
@@ -284,11 +319,22 @@ def rank_recommendations(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> tuple[RankedRecommendation, ...]:
     """All merged recommendations, best first (callers take the top N)."""
-    cands = gather_candidates(sessions, classifications, taxonomy)
-    cands.sort(key=lambda c: (_KIND_ORDER[c.kind], c.source, c.line, c.text))
-    minutes = {(c.source, c.index): c.minutes for c in classifications}
-    line_of = {(c.source, c.index): c.line for c in classifications}
-    approach = {(s.source, a.index): a.approach for s in readable(sessions) for a in s.attempts}
+    lines, wasted = session_lines(sessions, classifications, taxonomy)
+    return rank_lines(lines, wasted, taxonomy, threshold=threshold)
+
+
+def rank_lines(
+    lines: Iterable[tuple],
+    wasted: list[WastedAttempt],
+    taxonomy: Taxonomy,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[RankedRecommendation, ...]:
+    """`rank_recommendations` from the sessions' line rows and wasted attempts."""
+    cands = _in_order(gather_candidates(lines, wasted, taxonomy))
+    minutes = {(w.source, w.index): w.minutes for w in wasted}
+    line_of = {(w.source, w.index): w.line for w in wasted}
+    approach = {(w.source, w.index): w.approach for w in wasted}
     order = {cid: n for n, cid in enumerate(taxonomy.ids())}
     groups = cluster([c.text for c in cands], threshold)
     # A line that falls in a category with a protocol change is evidence for that
@@ -338,6 +384,24 @@ def rank_recommendations(
     return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
 
 
+def _in_order(cands: list[Candidate]) -> list[Candidate]:
+    """`cands` sorted by kind (`_KIND_ORDER`), source, line and text, stably.
+
+    Kind by kind, each sorted by a C-level key: 64,000 candidates at 10,000 sessions,
+    and a Python key function building a tuple for each cost 0.1 s (issue 8).
+    """
+    by_kind: dict[str, list[Candidate]] = {}
+    for c in cands:
+        by_kind.setdefault(c.kind, []).append(c)
+    out: list[Candidate] = []
+    for kind in sorted(by_kind, key=_KIND_ORDER.__getitem__):
+        out += sorted(by_kind[kind], key=_PLACE)
+    return out
+
+
+_PLACE = itemgetter(0, 1, 3)  # a Candidate's source, line and text
+
+
 _Row = TypeVar("_Row", bound=tuple)
 
 
@@ -364,15 +428,24 @@ def recurring_notes(
 
     Root causes include each attempt's own root cause as well as the session's list.
     """
-    # (source, line, text), sorted as such; only the top notes become records.
-    items: list[tuple[str, int, str]] = []
-    for s in readable(sessions):
-        source = s.source
-        if kind == "root_cause":
-            items += [(source, n.line, n.text) for n in s.root_causes]
-            items += [(source, a.line, a.root_cause) for a in s.attempts if a.root_cause]
-        else:
-            items += [(source, n.line, n.text) for n in s.lessons]
+    lines, _ = session_lines(sessions, (), None)
+    kinds = NOTE_KINDS[kind]
+    items = [(r.source, r.line, r.text) for r in lines if r.kind in kinds]
+    return recurring_items(items, kind, threshold=threshold, top=top)
+
+
+NOTE_KINDS = {"root_cause": ("root_cause", "attempt_root_cause"), "lesson": ("lesson",)}
+"""The line kinds (`LineRow.kind`) each kind of recurring note is drawn from."""
+
+
+def recurring_items(
+    items: list[tuple[str, int, str]],
+    kind: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    top: int = 10,
+) -> tuple[RecurringNote, ...]:
+    """`recurring_notes` from the (source, line, text) of the notes of that kind."""
     items = _sorted_rows(items)
     groups = cluster([e[2] for e in items], threshold)
     sessions_of = [len({items[i][0] for i in group}) for group in groups]

@@ -78,9 +78,10 @@ def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
     ``ensure_ascii=False`` (and ``indent=2``), except that it spells a float below
     1e-4 without an exponent; the analysis rounds its floats to 4 places, so it has none.
     """
-    data = analysis_to_dict(a)
+    compact = a.figures.headline.sessions > COMPACT_ABOVE
+    data = analysis_to_dict(a, compact=compact)
     data.update(extra or {})
-    option = 0 if a.figures.headline.sessions > COMPACT_ABOVE else orjson.OPT_INDENT_2
+    option = 0 if compact else orjson.OPT_INDENT_2
     return orjson.dumps(data, option=option) + b"\n"
 
 
