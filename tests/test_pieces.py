@@ -96,6 +96,17 @@ def test_patched_pieces_are_the_pieces_of_what_they_hold(sessions, data):
         _same_pieces(kept, pieces_of(current.values(), TAXONOMY))
 
 
+def test_a_session_added_after_the_last_is_not_lost(sessions):
+    # its rows follow the last block of the old tables without a gap: two slices, one
+    # of each table, not one run
+    ordered = sorted((s for s in sessions if s.attempts and s.lessons), key=lambda s: s.source)
+    first, last = ordered[:3], ordered[3]
+    got = patch(pieces_of(first, TAXONOMY), pieces_of([last], TAXONOMY))
+    _same_pieces(got, pieces_of([*first, last], TAXONOMY))
+    got = patch(pieces_of(ordered[1:4], TAXONOMY), pieces_of(ordered[:1], TAXONOMY))
+    _same_pieces(got, pieces_of(ordered[:4], TAXONOMY))
+
+
 @pytest.mark.parametrize(
     "filters",
     [

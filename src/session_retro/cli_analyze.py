@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import click
 
 from . import terminal
-from .analysis import analyze_pieces
+from .analysis import analyze_pieces, encoded_sections
 from .cli_impact import (
     analysis_impact,
     changed_option,
@@ -48,7 +49,7 @@ from .cli_options import (
 )
 from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
-from .export.tables import analysis_json, history_name, output_files, parse_formats
+from .export.tables import history_name, output_files, parse_formats
 from .forked import in_child
 from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
@@ -60,6 +61,7 @@ from .rerun import (
     back_up_foreign_outputs,
     input_keys,
     load_run,
+    output_digests,
     remove_stale_outputs,
     save_run,
     settings_fingerprint,
@@ -302,11 +304,11 @@ def analyze_cmd(
         window=window,
         memo=cache,
     )
-    # analysis.json (43 MB at 10,000 sessions) is encoded in a second process while
-    # this one writes the report and draws the charts and the page (issue 8); the same
-    # bytes either way
+    # The evidence of analysis.json (24 of its 44 MB at 10,000 sessions) is encoded in
+    # a second process while this one writes the report and draws the charts and the
+    # page (issue 8); the same bytes either way
     inputs = [p for p, _ in found] + [protocol, changes_file]
-    encoded = in_child(analysis_json, a, impact_json(impact))
+    encoded = in_child(encoded_sections, a)
     try:
         report_md = render_markdown(a, templates, impact=impact)
         # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
@@ -316,8 +318,8 @@ def analyze_cmd(
         checked = ["report.md", "analysis.json", *page]
         copies = back_up_foreign_outputs(out_dir, previous, checked, protect=inputs)
     finally:
-        json_bytes = encoded()  # also when the page fails: the child waits to be read
-    files = output_files(a, exports, report_md, encoded=json_bytes)
+        sections = encoded()  # also when the page fails: the child waits to be read
+    files = output_files(a, exports, report_md, extra=impact_json(impact), sections=sections)
     files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
@@ -334,8 +336,13 @@ def analyze_cmd(
     rest = [name for name in files if name not in checked]
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
     say_copies(copies, out_dir)
-    write_report(out_dir, files, inputs)
-    collected.keep()  # what the next run reuses, once this run's report is written
+    # the run record's hashes of the outputs (44 MB at 10,000 sessions), computed while
+    # they are written: hashlib and file writes both let the other thread run
+    with ThreadPoolExecutor(1) as pool:
+        hashing = pool.submit(output_digests, files)
+        write_report(out_dir, files, inputs)
+        collected.keep()  # what the next run reuses, once this run's report is written
+        digests = hashing.result()
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
 
@@ -366,5 +373,6 @@ def analyze_cmd(
         finished=now.strftime("%Y-%m-%d %H:%M UTC"),
         exit_code=code,
         messages=messages + list(impact_problems),
+        digests=digests,
     )
     sys.exit(code)

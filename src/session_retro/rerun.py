@@ -375,6 +375,12 @@ def remove_stale_outputs(
     return sorted(removed)
 
 
+def output_digests(outputs: Mapping[str, bytes]) -> dict[str, str]:
+    """The hash the run record keeps of each output but history/'s. hashlib lets other
+    threads run while it hashes, so a caller may do this while it writes the files."""
+    return {name: _hex(data) for name, data in outputs.items() if not name.startswith("history/")}
+
+
 def load_run(out_dir: str | Path) -> RunState | None:
     """The last run's record in `out_dir`, or None (missing, unreadable, other version)."""
     try:
@@ -423,17 +429,17 @@ def save_run(
     finished: str,
     exit_code: int,
     messages: Iterable[str] = (),
+    digests: Mapping[str, str] | None = None,
 ) -> None:
-    """Write the record of a finished run (history/ files are not outputs to compare)."""
+    """Write the record of a finished run (history/ files are not outputs to compare);
+    `digests` is `output_digests(outputs)` when the caller has it already."""
     record = {
         "version": RUN_VERSION,
         "fingerprint": fingerprint,
         "finished": finished,
         "exit_code": exit_code,
         "messages": list(messages),
-        "outputs": sorted(
-            [name, _hex(data)] for name, data in outputs.items() if not name.startswith("history/")
-        ),
+        "outputs": sorted(map(list, (digests or output_digests(outputs)).items())),
         "inputs": [[k.path, k.problem, k.size, k.mtime_ns, k.digest] for k in inputs],
     }
     # orjson: 10,000 inputs' keys encode in 0.5 ms, not json's 6 (and decode in half the time)

@@ -13,7 +13,7 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import orjson
@@ -68,7 +68,9 @@ COMPACT_ABOVE = 1000
 wrote it (43 MB at 10,000 sessions); below, indented for a readable diff."""
 
 
-def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
+def analysis_json(
+    a: Analysis, extra: dict | None = None, encoded: Mapping[str, bytes] | None = None
+) -> bytes:
     """`analysis.json`: indented for a readable diff, compact (same content) when large.
 
     `extra` adds top-level sections computed beside the analysis (``impact``), so the
@@ -77,12 +79,19 @@ def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
     `analysis_to_dict` leaves as they are. Its bytes are json.dumps's with
     ``ensure_ascii=False`` (and ``indent=2``), except that it spells a float below
     1e-4 without an exponent; the analysis rounds its floats to 4 places, so it has none.
+    `encoded`: sections encoded already (`analysis.encoded_sections`), spliced in as
+    they are when the file is compact, else ignored.
     """
-    compact = a.figures.headline.sessions > COMPACT_ABOVE
-    data = analysis_to_dict(a, compact=compact)
+    compact = is_compact(a)
+    data = analysis_to_dict(a, compact=compact, encoded=encoded)
     data.update(extra or {})
-    option = 0 if compact else orjson.OPT_INDENT_2
-    return orjson.dumps(data, option=option) + b"\n"
+    option = orjson.OPT_APPEND_NEWLINE | (0 if compact else orjson.OPT_INDENT_2)
+    return orjson.dumps(data, option=option)
+
+
+def is_compact(a: Analysis) -> bool:
+    """Whether `analysis.json` of `a` is written on one line (`COMPACT_ABOVE`)."""
+    return a.figures.headline.sessions > COMPACT_ABOVE
 
 
 def output_files(
@@ -90,17 +99,17 @@ def output_files(
     formats: tuple[str, ...],
     report_md: str | None = None,
     extra: dict | None = None,
-    encoded: bytes | None = None,
+    sections: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Every file of one run, by name relative to the output folder (history excluded).
 
-    `encoded` is `analysis_json(a, extra)` when the caller has it already (encoded in
-    a child process beside the charts, see `forked`).
+    `sections`: parts of analysis.json encoded already (`analysis_json`), in a child
+    process beside the charts (see `forked`).
     """
     files: dict[str, bytes] = {}
     if report_md is not None:
         files["report.md"] = report_md.encode("utf-8")
-    files["analysis.json"] = encoded if encoded is not None else analysis_json(a, extra)
+    files["analysis.json"] = analysis_json(a, extra, sections)
     for fmt in formats:
         for name, df in _tables(a).items():
             files[f"{name}.{fmt}"] = table_bytes(df, fmt)
