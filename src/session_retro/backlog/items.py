@@ -56,6 +56,27 @@ PRIORITY_ORDER = (Priority.HIGH, Priority.MEDIUM, Priority.LOW, None)
 
 
 @dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An open item of the backlog: one action item however many reflections wrote it."""
+
+    text: str
+    """The wording shown: the earliest reflection's (as in ``BACKLOG.md``)."""
+    priority: str | None
+    """``high``, ``medium``, ``low`` or None: the highest any reflection gave it."""
+    sources: tuple[tuple[str, int], ...]
+    """(source, line) of every line that wrote it, oldest session first."""
+
+    @property
+    def source(self) -> str:
+        """The earliest source, for templates written when a row was one line."""
+        return self.sources[0][0]
+
+    @property
+    def line(self) -> int:
+        return self.sources[0][1]
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """One action-item line in one reflection."""
 

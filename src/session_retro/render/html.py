@@ -23,9 +23,7 @@ from markupsafe import Markup
 
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
-from ..backlog.items import merge_rows
-from ..gcpause import collector_paused
-from ..model import Priority
+from ..backlog.items import ActionRow
 from .charts import Chart, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
 from .templates import environment
@@ -63,27 +61,6 @@ class SessionRow:
     attempts: int
     wasted_attempts: int
     warnings: int
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRow:
-    """An open item of the backlog: one action item however many reflections wrote it."""
-
-    text: str
-    """The wording shown: the earliest reflection's (as in ``BACKLOG.md``)."""
-    priority: str | None
-    """``high``, ``medium``, ``low`` or None: the highest any reflection gave it."""
-    sources: tuple[tuple[str, int], ...]
-    """(source, line) of every line that wrote it, oldest session first."""
-
-    @property
-    def source(self) -> str:
-        """The earliest source, for templates written when a row was one line."""
-        return self.sources[0][0]
-
-    @property
-    def line(self) -> int:
-        return self.sources[0][1]
 
 
 ACTIONS_SHOWN = 30
@@ -188,49 +165,10 @@ def session_rows(
     return rows, anchors
 
 
-_PRIORITIES = {p.value: p for p in Priority}
-
-
-def _action_columns(a: Analysis) -> tuple[list, ...]:
-    """The analysis' action table as `backlog.merge_rows` columns: paths, lines, dates,
-    texts, dones, priorities.
-
-    Column by column, missing values as "" then None: 10,000 sessions hold ~40,000
-    action items, and a per-value `pd.isna` cost more than the merge.
-    """
-    df = a.actions
-    return (
-        df["source"].tolist(),
-        df["line"].tolist(),
-        [d or None for d in df["date"].dt.strftime("%Y-%m-%d").fillna("").tolist()],
-        df["text"].tolist(),
-        df["done"].fillna(False).astype(bool).tolist(),
-        [_PRIORITIES.get(p) for p in df["priority"].tolist()],  # NaN: None
-    )
-
-
 def open_actions(a: Analysis, limit: int | None = None) -> tuple[tuple[ActionRow, ...], int]:
-    """The open backlog items of the analysed sessions (first `limit`) and how many there are.
-
-    The same items as ``retro backlog`` over the same reflections (near-duplicates
-    merged, priority and done-ness from every line that wrote the item, ranked), so the
-    page never lists one item twice or one the backlog calls done. An unprioritised
-    item takes no priority from a recommendation here: the page has the action table,
-    not each session's recommendations.
-    """
-    with collector_paused():  # ~40,000 lines' lists and tuples, no cycle among them
-        columns = _action_columns(a)
-        paths, lines, _, texts, _, _ = columns
-        items = [m for m in merge_rows(*columns) if not m.done]
-        rows = tuple(
-            ActionRow(
-                texts[m.rows[0]],
-                m.priority.value if m.priority else None,
-                tuple(zip([paths[i] for i in m.rows], [lines[i] for i in m.rows], strict=True)),
-            )
-            for m in items[:limit]
-        )
-    return rows, len(items)
+    """The first `limit` open backlog items of the analysed sessions (`Analysis.open_items`)
+    and how many there are."""
+    return a.open_items[:limit], len(a.open_items)
 
 
 def analysis_charts(
