@@ -96,6 +96,12 @@ def test_patched_pieces_are_the_pieces_of_what_they_hold(sessions, data):
         _same_pieces(kept, pieces_of(current.values(), TAXONOMY))
 
 
+def test_pieces_mapped_in_two_processes_are_the_pieces_of_one(sessions, monkeypatch):
+    alone = pieces_of(sessions, TAXONOMY)
+    monkeypatch.setattr(pieces, "SPLIT_FROM", 2)
+    _same_pieces(pieces_of(sessions, TAXONOMY), alone)
+
+
 def test_a_session_added_after_the_last_is_not_lost(sessions):
     # its rows follow the last block of the old tables without a gap: two slices, one
     # of each table, not one run

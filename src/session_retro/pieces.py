@@ -43,6 +43,7 @@ from .classify import (
     match_text,
     with_categories,
 )
+from .forked import in_child
 from .frame import _from_columns, actions_frame, attempts_frame, readable, sessions_frame
 from .model import Session
 from .recommend import LineRow
@@ -103,11 +104,37 @@ class Pieces:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+SPLIT_FROM = 2000
+"""Sessions from which `pieces_of` maps the later half in a second process."""
+
+
 def pieces_of(sessions: Iterable[Session], taxonomy: Taxonomy) -> Pieces:
-    """The pieces of `sessions` (any order; the tables come in source order)."""
+    """The pieces of `sessions` (any order; the tables come in source order).
+
+    With a second CPU and many sessions, a forked child maps the later half while this
+    process maps the first (10,000 sessions: about 1.2 s alone, issue 8); the tables
+    are blocks by source, so the halves join end to end. Same pieces either way.
+    """
+    ordered = sorted(sessions, key=lambda s: s.source)
+    if len(ordered) < SPLIT_FROM:
+        return _map(ordered, taxonomy)
+    half = len(ordered) // 2
+    later = in_child(_map, ordered[half:], taxonomy)
+    try:
+        first = _map(ordered[:half], taxonomy)
+    finally:
+        second = later()  # also on failure: the child waits to be read
+    return Pieces(
+        **{
+            name: pd.concat([table, getattr(second, name)], ignore_index=True)
+            for name, table in first.tables().items()
+        }
+    )
+
+
+def _map(ordered: list[Session], taxonomy: Taxonomy) -> Pieces:
     from .analysis import encode_record  # analysis reads this module: imported late
 
-    ordered = sorted(sessions, key=lambda s: s.source)
     classifications = classify_attempts(ordered, taxonomy)
     kept = readable(ordered)
     return Pieces(
