@@ -216,8 +216,18 @@ def test_a_rerun_after_edits_reuses_the_pieces_and_writes_the_same(folder, cli_i
     shutil.copyfile(files[5], folder / "copied-session.md")  # added
     files[7].unlink()  # deleted
     (folder / "empty.md").write_bytes(b"")  # unreadable
-    _as_from_nothing(cli_invoke)
+    _as_from_nothing(cli_invoke, "--export", "csv,json,parquet")  # tables of patched pieces
     _as_from_nothing(cli_invoke, "--since", "2025-10-01", "--project", "billing")
+
+
+def test_a_file_reached_twice_is_two_sessions_and_keeps_no_pieces(folder, cli_invoke):
+    _as_from_nothing(cli_invoke)
+    base = Path("out/.retro-cache.pieces").read_bytes()
+    twice = sorted(folder.rglob("*.md"))[4].relative_to(folder.parent)
+    for _ in range(2):
+        _as_from_nothing(cli_invoke, str(twice))
+        assert Path("out/.retro-cache.pieces").read_bytes() == base
+    _as_from_nothing(cli_invoke)
 
 
 def test_a_large_delta_is_folded_into_a_new_base(folder, cli_invoke, monkeypatch):

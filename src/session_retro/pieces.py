@@ -487,8 +487,8 @@ def collect_pieces(
         pieces = patch(last.base, delta, drop=dropped)
 
     def keep() -> None:
-        if where is None:
-            return
+        if where is None or len(set(sources)) != len(sources):
+            return  # nothing to keep, or a file reached twice: pieces go by source
         digests = {}
         for source in sources:
             key = keys.get(source)
