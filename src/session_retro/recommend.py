@@ -352,10 +352,10 @@ def rank_lines(
     merged = []
     for members in folded.values():
         addressed: set[tuple[str, int]] = set().union(*map(attrgetter("addresses"), members))
-        evidence = {m[:4] for m in members if m.kind != "protocol"}
+        evidence = [m[:4] for m in members if m.kind != "protocol"]
         if members[0].kind == "protocol":
             # the taxonomy's line is also backed by the attempts it addresses
-            evidence |= {(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed}
+            evidence += [(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed]
         stated = [minutes[k] for k in addressed if minutes.get(k) is not None]
         cats = sorted(
             {m.category for m in members if m.category != UNCLASSIFIED}, key=order.__getitem__
@@ -369,7 +369,7 @@ def rank_lines(
                 wasted_attempts=len(addressed),
                 attempts_without_minutes=len(addressed) - len(stated),
                 sessions=len(set(map(itemgetter(0), addressed))),
-                evidence=tuple(starmap(Evidence, _sorted_rows(evidence))),
+                evidence=tuple(starmap(Evidence, _sorted_rows(evidence, unique=True))),
             )
         )
     merged.sort(
@@ -405,19 +405,21 @@ _PLACE = itemgetter(0, 1, 3)  # a Candidate's source, line and text
 _Row = TypeVar("_Row", bound=tuple)
 
 
-def _sorted_rows(rows: Iterable[_Row]) -> list[_Row]:
-    """`sorted(rows)`, sorted file by file (each row starts with its source).
+def _sorted_rows(rows: Iterable[_Row], unique: bool = False) -> list[_Row]:
+    """`sorted(rows)` (`sorted(set(rows))` when `unique`), sorted file by file (each row
+    starts with its source).
 
     Tens of thousands of rows (the attempts a protocol change addresses, a corpus's
     root causes) share a few thousand sources, and tuples whose first items are equal
-    strings are slow to compare (issue 8).
+    strings are slow to compare and to hash (issue 8): only a file's own rows are.
     """
     by_source: dict[str, list[_Row]] = {}
     for row in rows:
         by_source.setdefault(row[0], []).append(row)
     out: list[_Row] = []
     for source in sorted(by_source):
-        out += sorted(by_source[source])
+        mine = by_source[source]
+        out += sorted(set(mine) if unique and len(mine) > 1 else mine)
     return out
 
 
