@@ -102,9 +102,32 @@ def parse_cmd(paths: tuple[str, ...], fmt: str, max_size: int) -> None:
     sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
 
+def run() -> None:
+    """The `retro` command: `main`, then leave at once, without the interpreter's
+    teardown. `retro analyze` of 10,000 sessions holds millions of objects, and freeing
+    them one by one took 0.3 s after the last file was written (issue 8). Every file is
+    written and closed, every child process and thread joined, before `main` returns;
+    output is flushed here. A broken pipe or a message to print leaves the usual way.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        if not isinstance(done.code, int | None):
+            raise  # a message to print: Python's own exit does that
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            raise done from None  # a closed or broken pipe: Python's own exit reports it
+        os._exit(done.code or 0)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def main() -> None:
-    """Entry point: click's usage errors exit 2, an interrupt (Ctrl-C) 130; anything
-    unexpected is a bug report.
+    """Run the command line: click's usage errors exit 2, an interrupt (Ctrl-C) 130;
+    anything unexpected is a bug report. Ends by raising SystemExit with the code.
 
     Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code
     of a problem in the inputs, so a scheduled job would blame its reflections.
