@@ -1,10 +1,14 @@
 """`Analysis`: the one view model every report renders from.
 
-`analyze()` runs the stages in order (filter → frame → classify → aggregate →
-recommend) and returns an `Analysis`; the Markdown report, the HTML report (issue 6),
-the monthly report and the before/after impact analysis (issue 10) read it and
-compute nothing of their own beyond presentation. `analysis_to_dict` is what
-`analysis.json` and `history/*.json` hold.
+`analyze()` runs the stages in order and returns an `Analysis`: filter, then map
+each session to its pieces (`pieces.pieces_of`: frame rows, classifications, the
+lines recommendations and notes are drawn from), then reduce them across sessions
+(`reduce_pieces`: aggregate, recommend, recurring notes, open backlog items).
+`analyze_pieces()` starts from pieces kept from earlier runs and patched (issue 8):
+the same Analysis. The Markdown report, the HTML report (issue 6), the monthly report
+and the before/after impact analysis (issue 10) read it and compute nothing of their
+own beyond presentation. `analysis_to_dict` is what `analysis.json` and
+`history/*.json` hold.
 
 Example:
     >>> from session_retro.collect import collect_sessions
@@ -93,18 +97,6 @@ class Analysis:
     @property
     def top_recommendations(self) -> tuple[RankedRecommendation, ...]:
         return self.recommendations[: self.top]
-
-
-def problems_of(sessions: list[Session]) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
-    """(errors, warnings) of the sessions, sorted by file and line."""
-    errors = tuple(Problem(s.source, None, "error", s.error) for s in sessions if s.error)
-    warnings = tuple(
-        Problem(s.source, w.line, w.code, w.message)
-        for s in sessions
-        if not s.error
-        for w in sorted(s.warnings, key=lambda w: (w.line or 0, w.code, w.message))
-    )
-    return errors, warnings
 
 
 def analyze(
