@@ -86,10 +86,10 @@ ACTION_COLUMNS: dict[str, object] = {
 
 def _typed(rows: list[dict], columns: dict[str, object]) -> pd.DataFrame:
     """A frame with exactly `columns`, in order and with their dtypes, even when empty."""
-    return _from_columns({name: [r[name] for r in rows] for name in columns}, columns)
+    return from_columns({name: [r[name] for r in rows] for name in columns}, columns)
 
 
-def _from_columns(values: dict[str, list], columns: dict[str, object]) -> pd.DataFrame:
+def from_columns(values: dict[str, list], columns: dict[str, object]) -> pd.DataFrame:
     """A frame of `columns` from one list of plain values per column (None = missing).
 
     Each column is built once, straight into its dtype: going through a frame of
@@ -204,7 +204,7 @@ def attempts_frame(sessions: Iterable[Session]) -> pd.DataFrame:
     cols["outcome"] = [a.outcome.value for a in attempts]
     cols["is_waste"] = [a.outcome.is_waste for a in attempts]
     cols["category"] = cols["rule"] = [None] * len(attempts)
-    return _from_columns(cols, ATTEMPT_COLUMNS)
+    return from_columns(cols, ATTEMPT_COLUMNS)
 
 
 def _session_keys(sessions: list[Session], repeats: list[int]) -> dict[str, list]:
@@ -228,4 +228,4 @@ def actions_frame(sessions: Iterable[Session]) -> pd.DataFrame:
     cols["text"] = [it.text for it in items]
     cols["priority"] = [it.priority.value if it.priority else None for it in items]
     cols["done"] = [it.done for it in items]
-    return _from_columns(cols, ACTION_COLUMNS)
+    return from_columns(cols, ACTION_COLUMNS)

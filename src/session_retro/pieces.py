@@ -11,8 +11,8 @@ Because every table is keyed by source, the pieces of a folder can be kept betwe
 runs and patched (issue 8): `patch` drops the rows of the sessions that changed or
 went away and puts in the pieces of the ones that changed or came, in source order;
 the result equals `pieces_of` over the whole folder. `retro analyze` keeps them beside
-its parse cache (`save_pieces`, `load_pieces`), so a re-run after one file changed maps
-one session and no longer unpickles the other 9,999.
+its parse cache (`collect_pieces`, `load_pieces`), so a re-run after one file changed
+maps one session and no longer unpickles the other 9,999.
 
 Example:
     >>> p = pieces_of(sessions, load_taxonomy())  # doctest: +SKIP
@@ -44,7 +44,7 @@ from .classify import (
     with_categories,
 )
 from .forked import in_child
-from .frame import _from_columns, actions_frame, attempts_frame, readable, sessions_frame
+from .frame import actions_frame, attempts_frame, from_columns, readable, sessions_frame
 from .model import Session
 from .recommend import LineRow
 
@@ -138,7 +138,7 @@ def _map(ordered: list[Session], taxonomy: Taxonomy) -> Pieces:
     classifications = classify_attempts(ordered, taxonomy)
     kept = readable(ordered)
     return Pieces(
-        index=_from_columns(
+        index=from_columns(
             {
                 "source": [s.source for s in ordered],
                 "date": [s.date for s in ordered],
@@ -152,7 +152,7 @@ def _map(ordered: list[Session], taxonomy: Taxonomy) -> Pieces:
         actions=actions_frame(kept),
         lines=line_table(kept, classifications, taxonomy),
         warnings=_warnings(kept),
-        classifications=_from_columns(
+        classifications=from_columns(
             {
                 "source": [c.source for c in classifications],
                 "json": [encode_record(c) for c in classifications],
@@ -204,7 +204,7 @@ def line_table(
         for a in s.attempts:
             if a.root_cause:
                 add(source, a.line, "attempt_root_cause", a.root_cause, None, a.index)
-    return _from_columns(cols, LINE_COLUMNS)
+    return from_columns(cols, LINE_COLUMNS)
 
 
 def line_rows(lines: pd.DataFrame) -> list[LineRow]:
@@ -230,7 +230,7 @@ def _warnings(kept: list[Session]) -> pd.DataFrame:
             cols["line"].append(w.line)
             cols["code"].append(w.code)
             cols["message"].append(w.message)
-    return _from_columns(cols, WARNING_COLUMNS)
+    return from_columns(cols, WARNING_COLUMNS)
 
 
 def patch(old: Pieces, new: Pieces, drop: Iterable[str] = ()) -> Pieces:
