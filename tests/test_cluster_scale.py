@@ -189,14 +189,16 @@ def test_sieve_keeps_every_pair_same_accepts(a, b, threshold):
     threshold=_thresholds,
     window=st.sampled_from([1, 7, 64, 512]),
     block=st.sampled_from([3, 50, 8192]),
+    sieve_from=st.sampled_from([0, 4]),
 )
-def test_cluster_equals_the_scan(texts, threshold, window, block):
+def test_cluster_equals_the_scan(texts, threshold, window, block, sieve_from):
     # small windows and blocks put heads before the window, within it, and across
-    # several C++ calls; the sieve starts at any size
+    # several C++ calls; the sieve takes any scan (0) or only some, so that heads are
+    # also added past every window
     with (
         mock.patch.object(recommend, "_WINDOW", window),
         mock.patch.object(recommend, "_BLOCK", block),
-        mock.patch.object(recommend, "_SIEVE_FROM", 0),
+        mock.patch.object(recommend, "_SIEVE_FROM", sieve_from),
     ):
         assert cluster(texts, threshold) == _scan_cluster(texts, threshold)
 

@@ -183,9 +183,9 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     seen: dict[str, tuple[int | None, float, int]] = {}
     normal: dict[str, str] = {}  # and is normalized once
     placed: dict[str, tuple[int, int]] = {}  # text -> its group, and the heads then
-    # Past a few hundred texts, a bound computed in C++ skips the heads a text cannot
-    # be `same` as (issue 9): the loop below still decides every pair it keeps.
-    sieve = _HeadSieve(texts, threshold, normal) if len(texts) >= _SIEVE_FROM else None
+    # Past a few dozen heads to scan, a bound computed in C++ skips the heads a text
+    # cannot be `same` as (issue 9): the loop below still decides every pair it keeps.
+    sieve = _HeadSieve(texts, threshold, normal)
     for i, t in enumerate(texts):
         spot = placed.get(t)
         if spot is not None and spot[1] == len(heads):
@@ -197,7 +197,9 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         if not n:
             continue
         best, best_score, start = seen.get(n, (None, -1.0, 0))
-        maybe = range(start, len(heads)) if sieve is None else sieve.heads(i, n, start)
+        maybe = range(start, len(heads))
+        if len(maybe) > _SIEVE_FROM:
+            maybe = sieve.heads(i, n, start)
         for g in maybe:
             head = heads[g]
             if same(n, head, threshold):
@@ -212,8 +214,7 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         if best is None:
             groups.append([i])
             heads.append(n)
-            if sieve is not None:
-                sieve.add_head(n)
+            sieve.add_head(i, n)
             if lead is not None:
                 by_headline[lead] = len(heads) - 1
             # its own head scores the maximum: no later head can take the text away
@@ -225,7 +226,9 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     return groups
 
 
-# Below this many texts the plain scan costs less than setting up the sieve (0.5 ms).
+# Up to this many heads, scanning them costs less than a window of the sieve (0.5 ms
+# or more): repeated texts, whose few heads are scanned from where they left off, and
+# small lists never pay for it.
 _SIEVE_FROM = 50
 # Texts whose distinct forms are sieved together against the heads (one window's rows).
 _WINDOW = 512
@@ -400,17 +403,24 @@ class _HeadSieve:
         found += (np.flatnonzero(self._within[r, added]) + base + skip).tolist()
         return found
 
-    def add_head(self, n: str) -> None:
-        """`n`, a text of the current window, became a head."""
-        r = self._row[n]
+    def add_head(self, i: int, n: str) -> None:
+        """`n`, the form of text `i`, became a head."""
         self._heads.append(n)
-        pairs = zip(self._letters + self._words, self._rows.letters + self._rows.words, strict=True)
-        for heads, rows in pairs:
-            heads.append(rows[r])
-        self._lengths.append(self._rows.lengths[r])
-        self._short.append(self._rows.short[r])
+        if i >= self._end:
+            return  # scanned without the sieve, past any window: `_open` takes its forms
+        r = self._row[n]
         self._added[self._count] = r
         self._count += 1
+        self._keep(self._rows, r)
+
+    def _keep(self, forms: _Forms, r: int) -> None:
+        """Keep the forms of the next head, row `r` of `forms`."""
+        for heads, rows in zip(
+            self._letters + self._words, forms.letters + forms.words, strict=True
+        ):
+            heads.append(rows[r])
+        self._lengths.append(forms.lengths[r])
+        self._short.append(forms.short[r])
 
     def _open(self, i: int) -> None:
         normal = self._normal
@@ -422,6 +432,9 @@ class _HeadSieve:
             if n:
                 self._row.setdefault(n, len(self._row))
         self._rows = rows = _forms(list(self._row), self._codes)
+        missing = _forms(self._heads[len(self._lengths) :], self._codes)
+        for r in range(len(missing.texts)):
+            self._keep(missing, r)
         heads = _Forms(
             self._heads,
             self._letters,
