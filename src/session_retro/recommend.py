@@ -27,7 +27,9 @@ from itertools import starmap
 from operator import attrgetter, itemgetter
 from typing import NamedTuple, TypeVar
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 
 from .classify import UNCLASSIFIED, Classification, Taxonomy
 from .frame import readable
@@ -181,6 +183,9 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
     seen: dict[str, tuple[int | None, float, int]] = {}
     normal: dict[str, str] = {}  # and is normalized once
     placed: dict[str, tuple[int, int]] = {}  # text -> its group, and the heads then
+    # Past a few dozen heads to scan, a bound computed in C++ skips the heads a text
+    # cannot be `same` as (issue 9): the loop below still decides every pair it keeps.
+    sieve = _HeadSieve(texts, threshold, normal)
     for i, t in enumerate(texts):
         spot = placed.get(t)
         if spot is not None and spot[1] == len(heads):
@@ -192,7 +197,10 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         if not n:
             continue
         best, best_score, start = seen.get(n, (None, -1.0, 0))
-        for g in range(start, len(heads)):
+        maybe = range(start, len(heads))
+        if len(maybe) > _SIEVE_FROM:
+            maybe = sieve.heads(i, n, start)
+        for g in maybe:
             head = heads[g]
             if same(n, head, threshold):
                 score = fuzz.token_set_ratio(n, head)
@@ -206,6 +214,7 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         if best is None:
             groups.append([i])
             heads.append(n)
+            sieve.add_head(i, n)
             if lead is not None:
                 by_headline[lead] = len(heads) - 1
             # its own head scores the maximum: no later head can take the text away
@@ -215,6 +224,229 @@ def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list
         seen[n] = (best, best_score, len(heads))
         placed[t] = (best, len(heads))
     return groups
+
+
+# Up to this many heads, scanning them costs less than a window of the sieve (0.5 ms
+# or more): repeated texts, whose few heads are scanned from where they left off, and
+# small lists never pay for it.
+_SIEVE_FROM = 50
+# Texts whose distinct forms are sieved together against the heads (one window's rows).
+_WINDOW = 512
+# Heads per C++ call: a window's rows x _BLOCK counts stay near 16 MB per array.
+_BLOCK = 8192
+# Scores below the threshold by more than this cannot come from a pair that reaches
+# it: the bounds below hold exactly; the margin absorbs only floating-point rounding.
+_MARGIN = 0.5
+# `_Forms` strings split by character: the C++ scorer runs several strings at once in
+# SIMD lanes when each is at most 64 characters, 3 times faster (texts to ~190).
+_PARTS = 3
+
+
+class _Forms(NamedTuple):
+    """Normalized texts, with what the bounds on their similarity need."""
+
+    texts: list[str]
+    letters: tuple[list[str], ...]
+    """The characters of a text's distinct words joined by spaces, sorted: their
+    longest common subsequence counts the characters two texts share. Split in
+    `_PARTS` by character (code point modulo `_PARTS`): the parts' subsequences add
+    up to the whole's, as each character is in one part."""
+    words: tuple[list[str], ...]
+    """A character per distinct word, repeated once per letter and once more, sorted
+    (and split as `letters`): their longest common subsequence is the length of the
+    words two texts share, joined by spaces, plus one (or more, when two words share
+    a character)."""
+    lengths: np.ndarray
+    """Of a text's distinct words joined by spaces, as token_set_ratio joins them."""
+    short: np.ndarray
+    """Texts of one or two words, which `same` compares as whole strings."""
+
+
+def _forms(texts: list[str], codes: dict[str, str]) -> _Forms:
+    """`texts` with their `_Forms` fields; `codes` (word -> its character) grows."""
+    letters: tuple[list[str], ...] = tuple([] for _ in range(_PARTS))
+    words: tuple[list[str], ...] = tuple([] for _ in range(_PARTS))
+    lengths = []
+    short = []
+    for n in texts:
+        split = n.split()
+        distinct = set(split)
+        joined = " ".join(distinct)
+        lengths.append(len(joined))
+        _split_into(letters, joined)
+        chars = []
+        for w in distinct:
+            c = codes.get(w)
+            if c is None:
+                # one-byte strings score several times faster in C++; words that
+                # share a character only make the shared length larger, so the
+                # bound stays a bound
+                c = codes[w] = chr(1 + len(codes) % 255)
+            chars.append(c * (len(w) + 1))
+        _split_into(words, "".join(chars))
+        short.append(len(split) < 3)
+    return _Forms(
+        texts, letters, words, np.array(lengths, dtype=np.int64), np.array(short, dtype=bool)
+    )
+
+
+def _split_into(parts: tuple[list[str], ...], text: str) -> None:
+    """Append to each of `parts` the sorted characters of `text` that fall in it."""
+    chars = sorted(text)
+    for p, part in enumerate(parts):
+        part.append("".join([c for c in chars if ord(c) % _PARTS == p]))
+
+
+def _shared(
+    rows: tuple[list[str], ...], cols: tuple[list[str], ...], lo: int, hi: int
+) -> np.ndarray:
+    """Longest common subsequences of each row and column `lo` to `hi`, split strings."""
+    total = None
+    for row_part, col_part in zip(rows, cols, strict=True):
+        part = process.cdist(
+            row_part, col_part[lo:hi], scorer=LCSseq.similarity, dtype=np.int32, workers=-1
+        )
+        if total is None:
+            total = part
+        else:
+            total += part
+    return total
+
+
+def _may_be_same(rows: _Forms, cols: _Forms, threshold: float) -> np.ndarray:
+    """Which pairs (row, column) `same` could accept: never False for a pair it accepts.
+
+    token_set_ratio takes the best of three scores over the texts' distinct words
+    (rapidfuzz's fuzz_py.token_set_ratio spells them out). Write La, Lb for the
+    lengths of each text's words joined by spaces, s for that of the words they
+    share. (1) The shared words plus each text's other words, joined, are reorderings
+    of the texts' words, so their Indel distance is at least La + Lb - 2 M, with M the
+    characters the two share counting repeats (`letters`): that score is at most
+    200 M / (La + Lb). (2) The shared words against each text score 200 s / (s + La)
+    and 200 s / (s + Lb) (`words` gives s). (3) A text whose words are all the other's
+    scores 100. Texts of one or two words are compared by fuzz.ratio itself.
+    """
+    floor = threshold - _MARGIN
+    # (2) and (3) need a shared word and s >= part * min(La, Lb); `words` count s + 1
+    part = 1.0 if floor >= 100 else max(floor, 0.0) / (200 - floor)
+    la = rows.lengths[:, None]
+    need_rows = (1 + part * rows.lengths)[:, None]
+    need_cols = (1 + part * cols.lengths)[None, :]
+    out = np.empty((len(rows.texts), len(cols.texts)), dtype=bool)
+    short_rows = np.flatnonzero(rows.short)
+    for lo in range(0, len(cols.texts), _BLOCK):
+        hi = min(lo + _BLOCK, len(cols.texts))
+        chars = _shared(rows.letters, cols.letters, lo, hi)
+        out[:, lo:hi] = 200.0 * chars >= floor * (la + cols.lengths[None, lo:hi])  # (1)
+        shared = _shared(rows.words, cols.words, lo, hi)
+        out[:, lo:hi] |= shared >= need_rows
+        out[:, lo:hi] |= shared >= need_cols[:, lo:hi]
+        short_cols = np.flatnonzero(cols.short[lo:hi]) + lo
+        if len(short_cols):
+            whole = process.cdist(
+                rows.texts,
+                [cols.texts[j] for j in short_cols],
+                scorer=fuzz.ratio,
+                dtype=np.float64,
+                workers=-1,
+            )
+            out[:, short_cols] = whole >= floor
+        if len(short_rows):
+            whole = process.cdist(
+                [rows.texts[j] for j in short_rows],
+                cols.texts[lo:hi],
+                scorer=fuzz.ratio,
+                dtype=np.float64,
+                workers=-1,
+            )
+            out[short_rows, lo:hi] = whole >= floor
+    return out
+
+
+class _HeadSieve:
+    """The heads a text may be `same` as, a window of texts at a time (issue 9).
+
+    `cluster` compared each new text with every head in Python: hours for 60,000
+    mostly unique lines. When the scan reaches a new window of texts, the sieve scores
+    the window's distinct forms against every head so far, and against each other
+    (the heads the window itself will add), in C++ with `_may_be_same`; a text then
+    scans only the heads it keeps.
+    """
+
+    def __init__(self, texts: list[str], threshold: float, normal: dict[str, str]) -> None:
+        self._texts = texts
+        self._threshold = threshold
+        self._normal = normal  # cluster's: each text is normalized once
+        self._heads: list[str] = []  # and their forms, as `_forms` gives them
+        self._letters: tuple[list[str], ...] = tuple([] for _ in range(_PARTS))
+        self._words: tuple[list[str], ...] = tuple([] for _ in range(_PARTS))
+        self._lengths: list[int] = []
+        self._short: list[bool] = []
+        self._end = 0  # the text after the window
+        self._row: dict[str, int] = {}  # a distinct form in the window -> its row
+        self._codes: dict[str, str] = {}  # a word -> the character `_Forms.words` gives it
+        self._rows = _forms([], self._codes)
+        self._before = np.empty((0, 0), dtype=bool)  # rows x the heads before the window
+        self._within = np.empty((0, 0), dtype=bool)  # rows x rows
+        self._added = np.empty(0, dtype=np.intp)  # rows of the heads the window added
+        self._count = 0
+
+    def heads(self, i: int, n: str, start: int) -> list[int]:
+        """Heads from `start` on that text `i` (normalized `n`) may be `same` as, in order."""
+        if i >= self._end:
+            self._open(i)
+        r = self._row[n]
+        base = len(self._heads) - self._count
+        found = (np.flatnonzero(self._before[r, start:]) + start).tolist() if start < base else []
+        skip = max(start - base, 0)
+        added = self._added[skip : self._count]
+        found += (np.flatnonzero(self._within[r, added]) + base + skip).tolist()
+        return found
+
+    def add_head(self, i: int, n: str) -> None:
+        """`n`, the form of text `i`, became a head."""
+        self._heads.append(n)
+        if i >= self._end:
+            return  # scanned without the sieve, past any window: `_open` takes its forms
+        r = self._row[n]
+        self._added[self._count] = r
+        self._count += 1
+        self._keep(self._rows, r)
+
+    def _keep(self, forms: _Forms, r: int) -> None:
+        """Keep the forms of the next head, row `r` of `forms`."""
+        for heads, rows in zip(
+            self._letters + self._words, forms.letters + forms.words, strict=True
+        ):
+            heads.append(rows[r])
+        self._lengths.append(forms.lengths[r])
+        self._short.append(forms.short[r])
+
+    def _open(self, i: int) -> None:
+        normal = self._normal
+        self._row = {}
+        for t in self._texts[i : i + _WINDOW]:
+            n = normal.get(t)
+            if n is None:
+                n = normal[t] = normalize(t)
+            if n:
+                self._row.setdefault(n, len(self._row))
+        self._rows = rows = _forms(list(self._row), self._codes)
+        missing = _forms(self._heads[len(self._lengths) :], self._codes)
+        for r in range(len(missing.texts)):
+            self._keep(missing, r)
+        heads = _Forms(
+            self._heads,
+            self._letters,
+            self._words,
+            np.array(self._lengths, dtype=np.int64),
+            np.array(self._short, dtype=bool),
+        )
+        self._before = _may_be_same(rows, heads, self._threshold)
+        self._within = _may_be_same(rows, rows, self._threshold)
+        self._added = np.empty(len(rows.texts), dtype=np.intp)
+        self._count = 0
+        self._end = i + _WINDOW
 
 
 class LineRow(NamedTuple):
