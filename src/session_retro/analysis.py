@@ -40,11 +40,13 @@ from .recommend import (
     CANDIDATE_KINDS,
     DEFAULT_THRESHOLD,
     NOTE_KINDS,
+    NoteRows,
     RankedRecommendation,
     RecurringNote,
     WastedAttempt,
+    notes_of,
     rank_lines,
-    recurring_items,
+    recurring_groups,
 )
 
 
@@ -93,6 +95,10 @@ class Analysis:
     """One row per attempt, categories filled (`frame.ATTEMPT_COLUMNS`)."""
     actions: pd.DataFrame = field(compare=False, repr=False)
     """One row per action item (`frame.ACTION_COLUMNS`)."""
+    encoded: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    """Sections of `analysis.json` encoded already, by key (``recommendations``,
+    ``root_causes``, ``lessons``: compact JSON of what `analysis_to_dict` holds there),
+    when the caller asked `analyze_pieces` for them; spliced in as they are."""
 
     @property
     def top_recommendations(self) -> tuple[RankedRecommendation, ...]:
@@ -139,10 +145,13 @@ def analyze_pieces(
     top: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
     worst: int = 5,
+    encode: bool = False,
 ) -> Analysis:
     """`analyze` of the sessions whose pieces (`pieces.pieces_of`) are `pieces`, made
     with `taxonomy`; `sessions` gives the Session of a source on demand (the report
-    details the few with the most wasted minutes). The same Analysis as `analyze`."""
+    details the few with the most wasted minutes). The same Analysis as `analyze`;
+    `encode` fills `Analysis.encoded`, in the processes that compute those sections
+    (what `retro analyze` writes anyway: 24 of the 44 MB at 10,000 sessions)."""
     with collector_paused():
         filters = filters or Filters()
         kept, undated = filter_index(pieces.index, filters)
@@ -156,6 +165,7 @@ def analyze_pieces(
             top=top,
             threshold=threshold,
             worst=worst,
+            encode=encode,
         )
 
 
@@ -185,8 +195,10 @@ def reduce_pieces(
     top: int,
     threshold: float,
     worst: int,
+    encode: bool = False,
 ) -> Analysis:
-    """The Analysis of exactly the sessions `pieces` hold (filters already applied)."""
+    """The Analysis of exactly the sessions `pieces` hold (filters already applied);
+    `encode`: with `Analysis.encoded`."""
     sdf, adf, actions = pieces.sessions, pieces.attempts, pieces.actions
     # The figures and recurring notes need nothing the recommendations compute, and the
     # other way round: with a second CPU a forked child does the former while this
@@ -199,15 +211,24 @@ def reduce_pieces(
         waste = adf[adf["is_waste"].fillna(False).astype(bool)]
         wasted = list(map(WastedAttempt._make, rows(waste, WastedAttempt._fields)))
         recommendations = rank_lines(candidates, wasted, taxonomy, threshold=threshold)
+        # while the child works: the rest of what this process makes of the pieces
+        encoded = {"recommendations": encode_record(recommendations[:top])} if encode else {}
+        index = pieces.index
+        errors = tuple(
+            Problem(source, None, "error", error)
+            for source, error in rows(index, ("source", "error"))
+            if error
+        )
+        warnings = tuple(
+            starmap(Problem, rows(pieces.warnings, ("source", "line", "code", "message")))
+        )
+        classifications = tuple(pieces.classifications["json"].tolist())
     finally:
-        figures, root_causes, lessons, open_items = later()  # also on failure: the child waits
-    index = pieces.index
-    errors = tuple(
-        Problem(source, None, "error", error)
-        for source, error in rows(index, ("source", "error"))
-        if error
-    )
-    warnings = tuple(starmap(Problem, rows(pieces.warnings, ("source", "line", "code", "message"))))
+        figures, causes, learnt, items = later()  # also on failure: the child waits to be read
+    root_causes, lessons = notes_of(causes, "root_cause"), notes_of(learnt, "lesson")
+    if encode:
+        encoded.update(root_causes=encode_record(root_causes), lessons=encode_record(lessons))
+    open_items = tuple(starmap(ActionRow, items))
     return Analysis(
         generated=generated,
         filters=filters,
@@ -218,7 +239,7 @@ def reduce_pieces(
         files_with_warnings=len({p.source for p in warnings}),
         undated_excluded=undated,
         figures=figures,
-        classifications=tuple(pieces.classifications["json"].tolist()),
+        classifications=classifications,
         recommendations=recommendations,
         top=top,
         root_causes=root_causes,
@@ -227,6 +248,7 @@ def reduce_pieces(
         sessions=sdf,
         attempts=adf,
         actions=actions,
+        encoded=encoded,
     )
 
 
@@ -236,23 +258,25 @@ def _figures_and_notes(
     taxonomy: Taxonomy,
     worst: int,
     threshold: float,
-) -> tuple[Figures, tuple[RecurringNote, ...], tuple[RecurringNote, ...], tuple[ActionRow, ...]]:
-    """The figures, the recurring root causes and lessons, and the open backlog items."""
+) -> tuple[Figures, NoteRows, NoteRows, list[tuple]]:
+    """The figures, the recurring root causes and lessons, and the open backlog items
+    (the last three as plain rows: a child sends them back)."""
     figures = aggregate(sessions, pieces.sessions, pieces.attempts, taxonomy, worst=worst)
     lines = pieces.lines
     notes = []
     for kind in ("root_cause", "lesson"):
         of_kind = lines[lines["kind"].isin(NOTE_KINDS[kind])]
         items = list(rows(of_kind, ("source", "line", "text")))
-        notes.append(recurring_items(items, kind, threshold=threshold))
-    return figures, notes[0], notes[1], open_items(pieces.actions)
+        notes.append(recurring_groups(items, threshold=threshold))
+    return figures, notes[0], notes[1], open_item_rows(pieces.actions)
 
 
 _PRIORITIES = {p.value: p for p in Priority}
 
 
-def open_items(actions: pd.DataFrame) -> tuple[ActionRow, ...]:
-    """The open backlog items of an action table (`frame.ACTION_COLUMNS`), ranked.
+def open_item_rows(actions: pd.DataFrame) -> list[tuple]:
+    """The open backlog items of an action table (`frame.ACTION_COLUMNS`), ranked, as
+    `ActionRow` fields.
 
     Column by column, missing values as "" then None: 10,000 sessions hold ~40,000
     action items, and a per-value `pd.isna` cost more than the merge.
@@ -268,15 +292,15 @@ def open_items(actions: pd.DataFrame) -> tuple[ActionRow, ...]:
         actions["done"].fillna(False).astype(bool).tolist(),
         [_PRIORITIES.get(p) for p in actions["priority"].tolist()],  # NaN: None
     )
-    return tuple(
-        ActionRow(
+    return [
+        (
             texts[m.rows[0]],
             m.priority.value if m.priority else None,
             tuple(zip([paths[i] for i in m.rows], [lines[i] for i in m.rows], strict=True)),
         )
         for m in merged
         if not m.done
-    )
+    ]
 
 
 def encode_record(value: Any) -> bytes:
@@ -412,9 +436,7 @@ def _field(
     return f"type({value}) in _LEAVES", f"_plain({value})"
 
 
-def analysis_to_dict(
-    a: Analysis, compact: bool = False, encoded: Mapping[str, bytes] | None = None
-) -> dict:
+def analysis_to_dict(a: Analysis, compact: bool = False) -> dict:
     """The JSON record of an analysis: figures, recommendations and explanations.
 
     The tables themselves go to the `--export` files; this holds what the report
@@ -423,9 +445,9 @@ def analysis_to_dict(
     writes a dataclass as its fields in order (`export.tables.analysis_json`).
     `compact`: the classifications are spliced in as they are encoded, for orjson
     writing without indentation (10,000 sessions: 30,000 of them, most of the file);
-    so are the sections in `encoded` (`encoded_sections`), when given.
+    so are the sections `Analysis.encoded` holds.
     """
-    spliced = {k: orjson.Fragment(v) for k, v in (encoded or {}).items()} if compact else {}
+    spliced = {k: orjson.Fragment(v) for k, v in a.encoded.items()} if compact else {}
     return {
         "generated": a.generated,
         "filters": _plain(a.filters),
@@ -449,15 +471,4 @@ def analysis_to_dict(
         else [orjson.loads(c) for c in a.classifications],
         "errors": [str(p) for p in a.errors],
         "warnings": [str(p) for p in a.warnings],
-    }
-
-
-def encoded_sections(a: Analysis) -> dict[str, bytes]:
-    """The evidence-heavy sections of `analysis_to_dict`, each as compact JSON (24 MB of
-    the 44 MB at 10,000 sessions), for `analysis_to_dict(encoded=...)`: encoded in a
-    second process while this one renders the pages (issue 8)."""
-    return {
-        "recommendations": orjson.dumps(_plain(a.top_recommendations)),
-        "root_causes": orjson.dumps(_plain(a.root_causes)),
-        "lessons": orjson.dumps(_plain(a.lessons)),
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from . import terminal
-from .analysis import analyze_pieces, encoded_sections
+from .analysis import analyze_pieces
 from .cli_impact import (
     analysis_impact,
     changed_option,
@@ -50,7 +50,6 @@ from .cli_options import (
 from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
 from .export.tables import history_name, output_files, parse_formats
-from .forked import in_child
 from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
 from .render.charts import drawing_fingerprint
@@ -282,6 +281,7 @@ def analyze_cmd(
     a = analyze_pieces(
         collected.pieces,
         collected.details,
+        encode=True,  # analysis.json's evidence, encoded by the processes that rank it
         generated=now.strftime("%Y-%m-%d %H:%M UTC"),
         filters=filters,
         taxonomy=tax,
@@ -304,22 +304,15 @@ def analyze_cmd(
         window=window,
         memo=cache,
     )
-    # The evidence of analysis.json (24 of its 44 MB at 10,000 sessions) is encoded in
-    # a second process while this one writes the report and draws the charts and the
-    # page (issue 8); the same bytes either way
     inputs = [p for p, _ in found] + [protocol, changes_file]
-    encoded = in_child(encoded_sections, a)
-    try:
-        report_md = render_markdown(a, templates, impact=impact)
-        # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
-        page = html_files(a, templates, impact=impact, memo=cache)
-        # a file of the user's under an output's name (--out on their own folder) is
-        # copied aside first; checked while the child encodes (hashing 44 MB: 0.07 s)
-        checked = ["report.md", "analysis.json", *page]
-        copies = back_up_foreign_outputs(out_dir, previous, checked, protect=inputs)
-    finally:
-        sections = encoded()  # also when the page fails: the child waits to be read
-    files = output_files(a, exports, report_md, extra=impact_json(impact), sections=sections)
+    report_md = render_markdown(a, templates, impact=impact)
+    # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
+    page = html_files(a, templates, impact=impact, memo=cache)
+    # a file of the user's under an output's name (--out on their own folder) is copied
+    # aside first
+    checked = ["report.md", "analysis.json", *page]
+    copies = back_up_foreign_outputs(out_dir, previous, checked, protect=inputs)
+    files = output_files(a, exports, report_md, extra=impact_json(impact))
     files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)

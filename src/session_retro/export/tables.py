@@ -13,7 +13,7 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -68,9 +68,7 @@ COMPACT_ABOVE = 1000
 wrote it (43 MB at 10,000 sessions); below, indented for a readable diff."""
 
 
-def analysis_json(
-    a: Analysis, extra: dict | None = None, encoded: Mapping[str, bytes] | None = None
-) -> bytes:
+def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
     """`analysis.json`: indented for a readable diff, compact (same content) when large.
 
     `extra` adds top-level sections computed beside the analysis (``impact``), so the
@@ -79,11 +77,11 @@ def analysis_json(
     `analysis_to_dict` leaves as they are. Its bytes are json.dumps's with
     ``ensure_ascii=False`` (and ``indent=2``), except that it spells a float below
     1e-4 without an exponent; the analysis rounds its floats to 4 places, so it has none.
-    `encoded`: sections encoded already (`analysis.encoded_sections`), spliced in as
-    they are when the file is compact, else ignored.
+    Sections the analysis holds encoded already (`Analysis.encoded`) are spliced in as
+    they are when the file is compact.
     """
     compact = is_compact(a)
-    data = analysis_to_dict(a, compact=compact, encoded=encoded)
+    data = analysis_to_dict(a, compact=compact)
     data.update(extra or {})
     option = orjson.OPT_APPEND_NEWLINE | (0 if compact else orjson.OPT_INDENT_2)
     return orjson.dumps(data, option=option)
@@ -99,17 +97,12 @@ def output_files(
     formats: tuple[str, ...],
     report_md: str | None = None,
     extra: dict | None = None,
-    sections: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of one run, by name relative to the output folder (history excluded).
-
-    `sections`: parts of analysis.json encoded already (`analysis_json`), in a child
-    process beside the charts (see `forked`).
-    """
+    """Every file of one run, by name relative to the output folder (history excluded)."""
     files: dict[str, bytes] = {}
     if report_md is not None:
         files["report.md"] = report_md.encode("utf-8")
-    files["analysis.json"] = analysis_json(a, extra, sections)
+    files["analysis.json"] = analysis_json(a, extra)
     for fmt in formats:
         for name, df in _tables(a).items():
             files[f"{name}.{fmt}"] = table_bytes(df, fmt)
