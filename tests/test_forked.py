@@ -24,3 +24,16 @@ def test_ctrl_c_in_the_child_stops_the_caller_instead_of_redoing_the_work():
         pytest.skip("no fork here: nothing runs in a child")
     with pytest.raises(KeyboardInterrupt):
         wait()
+
+
+def test_in_thread_gives_the_result_or_raises_the_error():
+    from session_retro.forked import in_thread
+
+    assert in_thread(sum, [1, 2, 3])() == 6
+
+    def fails():
+        raise OSError(28, "No space left on device")
+
+    waiting = in_thread(fails)
+    with pytest.raises(OSError, match="No space left"):
+        waiting()

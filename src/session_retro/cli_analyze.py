@@ -12,7 +12,6 @@ import os
 import stat
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +49,7 @@ from .cli_options import (
 from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
 from .export.tables import history_name, output_files, parse_formats
+from .forked import in_thread
 from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
 from .render.charts import drawing_fingerprint
@@ -309,10 +309,14 @@ def analyze_cmd(
     # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
     page = html_files(a, templates, impact=impact, memo=cache)
     # a file of the user's under an output's name (--out on their own folder) is copied
-    # aside first
+    # aside first: checked (the last run's 44 MB analysis.json hashed) while the new
+    # one is put together
     checked = ["report.md", "analysis.json", *page]
-    copies = back_up_foreign_outputs(out_dir, previous, checked, protect=inputs)
-    files = output_files(a, exports, report_md, extra=impact_json(impact))
+    backing = in_thread(back_up_foreign_outputs, out_dir, previous, checked, inputs)
+    try:
+        files = output_files(a, exports, report_md, extra=impact_json(impact))
+    finally:
+        copies = backing()
     files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
@@ -331,11 +335,12 @@ def analyze_cmd(
     say_copies(copies, out_dir)
     # the run record's hashes of the outputs (44 MB at 10,000 sessions), computed while
     # they are written: hashlib and file writes both let the other thread run
-    with ThreadPoolExecutor(1) as pool:
-        hashing = pool.submit(output_digests, files)
+    hashing = in_thread(output_digests, files)
+    try:
         write_report(out_dir, files, inputs)
         collected.keep()  # what the next run reuses, once this run's report is written
-        digests = hashing.result()
+    finally:
+        digests = hashing()
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
 

@@ -87,3 +87,30 @@ def _run_and_send(send: Connection, fn: Callable, args: tuple) -> None:
         pass
     finally:
         send.close()
+
+
+def in_thread(fn: Callable[..., T], *args) -> Callable[[], T]:
+    """Start `fn(*args)` in a thread; the function returned waits for its result (or
+    raises its error). For work that lets the interpreter go on beside it: hashing and
+    reading large files (hashlib and file reads release the GIL). No fork may happen
+    while it runs (`in_child` then works here instead): call it after any chart drawing.
+    """
+    out: list = []
+
+    def work() -> None:
+        try:
+            out.append((True, fn(*args)))
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller)
+            out.append((False, exc))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        ok, value = out[0]
+        if not ok:
+            raise value
+        return value
+
+    return result
