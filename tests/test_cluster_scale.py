@@ -8,8 +8,6 @@ Speed is measured by `bench/cluster.py`, not here.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from unittest import mock
 
@@ -17,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
+from test_collect import _make_corpus
 
 from session_retro import recommend
 from session_retro.collect import collect_sessions
@@ -237,17 +236,6 @@ def test_repo_sessions_cluster_as_before():
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the shared corpus is not here")
 def test_shared_corpus_clusters_as_before():
     _assert_same_groups([str(SHARED_CORPUS)])
-
-
-def _make_corpus():
-    """bench/make_corpus.py, loaded by path (bench/ is not a package)."""
-    name = "retro_bench_make_corpus"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "make_corpus.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the file runs
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def test_generated_corpus_clusters_as_before(tmp_path):

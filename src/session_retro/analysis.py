@@ -31,7 +31,7 @@ import pandas as pd
 
 from .aggregate import Figures, Filters, aggregate, filter_sessions, keeps
 from .backlog.items import ActionRow, merge_rows
-from .classify import Taxonomy, load_taxonomy
+from .classify import Classification, Taxonomy, load_taxonomy
 from .forked import in_child
 from .gcpause import collector_paused
 from .model import Priority, Problem, Session
@@ -75,9 +75,11 @@ class Analysis:
     """Sessions left out by --since/--until because they state no date."""
     figures: Figures
     """Headline, time-analysis tables (category, outcome, project, month), worst sessions."""
-    classifications: tuple[bytes, ...]
-    """One per wasted attempt: its `classify.Classification` (its category and the rule
-    matches behind it) as compact JSON (`encode_record`), by source then attempt."""
+    classifications: tuple[Classification | bytes, ...]
+    """One per wasted attempt, by source then attempt: its `classify.Classification`
+    (its category and the rule matches behind it), or, for a session whose pieces were
+    kept from an earlier run, that record as `analysis.json` holds it (compact JSON,
+    `encode_record`)."""
     recommendations: tuple[RankedRecommendation, ...]
     """All merged recommendations, ranked; `top` says how many a report shows."""
     top: int
@@ -466,9 +468,13 @@ def analysis_to_dict(a: Analysis, compact: bool = False) -> dict:
         "recommendations": spliced.get("recommendations") or _plain(a.top_recommendations),
         "root_causes": spliced.get("root_causes") or _plain(a.root_causes),
         "lessons": spliced.get("lessons") or _plain(a.lessons),
-        "classifications": orjson.Fragment(b"[" + b",".join(a.classifications) + b"]")
+        "classifications": orjson.Fragment(
+            b"["
+            + b",".join([c if type(c) is bytes else encode_record(c) for c in a.classifications])
+            + b"]"
+        )
         if compact
-        else [orjson.loads(c) for c in a.classifications],
+        else [orjson.loads(c) if type(c) is bytes else _plain(c) for c in a.classifications],
         "errors": [str(p) for p in a.errors],
         "warnings": [str(p) for p in a.warnings],
     }
