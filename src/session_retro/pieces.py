@@ -418,7 +418,7 @@ def _empty(pieces: Pieces) -> Pieces:
 def _save(path: str, data: dict) -> None:
     from .safeio import atomic_write
 
-    atomic_write(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
 
 
 class _Details(Mapping[str, Session]):

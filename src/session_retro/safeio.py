@@ -42,8 +42,15 @@ def output_path(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
     return target
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    """Replace `path` with `data` atomically (temp file + rename in the same folder)."""
+def atomic_write(
+    path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8", durable: bool = True
+) -> Path:
+    """Replace `path` with `data` atomically (temp file + rename in the same folder).
+
+    `durable`: on disk before the rename (fsync), so a crash never leaves an empty file
+    under the name. A cache passes False: a file a crash left torn fails to load and is
+    rebuilt, and 70 MB need not wait for the disk.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
@@ -59,7 +66,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
