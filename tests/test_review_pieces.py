@@ -225,3 +225,17 @@ def test_a_file_name_that_is_not_utf8_comes_and_goes(folder, cli_invoke):
     _as_from_nothing(cli_invoke)
     os.unlink(odd)
     _as_from_nothing(cli_invoke)
+
+
+def test_a_file_of_the_users_beside_the_cache_under_the_pieces_name_is_not_lost(folder, cli_invoke):
+    # cache.pieces_path drops the cache's extension: --cache notes.sqlite keeps its
+    # pieces in notes.pieces and notes.pieces-delta, written over (and unlinked)
+    # whatever is there, where a foreign file at the cache's own path is moved aside
+    notes = Path("notes.pieces")
+    mine = b"my notes on the pieces of the puzzle\n"
+    notes.write_bytes(mine)
+    delta = Path("notes.pieces-delta")
+    delta.write_bytes(mine)
+    _as_from_nothing(cli_invoke, "--cache", "notes.sqlite")
+    kept = [p for p in Path().iterdir() if p.is_file() and p.read_bytes() == mine]
+    assert len(kept) == 2, "both files of the user's are still there, or moved aside"
