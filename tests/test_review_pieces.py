@@ -8,6 +8,7 @@ nothing (`_as_from_nothing`, as in test_pieces).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -239,3 +240,47 @@ def test_a_file_of_the_users_beside_the_cache_under_the_pieces_name_is_not_lost(
     _as_from_nothing(cli_invoke, "--cache", "notes.sqlite")
     kept = [p for p in Path().iterdir() if p.is_file() and p.read_bytes() == mine]
     assert len(kept) == 2, "both files of the user's are still there, or moved aside"
+
+
+def test_a_run_sharing_its_cache_with_another_details_the_bytes_it_mapped(
+    folder, cli_invoke, monkeypatch
+):
+    # pieces._Details fetches a reused session from the cache by path only when the
+    # report details it (collect.cached_sessions), after the pieces were patched: if a
+    # run on another --out sharing the cache stored the file's new bytes in between,
+    # the worst sessions' details come from bytes the pieces were not made from
+    from session_retro import cli_analyze
+    from session_retro.collect import collect_sessions
+
+    _as_from_nothing(cli_invoke, "--cache", "shared.sqlite")
+    worst = json.loads(Path("out/analysis.json").read_bytes())["figures"]["worst_sessions"]
+    source = Path(worst[0]["source"])
+    text = source.read_bytes()
+    title = worst[0]["title"].encode()
+    assert title in text
+    fresh = Path("fresh")
+    shutil.rmtree(fresh)
+    cli_invoke("analyze", "sessions", "--out", fresh, "-q", "--no-cache", env=ENV, expect=None)
+    real = cli_analyze.analyze_pieces
+
+    def meanwhile(*args, **kwargs):
+        # the other run: the author renames the session, the other run parses it
+        source.write_bytes(text.replace(title, title + b" (renamed)", 1))
+        collect_sessions(["sessions"], cache_path="shared.sqlite", jobs=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_analyze, "analyze_pieces", meanwhile)
+    cli_invoke(
+        "analyze",
+        "sessions",
+        "--out",
+        "out",
+        "-q",
+        "--force",
+        "--cache",
+        "shared.sqlite",
+        env=ENV,
+        expect=None,
+    )
+    assert b"(renamed)" not in Path("out/analysis.json").read_bytes()
+    assert _outputs(Path("out")) == _outputs(fresh), "the folder as this run read it"
