@@ -195,8 +195,8 @@ def _loads(monkeypatch) -> list[int]:
 def test_a_rerun_after_edits_reuses_the_pieces_and_writes_the_same(folder, cli_invoke, monkeypatch):
     files = sorted(folder.rglob("*.md"))
     _as_from_nothing(cli_invoke)
-    base = Path("out/.retro-cache.pieces")
-    assert base.is_file() and not Path("out/.retro-cache.pieces-delta").exists()
+    base = Path("out/.retro-cache.sqlite.pieces")
+    assert base.is_file() and not Path("out/.retro-cache.sqlite.pieces-delta").exists()
     written = base.read_bytes()
 
     loads = _loads(monkeypatch)
@@ -211,7 +211,7 @@ def test_a_rerun_after_edits_reuses_the_pieces_and_writes_the_same(folder, cli_i
     # (their details), not all of them
     assert loads[loads[-1]] <= 6
     assert base.read_bytes() == written, "one edit writes the delta, not the base"
-    assert Path("out/.retro-cache.pieces-delta").is_file()
+    assert Path("out/.retro-cache.sqlite.pieces-delta").is_file()
 
     shutil.copyfile(files[5], folder / "copied-session.md")  # added
     files[7].unlink()  # deleted
@@ -222,11 +222,11 @@ def test_a_rerun_after_edits_reuses_the_pieces_and_writes_the_same(folder, cli_i
 
 def test_a_file_reached_twice_is_two_sessions_and_keeps_no_pieces(folder, cli_invoke):
     _as_from_nothing(cli_invoke)
-    base = Path("out/.retro-cache.pieces").read_bytes()
+    base = Path("out/.retro-cache.sqlite.pieces").read_bytes()
     twice = sorted(folder.rglob("*.md"))[4].relative_to(folder.parent)
     for _ in range(2):
         _as_from_nothing(cli_invoke, str(twice))
-        assert Path("out/.retro-cache.pieces").read_bytes() == base
+        assert Path("out/.retro-cache.sqlite.pieces").read_bytes() == base
     _as_from_nothing(cli_invoke)
 
 
@@ -236,19 +236,19 @@ def test_a_large_delta_is_folded_into_a_new_base(folder, cli_invoke, monkeypatch
     files = sorted(folder.rglob("*.md"))
     for f in files[:6]:  # past a twentieth of the 80 sessions too
         f.write_bytes(f.read_bytes() + b"\n- Lesson: one more\n")
-    before = Path("out/.retro-cache.pieces").read_bytes()
+    before = Path("out/.retro-cache.sqlite.pieces").read_bytes()
     _as_from_nothing(cli_invoke)
-    assert Path("out/.retro-cache.pieces").read_bytes() != before, "a new base"
-    assert not Path("out/.retro-cache.pieces-delta").exists()
+    assert Path("out/.retro-cache.sqlite.pieces").read_bytes() != before, "a new base"
+    assert not Path("out/.retro-cache.sqlite.pieces-delta").exists()
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
 def test_damaged_pieces_are_rebuilt(folder, cli_invoke, damage):
     _as_from_nothing(cli_invoke)
-    Path("out/.retro-cache.pieces").write_bytes(damage)
-    Path("out/.retro-cache.pieces-delta").write_bytes(damage)
+    Path("out/.retro-cache.sqlite.pieces").write_bytes(damage)
+    Path("out/.retro-cache.sqlite.pieces-delta").write_bytes(damage)
     _as_from_nothing(cli_invoke, "--force")
-    assert len(Path("out/.retro-cache.pieces").read_bytes()) > 1000
+    assert len(Path("out/.retro-cache.sqlite.pieces").read_bytes()) > 1000
 
 
 def test_pieces_of_another_taxonomy_are_not_used(folder, cli_invoke, tmp_path):
@@ -270,9 +270,9 @@ def test_a_delta_of_another_base_is_ignored(folder, cli_invoke):
     _as_from_nothing(cli_invoke)
     files[1].write_bytes(files[1].read_bytes() + b"\n- Lesson: x\n")
     _as_from_nothing(cli_invoke)
-    delta = Path("out/.retro-cache.pieces-delta")
+    delta = Path("out/.retro-cache.sqlite.pieces-delta")
     stale = delta.read_bytes()
-    Path("out/.retro-cache.pieces").unlink()
+    Path("out/.retro-cache.sqlite.pieces").unlink()
     _as_from_nothing(cli_invoke, "--force")  # a new base, with a new id, and no delta
     assert not delta.exists()
     delta.write_bytes(stale)  # the delta of the old base comes back beside it
@@ -284,3 +284,13 @@ def test_a_run_that_writes_nothing_leaves_no_pieces(work, cli_invoke):
     (work / "empty").mkdir()
     cli_invoke("analyze", "empty", "--out", "out", env=ENV, expect=1)
     assert not Path("out").exists()
+
+
+def test_a_file_of_the_users_at_the_pieces_name_is_copied_aside(folder, cli_invoke):
+    mine = b"not pieces: my own notes\n"
+    Path("out").mkdir()
+    Path("out/.retro-cache.sqlite.pieces").write_bytes(mine)
+    r = cli_invoke("analyze", "sessions", "--out", "out", "-q", env=ENV, expect=None)
+    assert "copied aside to" in r.stderr
+    assert Path("out/.retro-cache.sqlite.pieces.bak").read_bytes() == mine
+    assert Path("out/.retro-cache.sqlite.pieces").read_bytes().startswith(pieces.MAGIC)

@@ -146,11 +146,11 @@ def test_the_parse_cache_or_the_pieces_deleted(folder, cli_invoke):
     _as_from_nothing(cli_invoke)
     files[1].write_bytes(files[1].read_bytes() + b"\n- Lesson: x\n")
     _as_from_nothing(cli_invoke)
-    assert Path("out/.retro-cache.pieces-delta").exists()
+    assert Path("out/.retro-cache.sqlite.pieces-delta").exists()
     Path("out/.retro-cache.sqlite").unlink()
     files[2].write_bytes(files[2].read_bytes() + b"\n- Lesson: y\n")
     _as_from_nothing(cli_invoke)
-    for name in (".retro-cache.pieces", ".retro-cache.pieces-delta"):
+    for name in (".retro-cache.sqlite.pieces", ".retro-cache.sqlite.pieces-delta"):
         Path("out", name).unlink(missing_ok=True)
     files[3].write_bytes(files[3].read_bytes() + b"\n- Lesson: z\n")
     _as_from_nothing(cli_invoke)
@@ -176,13 +176,13 @@ def test_a_run_stopped_after_the_base_before_the_delta(folder, cli_invoke):
     _as_from_nothing(cli_invoke)
     files[1].write_bytes(files[1].read_bytes() + b"\n- Lesson: x\n")
     _as_from_nothing(cli_invoke)
-    delta = Path("out/.retro-cache.pieces-delta").read_bytes()
-    base = Path("out/.retro-cache.pieces").read_bytes()
+    delta = Path("out/.retro-cache.sqlite.pieces-delta").read_bytes()
+    base = Path("out/.retro-cache.sqlite.pieces").read_bytes()
     files[4].unlink()
     _as_from_nothing(cli_invoke)
     # the delta of this base comes back, but the folder went on: a stale delta
-    Path("out/.retro-cache.pieces").write_bytes(base)
-    Path("out/.retro-cache.pieces-delta").write_bytes(delta)
+    Path("out/.retro-cache.sqlite.pieces").write_bytes(base)
+    Path("out/.retro-cache.sqlite.pieces-delta").write_bytes(delta)
     files[5].write_bytes(files[5].read_bytes() + b"\n- Lesson: y\n")
     _as_from_nothing(cli_invoke)
 
@@ -242,13 +242,14 @@ def test_a_file_of_the_users_beside_the_cache_under_the_pieces_name_is_not_lost(
     assert len(kept) == 2, "both files of the user's are still there, or moved aside"
 
 
-def test_a_run_sharing_its_cache_with_another_details_the_bytes_it_mapped(
+def test_a_session_whose_bytes_change_under_a_run_is_read_again_next_run(
     folder, cli_invoke, monkeypatch
 ):
-    # pieces._Details fetches a reused session from the cache by path only when the
-    # report details it (collect.cached_sessions), after the pieces were patched: if a
-    # run on another --out sharing the cache stored the file's new bytes in between,
-    # the worst sessions' details come from bytes the pieces were not made from
+    # The report details its worst sessions from the cache, by the hash their pieces
+    # were made from. If another run sharing the cache stored a file's new bytes in
+    # between, that row is gone: the session is detailed as its file is now, and the
+    # run record keys it as changed while read, so the next run reads it again and
+    # writes what a run from nothing writes of the folder as it is then.
     from session_retro import cli_analyze
     from session_retro.collect import collect_sessions
 
@@ -258,9 +259,6 @@ def test_a_run_sharing_its_cache_with_another_details_the_bytes_it_mapped(
     text = source.read_bytes()
     title = worst[0]["title"].encode()
     assert title in text
-    fresh = Path("fresh")
-    shutil.rmtree(fresh)
-    cli_invoke("analyze", "sessions", "--out", fresh, "-q", "--no-cache", env=ENV, expect=None)
     real = cli_analyze.analyze_pieces
 
     def meanwhile(*args, **kwargs):
@@ -270,17 +268,16 @@ def test_a_run_sharing_its_cache_with_another_details_the_bytes_it_mapped(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(cli_analyze, "analyze_pieces", meanwhile)
-    cli_invoke(
-        "analyze",
-        "sessions",
-        "--out",
-        "out",
-        "-q",
-        "--force",
-        "--cache",
-        "shared.sqlite",
-        env=ENV,
-        expect=None,
-    )
-    assert b"(renamed)" not in Path("out/analysis.json").read_bytes()
-    assert _outputs(Path("out")) == _outputs(fresh), "the folder as this run read it"
+    args = ("analyze", "sessions", "--out", "out", "-q", "--cache", "shared.sqlite")
+    cli_invoke(*args, "--force", env=ENV, expect=None)
+    record = json.loads(Path("out/.retro-run.json").read_bytes())
+    key = next(k for k in record["inputs"] if k[0] == str(source))
+    assert key[2] < 0, "keyed to be read again"
+    monkeypatch.setattr(cli_analyze, "analyze_pieces", real)
+    r = cli_invoke(*args, env=ENV, expect=None)
+    assert "nothing changed" not in r.output
+    fresh = Path("fresh")
+    shutil.rmtree(fresh)
+    cli_invoke("analyze", "sessions", "--out", fresh, "-q", "--no-cache", env=ENV, expect=None)
+    assert b"(renamed)" in Path("out/analysis.json").read_bytes()
+    assert _outputs(Path("out")) == _outputs(fresh)

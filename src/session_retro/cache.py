@@ -118,6 +118,11 @@ class Cache:
                 f"SELECT path, data FROM sessions WHERE path IN ({marks})", chunk
             )
 
+    def payload(self, path: str) -> tuple[bytes, bytes] | None:
+        """(content hash, pickled session) of `path`, or None when not cached."""
+        row = self._db.execute("SELECT digest, data FROM sessions WHERE path = ?", (path,))
+        return row.fetchone()
+
     def put_many(self, rows: Iterable[tuple[str, Key, bytes]]) -> None:
         """Store (absolute path, key, pickled session) rows in one transaction."""
         now = time.time_ns()
@@ -340,8 +345,8 @@ def remove_cache(path: str) -> None:
 
 def pieces_path(path: str) -> str:
     """Where `retro analyze` keeps the pieces of its last run (`pieces`) beside the
-    cache at `path`: ``.retro-cache.pieces`` beside ``.retro-cache.sqlite``."""
-    return os.path.splitext(path)[0] + ".pieces"
+    cache at `path`: ``.retro-cache.sqlite.pieces`` (and ``…-delta``)."""
+    return path + ".pieces"
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}

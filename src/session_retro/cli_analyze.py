@@ -264,9 +264,6 @@ def analyze_cmd(
     # the cycle collector's sight, its passes over what the analysis makes stay short
     # (10,000 sessions: 7.3 -> 5.8 s for a run on a warm cache, issue 8).
     gc.freeze()
-    # The run's record of its inputs is the bytes parsed: a file edited meanwhile has
-    # another size, mtime or hash next time, and is read again then.
-    keys = input_keys(found, read=read_keys, since=reading_from)
 
     error_of = dict(rows(collected.pieces.index, ("source", "error")))
     messages = [f"{p}: error: {error_of[p]}" for p, _ in found if error_of.get(p)]
@@ -338,7 +335,13 @@ def analyze_cmd(
     hashing = in_thread(output_digests, files)
     try:
         write_report(out_dir, files, inputs)
-        collected.keep()  # what the next run reuses, once this run's report is written
+        # what the next run reuses, once this run's report is written
+        for copy in collected.keep():
+            click.echo(
+                f"warning: a file of yours stood where the analysis keeps its pieces; "
+                f"copied aside to {copy}",
+                err=True,
+            )
     finally:
         digests = hashing()
     # e.g. last run's protocol.patch when the file now holds every top recommendation
@@ -363,6 +366,10 @@ def analyze_cmd(
     for p in impact_problems:
         click.echo(p, err=True)
     code = EXIT_INPUT if a.errors or impact_problems else EXIT_OK
+    # The run's record of its inputs is the bytes parsed: a file edited meanwhile has
+    # another size, mtime or hash next time, and is read again then (keyed after the
+    # analysis: detailing a session can find its file changed).
+    keys = input_keys(found, read=read_keys, since=reading_from)
     save_run(
         out_dir,
         fingerprint=fingerprint,

@@ -194,7 +194,7 @@ cache_options = _cache_options("OUT/.retro-cache.sqlite")
 
 analyze_cache_options = _cache_options(
     "OUT/.retro-cache.sqlite",
-    " Beside it, .retro-cache.pieces keeps what the analysis drew from each file, so a"
+    " Beside it, .retro-cache.sqlite.pieces keeps what the analysis drew from each file, so a"
     " re-run after one file changed analyses that file again and no other.",
 )
 """`cache_options` of `retro analyze`, which also keeps its `pieces` beside the cache."""

@@ -237,23 +237,30 @@ def _load_hits(
             tick()
 
 
-def cached_sessions(cache_path: str | None, paths: list[str]) -> dict[str, Session]:
-    """The Session of each of `paths` (as found) from the cache at `cache_path`, read
-    again when the cache holds none: the few sessions a report details, of a run that
-    reused the rest (`reuse`)."""
+def cached_sessions(
+    cache_path: str | None, wanted: Mapping[str, bytes]
+) -> tuple[dict[str, Session], set[str]]:
+    """The Session of each path (as found) of `wanted` parsed from the bytes whose hash
+    `wanted` gives: from the cache at `cache_path`, else read again. The second value
+    holds the paths whose file no longer holds those bytes (another run stored newer
+    ones meanwhile): their Session is of the bytes there now. For the few sessions a
+    report details, of a run that reused the rest (`reuse`)."""
     out: dict[str, Session] = {}
-    names = {_cache_name(p): p for p in paths}
+    changed: set[str] = set()
     db = _cache.open_cache(cache_path, []) if cache_path else None
     if db is not None:
         with db, contextlib.suppress(sqlite3.Error):
-            for absolute, blob in db.payloads([n for n in names if n is not None]):
-                session = _cache.loads(blob)
-                given = names[absolute]
-                out[given] = dataclasses.replace(session, source=given)
-    for path in paths:
+            for path, digest in wanted.items():
+                name = _cache_name(path)
+                row = db.payload(name) if name is not None else None
+                if row is not None and row[0] == digest:
+                    out[path] = dataclasses.replace(_cache.loads(row[1]), source=path)
+    for path, digest in wanted.items():
         if path not in out:
-            out[path] = read_file(path)[2]
-    return out
+            _, data, out[path] = read_file(path)
+            if data is None or _cache.file_hash(data) != digest:
+                changed.add(path)
+    return out, changed
 
 
 def find_reflections(

@@ -28,6 +28,7 @@ import pickle
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -351,7 +352,9 @@ def memo_fingerprint(taxonomy: Taxonomy) -> str:
 
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{PIECES_VERSION}|{code_fingerprint()}|".encode())
-    h.update(repr(taxonomy).encode("utf-8", "surrogateescape"))
+    # pickled, not repr'd: a compiled pattern's repr stops at 200 characters, and an
+    # edit past them (a long negation list) must not pass for the old taxonomy
+    h.update(pickle.dumps(taxonomy, protocol=pickle.HIGHEST_PROTOCOL))
     h.update(os.fsencode(os.getcwd()))
     return h.hexdigest()
 
@@ -377,9 +380,15 @@ class Kept:
         return out
 
 
+MAGIC = b"session-retro pieces\n"
+"""How a file of kept pieces begins: nothing else is unpickled, or written over."""
+
+
 def _read(path: str, fingerprint: str) -> dict | None:
     try:
         with open(path, "rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                return None
             data = pickle.load(fh)
         if data.get("version") == PIECES_VERSION and data.get("fingerprint") == fingerprint:
             return data
@@ -415,25 +424,45 @@ def _empty(pieces: Pieces) -> Pieces:
     return Pieces(**{name: table.iloc[:0] for name, table in pieces.tables().items()})
 
 
-def _save(path: str, data: dict) -> None:
-    from .safeio import atomic_write
+def _save(path: str, data: dict, moved: list[str]) -> None:
+    """Write `data` at `path`; a file there that is not kept pieces (a file of the
+    user's under that name) is copied aside first, its copy's name added to `moved`."""
+    from .safeio import atomic_write, copy_aside
 
-    atomic_write(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    with contextlib.suppress(FileNotFoundError):
+        with open(path, "rb") as fh:
+            ours = fh.read(len(MAGIC)) == MAGIC
+        if not ours:
+            moved.append(str(copy_aside(Path(path))))
+    blob = MAGIC + pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    atomic_write(path, blob, durable=False)
 
 
 class _Details(Mapping[str, Session]):
-    """The Session of a source on demand: those read this run, else from the cache."""
+    """The Session of a source on demand: those read this run, else from the cache,
+    parsed from the bytes its pieces were made from (`keys`: what the run read). A file
+    whose bytes changed since (another run sharing the cache stored newer ones) is
+    detailed as it is now and keyed to be read again next run."""
 
-    def __init__(self, read: dict[str, Session], sources: list[str], cache_path: str) -> None:
+    def __init__(
+        self, read: dict[str, Session], sources: list[str], cache_path: str, keys: dict
+    ) -> None:
         self._read = read
         self._sources = sources
         self._cache_path = cache_path
+        self._keys = keys
 
     def __getitem__(self, source: str) -> Session:
         if source not in self._read:
-            from .collect import cached_sessions
+            from .collect import CHANGED_WHILE_READ, cached_sessions
 
-            self._read.update(cached_sessions(self._cache_path, [source]))
+            key = self._keys.get(source)
+            got, changed = cached_sessions(
+                self._cache_path, {source: key.digest if key is not None else b""}
+            )
+            self._read.update(got)
+            for path in changed:
+                self._keys[path] = CHANGED_WHILE_READ
         return self._read[source]
 
     def __iter__(self) -> Iterator[str]:
@@ -450,8 +479,9 @@ class Collected:
     pieces: Pieces
     details: Mapping[str, Session]
     """The Session of a readable source, on demand."""
-    keep: Callable[[], None]
-    """Writes what the next run reuses; call it once the run's outputs are written."""
+    keep: Callable[[], list[str]]
+    """Writes what the next run reuses; call it once the run's outputs are written. It
+    returns the copies it made of files of the user's standing at the pieces' names."""
 
 
 def collect_pieces(
@@ -490,7 +520,7 @@ def collect_pieces(
     )
     read = [s for s in sessions if s is not None]
     new = pieces_of(read, taxonomy)
-    details = _Details({s.source: s for s in read if not s.error}, sources, cache_path or "")
+    details = _Details({s.source: s for s in read if not s.error}, sources, cache_path or "", keys)
     if last is None:
         pieces, delta, dropped = new, None, frozenset()
     else:
@@ -501,9 +531,10 @@ def collect_pieces(
         dropped = frozenset(s for s in base_sources if s not in present)
         pieces = patch(last.base, delta, drop=dropped)
 
-    def keep() -> None:
+    def keep() -> list[str]:
+        moved: list[str] = []
         if where is None or len(set(sources)) != len(sources):
-            return  # nothing to keep, or a file reached twice: pieces go by source
+            return moved  # nothing to keep, or a file reached twice: pieces go by source
         digests = {}
         for source in sources:
             key = keys.get(source)
@@ -523,6 +554,7 @@ def collect_pieces(
                         "dropped": dropped,
                         "tables": encoded(delta).tables(),
                     },
+                    moved,
                 )
             else:
                 _save(
@@ -533,8 +565,12 @@ def collect_pieces(
                         "digests": digests,
                         "tables": encoded(pieces).tables(),
                     },
+                    moved,
                 )
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(where + DELTA)
+                with contextlib.suppress(FileNotFoundError), open(where + DELTA, "rb") as fh:
+                    ours = fh.read(len(MAGIC)) == MAGIC
+                    if ours:  # a file of the user's under that name is left alone
+                        os.unlink(where + DELTA)
+        return moved
 
     return Collected(pieces, details, keep)
