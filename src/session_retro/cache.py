@@ -337,10 +337,14 @@ def remove_cache(path: str) -> None:
         path + "-wal",
         path + "-shm",
         pieces_path(path),
-        pieces_path(path) + "-delta",
+        pieces_path(path) + PIECES_DELTA,
     ):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
+
+
+PIECES_DELTA = "-delta"
+"""The suffix of the delta file beside `pieces_path` (`pieces`)."""
 
 
 def pieces_path(path: str) -> str:

@@ -111,18 +111,17 @@ def run() -> None:
     """
     try:
         main()
+        code = 0
     except SystemExit as done:
         if not isinstance(done.code, int | None):
             raise  # a message to print: Python's own exit does that
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            raise done from None  # a closed or broken pipe: Python's own exit reports it
-        os._exit(done.code or 0)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+        code = done.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None  # a closed or broken pipe: Python's exit reports it
+    os._exit(code)
 
 
 def main() -> None:

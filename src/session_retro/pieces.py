@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cache import PIECES_DELTA as DELTA
 from .cache import pieces_path
 from .classify import (
     Classification,
@@ -168,7 +169,7 @@ def line_table(
 ) -> pd.DataFrame:
     """The line rows of readable sessions (`LINE_COLUMNS`); without a taxonomy no
     line has a category (the recurring notes need none)."""
-    cols: dict[str, list] = {name: [] for name in LINE_COLUMNS}
+    out: list[tuple] = []
     category_of = {(c.source, c.index): c.category for c in classifications}
     matcher = RuleMatcher(taxonomy) if taxonomy is not None else None
     matched: dict[str, str] = {}  # the same lesson recurs across sessions: match it once
@@ -181,31 +182,29 @@ def line_table(
             cat = matched[text] = match_text(text, taxonomy, "should_have", matcher)
         return cat
 
-    def add(source, line, kind, text, cat=None, index=None, classified=False) -> None:
-        for name, value in zip(
-            LINE_COLUMNS, (source, line, kind, text, cat, index, classified), strict=True
-        ):
-            cols[name].append(value)
-
     for s in kept:
         source = s.source
         for r in s.recommendations:
-            add(source, r.line, "recommendation", r.title, category(r.title))
+            out.append((source, r.line, "recommendation", r.title, category(r.title), None, False))
         for n in s.lessons:
-            add(source, n.line, "lesson", n.text, category(n.text))
+            out.append((source, n.line, "lesson", n.text, category(n.text), None, False))
         for a in s.attempts:
             if a.should_have:
                 cat = category_of.get((source, a.index))
                 if cat is not None:
-                    add(source, a.line, "should_have", a.should_have, cat, a.index, True)
+                    out.append((source, a.line, "should_have", a.should_have, cat, a.index, True))
                 else:
-                    add(source, a.line, "should_have", a.should_have, category(a.should_have))
+                    text = a.should_have
+                    out.append((source, a.line, "should_have", text, category(text), None, False))
         for n in s.root_causes:
-            add(source, n.line, "root_cause", n.text)
+            out.append((source, n.line, "root_cause", n.text, None, None, False))
         for a in s.attempts:
             if a.root_cause:
-                add(source, a.line, "attempt_root_cause", a.root_cause, None, a.index)
-    return from_columns(cols, LINE_COLUMNS)
+                out.append(
+                    (source, a.line, "attempt_root_cause", a.root_cause, None, a.index, False)
+                )
+    columns = list(zip(*out, strict=True)) or [()] * len(LINE_COLUMNS)
+    return from_columns(dict(zip(LINE_COLUMNS, map(list, columns), strict=True)), LINE_COLUMNS)
 
 
 def line_rows(lines: pd.DataFrame) -> list[LineRow]:
@@ -338,8 +337,6 @@ def select(pieces: Pieces, sources: set[str] | None) -> Pieces:
 # the small delta, not the 70 MB base of 10,000 sessions; when the delta grows past a
 # twentieth of the base, the run writes a new base and no delta.
 
-DELTA = "-delta"
-
 DELTA_LIMIT = 64
 """A delta may hold this many sessions (changed, added or gone), or a twentieth of the
 base when that is more; a run past it writes a new base."""
@@ -382,6 +379,12 @@ class Kept:
 
 MAGIC = b"session-retro pieces\n"
 """How a file of kept pieces begins: nothing else is unpickled, or written over."""
+
+
+def _ours(path: str) -> bool:
+    """Whether the file at `path` is kept pieces (FileNotFoundError when none is)."""
+    with open(path, "rb") as fh:
+        return fh.read(len(MAGIC)) == MAGIC
 
 
 def _read(path: str, fingerprint: str) -> dict | None:
@@ -430,9 +433,7 @@ def _save(path: str, data: dict, moved: list[str]) -> None:
     from .safeio import atomic_write, copy_aside
 
     with contextlib.suppress(FileNotFoundError):
-        with open(path, "rb") as fh:
-            ours = fh.read(len(MAGIC)) == MAGIC
-        if not ours:
+        if not _ours(path):
             moved.append(str(copy_aside(Path(path))))
     blob = MAGIC + pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     atomic_write(path, blob, durable=False)
@@ -567,9 +568,8 @@ def collect_pieces(
                     },
                     moved,
                 )
-                with contextlib.suppress(FileNotFoundError), open(where + DELTA, "rb") as fh:
-                    ours = fh.read(len(MAGIC)) == MAGIC
-                    if ours:  # a file of the user's under that name is left alone
+                with contextlib.suppress(FileNotFoundError):
+                    if _ours(where + DELTA):  # a file of the user's there is left alone
                         os.unlink(where + DELTA)
         return moved
 

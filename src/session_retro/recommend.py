@@ -527,7 +527,9 @@ def gather_candidates(
 
 
 def session_lines(
-    sessions: Iterable[Session], classifications: Iterable[Classification], taxonomy: Taxonomy
+    sessions: Iterable[Session],
+    classifications: Iterable[Classification],
+    taxonomy: Taxonomy | None,
 ) -> tuple[list[LineRow], list[WastedAttempt]]:
     """The line rows and wasted attempts of `sessions` (`analysis` reads them from its
     `pieces` instead, which build them the same way)."""

@@ -80,16 +80,11 @@ def analysis_json(a: Analysis, extra: dict | None = None) -> bytes:
     Sections the analysis holds encoded already (`Analysis.encoded`) are spliced in as
     they are when the file is compact.
     """
-    compact = is_compact(a)
+    compact = a.figures.headline.sessions > COMPACT_ABOVE
     data = analysis_to_dict(a, compact=compact)
     data.update(extra or {})
     option = orjson.OPT_APPEND_NEWLINE | (0 if compact else orjson.OPT_INDENT_2)
     return orjson.dumps(data, option=option)
-
-
-def is_compact(a: Analysis) -> bool:
-    """Whether `analysis.json` of `a` is written on one line (`COMPACT_ABOVE`)."""
-    return a.figures.headline.sessions > COMPACT_ABOVE
 
 
 def output_files(
