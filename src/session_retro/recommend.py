@@ -667,22 +667,11 @@ def recurring_notes(
     lines, _ = session_lines(sessions, (), None)
     kinds = NOTE_KINDS[kind]
     items = [(r.source, r.line, r.text) for r in lines if r.kind in kinds]
-    return recurring_items(items, kind, threshold=threshold, top=top)
+    return notes_of(recurring_groups(items, threshold=threshold, top=top), kind)
 
 
 NOTE_KINDS = {"root_cause": ("root_cause", "attempt_root_cause"), "lesson": ("lesson",)}
 """The line kinds (`LineRow.kind`) each kind of recurring note is drawn from."""
-
-
-def recurring_items(
-    items: list[tuple[str, int, str]],
-    kind: str,
-    *,
-    threshold: float = DEFAULT_THRESHOLD,
-    top: int = 10,
-) -> tuple[RecurringNote, ...]:
-    """`recurring_notes` from the (source, line, text) of the notes of that kind."""
-    return notes_of(recurring_groups(items, threshold=threshold, top=top), kind)
 
 
 NoteRows = list[tuple[str, int, list[tuple[str, int, str]]]]
