@@ -35,17 +35,15 @@ from .classify import Classification, Taxonomy, load_taxonomy
 from .forked import in_child
 from .gcpause import collector_paused
 from .model import Priority, Problem, Session
-from .pieces import LINE_COLUMNS, Pieces, pieces_of, rows, select
+from .pieces import Pieces, pieces_of, rows, select
 from .recommend import (
-    CANDIDATE_KINDS,
     DEFAULT_THRESHOLD,
     NOTE_KINDS,
     NoteRows,
     RankedRecommendation,
     RecurringNote,
-    WastedAttempt,
     notes_of,
-    rank_lines,
+    rank_tables,
     recurring_groups,
 )
 
@@ -208,11 +206,8 @@ def reduce_pieces(
     split = in_child if len(sdf) >= SPLIT_FROM else functools.partial
     later = split(_figures_and_notes, sessions, pieces, taxonomy, worst, threshold)
     try:
-        lines = pieces.lines
-        candidates = rows(lines[lines["kind"].isin(CANDIDATE_KINDS)], LINE_COLUMNS)
         waste = adf[adf["is_waste"].fillna(False).astype(bool)]
-        wasted = list(map(WastedAttempt._make, rows(waste, WastedAttempt._fields)))
-        recommendations = rank_lines(candidates, wasted, taxonomy, threshold=threshold)
+        recommendations = rank_tables(pieces.lines, waste, taxonomy, threshold=threshold)
         # while the child works: the rest of what this process makes of the pieces
         encoded = {"recommendations": encode_record(recommendations[:top])} if encode else {}
         index = pieces.index

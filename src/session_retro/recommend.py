@@ -23,11 +23,11 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import starmap
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
@@ -60,23 +60,6 @@ class Evidence:
     """recommendation, lesson, should_have, root_cause, protocol, or attempt (an attempt
     a taxonomy protocol change addresses)."""
     text: str
-
-
-class Candidate(NamedTuple):
-    """A line that could become a recommendation; it lives only inside the ranking.
-
-    A named tuple rather than a frozen dataclass: there is one per recommendation,
-    lesson and should-have line (64,000 at 10,000 sessions), and a tuple is made in a
-    third of the time (issue 8). Its first four fields are an Evidence's, in order.
-    """
-
-    source: str
-    line: int
-    kind: str
-    text: str
-    category: str
-    addresses: frozenset[tuple[str, int]]
-    """(source, attempt index) of the wasted attempts it addresses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,52 +463,6 @@ CANDIDATE_KINDS = ("recommendation", "lesson", "should_have")
 """The kinds of line (`LineRow.kind`) that may become a recommendation."""
 
 
-def gather_candidates(
-    lines: Iterable[tuple], wasted: Iterable[WastedAttempt], taxonomy: Taxonomy
-) -> list[Candidate]:
-    """Every line that could become a recommendation, with the attempts it addresses.
-
-    `lines`: `LineRow`s, or plain tuples of their fields in order."""
-    by_cat: dict[str, set[tuple[str, int]]] = {}
-    by_session_cat: dict[tuple[str, str], set[tuple[str, int]]] = {}
-    for w in wasted:
-        key = (w.source, w.index)
-        by_cat.setdefault(w.category, set()).add(key)
-        by_session_cat.setdefault((w.source, w.category), set()).add(key)
-    # Every line of a session in one category addresses the same attempts: one frozenset
-    # each, shared by those lines (issue 8: 50,000 lines at 10,000 sessions). A line in
-    # no category addresses nothing.
-    addresses = {k: frozenset(keys) for k, keys in by_session_cat.items() if k[1] != UNCLASSIFIED}
-    nothing: frozenset[tuple[str, int]] = frozenset()
-    out = [
-        Candidate(
-            source,
-            line,
-            kind,
-            text,
-            category,
-            frozenset({(source, index)})
-            if classified
-            else addresses.get((source, category), nothing),
-        )
-        for source, line, kind, text, category, index, classified in lines
-        if kind in CANDIDATE_KINDS
-    ]
-    for cat in taxonomy.categories:
-        if cat.protocol_change and by_cat.get(cat.id):
-            out.append(
-                Candidate(
-                    taxonomy.source,
-                    0,
-                    "protocol",
-                    cat.protocol_change,
-                    cat.id,
-                    frozenset(by_cat[cat.id]),
-                )
-            )
-    return out
-
-
 def session_lines(
     sessions: Iterable[Session],
     classifications: Iterable[Classification],
@@ -554,86 +491,211 @@ def rank_recommendations(
 ) -> tuple[RankedRecommendation, ...]:
     """All merged recommendations, best first (callers take the top N)."""
     lines, wasted = session_lines(sessions, classifications, taxonomy)
-    return rank_lines(lines, wasted, taxonomy, threshold=threshold)
+    return rank_tables(
+        pd.DataFrame(lines, columns=list(LineRow._fields)),
+        pd.DataFrame(wasted, columns=list(WastedAttempt._fields)),
+        taxonomy,
+        threshold=threshold,
+    )
 
 
-def rank_lines(
-    lines: Iterable[tuple],
-    wasted: list[WastedAttempt],
+def rank_tables(
+    lines: pd.DataFrame,
+    wasted: pd.DataFrame,
     taxonomy: Taxonomy,
     *,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> tuple[RankedRecommendation, ...]:
-    """`rank_recommendations` from the sessions' line rows and wasted attempts."""
-    cands = _in_order(gather_candidates(lines, wasted, taxonomy))
-    minutes = {(w.source, w.index): w.minutes for w in wasted}
-    line_of = {(w.source, w.index): w.line for w in wasted}
-    approach = {(w.source, w.index): w.approach for w in wasted}
-    order = {cid: n for n, cid in enumerate(taxonomy.ids())}
-    groups = cluster([c.text for c in cands], threshold)
-    # A line that falls in a category with a protocol change is evidence for that
-    # change rather than a rival to it: otherwise the top 10 would list one cause
-    # several times in the authors' different words.
-    protocol_group = {
-        cands[g[0]].category: n for n, g in enumerate(groups) if cands[g[0]].kind == "protocol"
-    }
-    folded: dict[int, list[Candidate]] = {n: [cands[i] for i in g] for n, g in enumerate(groups)}
-    for n, g in enumerate(groups):
-        head = cands[g[0]]
-        target = protocol_group.get(head.category)
-        if head.kind != "protocol" and target is not None and head.addresses:
-            folded[target] += folded.pop(n)
-    merged = []
-    for members in folded.values():
-        addressed: set[tuple[str, int]] = set().union(*map(attrgetter("addresses"), members))
-        evidence = [m[:4] for m in members if m.kind != "protocol"]
-        if members[0].kind == "protocol":
-            # the taxonomy's line is also backed by the attempts it addresses
-            evidence += [(k[0], line_of[k], "attempt", approach.get(k, "")) for k in addressed]
-        stated = [minutes[k] for k in addressed if minutes.get(k) is not None]
-        cats = sorted(
-            {m.category for m in members if m.category != UNCLASSIFIED}, key=order.__getitem__
-        )
-        merged.append(
-            dict(
-                text=members[0].text,
-                kind=members[0].kind,
-                categories=tuple(cats),
-                wasted_minutes=float(sum(stated)),
-                wasted_attempts=len(addressed),
-                attempts_without_minutes=len(addressed) - len(stated),
-                sessions=len(set(map(itemgetter(0), addressed))),
-                evidence=tuple(starmap(Evidence, _sorted_rows(evidence, unique=True))),
-            )
-        )
-    merged.sort(
-        key=lambda r: (
-            -r["wasted_minutes"],
-            -len({e.source for e in r["evidence"]}),  # how often it recurs
-            -len(r["evidence"]),
-            _KIND_ORDER[r["kind"]],
-            r["text"],
+    """`rank_recommendations` from the sessions' line table (`LineRow` columns: a
+    `pieces.Pieces.lines`) and their wasted attempts (`WastedAttempt` columns).
+
+    The candidates are the lines of `CANDIDATE_KINDS` plus each protocol change whose
+    category has a wasted attempt, in kind order, then by source, line and text;
+    `cluster` merges them. A group headed by an author's line that addresses attempts
+    in a category with a protocol change folds into that change's group.
+
+    Columnar (issue 8): at 10,000 sessions 64,000 candidates back ~100,000 lines of
+    evidence, and a Python set and tuple per candidate and per evidence line cost
+    0.5 s; here sources, texts and categories are integer codes in the order of their
+    values, attempts are `source * K + index`, and only the clustering and the
+    Evidence records are per-item Python (0.2 s). tests/test_rank_tables.py checks
+    it against the plain set-by-set ranking.
+    """
+    lines = lines[lines["kind"].isin(CANDIDATE_KINDS)]
+    categories = wasted["category"].astype(object)
+    present = set(categories[categories.notna()].tolist())
+    changes = [c for c in taxonomy.categories if c.protocol_change and c.id in present]
+    protocol = pd.DataFrame(
+        {
+            "source": [taxonomy.source] * len(changes),
+            "text": [c.protocol_change for c in changes],
+            "category": [c.id for c in changes],
+        },
+        dtype=object,
+    )
+    (src, w_src), sources = _codes(lines["source"], protocol["source"], wasted["source"])
+    (text, w_text), texts = _codes(lines["text"], protocol["text"], wasted["approach"])
+    (cat, w_cat), cats = _codes(lines["category"], protocol["category"], categories)
+    n, n_lines = len(src), len(lines)
+    kinds = lines["kind"].astype(object).tolist() + ["protocol"] * len(changes)
+    kind_rank = np.fromiter(map(_KIND_ORDER.__getitem__, kinds), dtype=np.int64, count=n)
+    line = _ints(lines["line"], n, 0)
+    index = _ints(lines["index"], n, -1)
+    classified = np.zeros(n, dtype=bool)
+    classified[:n_lines] = lines["classified"].to_numpy(dtype=bool, na_value=False)
+    is_protocol = kind_rank == _KIND_ORDER["protocol"]
+    order = np.lexsort((text, line, src, kind_rank))
+    groups = [order[g] for g in cluster([texts[i] for i in text[order].tolist()], threshold)]
+
+    # Attempts as integer keys; a (source, category) pair as one code.
+    w_index = wasted["index"].to_numpy(dtype=np.int64, na_value=-1)
+    per_source = int(max(index.max(initial=0), w_index.max(initial=0))) + 2
+    w_key = w_src * per_source + w_index
+    n_cats = len(cats) + 1
+    w_pair = w_src * n_cats + w_cat
+    unclassified = cats.index(UNCLASSIFIED) if UNCLASSIFIED in cats else -2
+    in_category = (cat >= 0) & (cat != unclassified)
+    # A line of no category, or of one its session has no wasted attempt in, addresses
+    # nothing; a classified should-have, the attempt it was written under.
+    addressing = in_category & ~classified & ~is_protocol
+    addressing[addressing] = np.isin(src[addressing] * n_cats + cat[addressing], w_pair)
+
+    heads = [int(g[0]) for g in groups]
+    protocol_group = {int(cat[h]): g for g, h in enumerate(heads) if is_protocol[h]}
+    final = [
+        protocol_group.get(int(cat[h]), g)
+        if not is_protocol[h] and (classified[h] or addressing[h])
+        else g
+        for g, h in enumerate(heads)
+    ]
+    group = np.full(n, -1, dtype=np.int64)
+    for g, rows in enumerate(groups):
+        group[rows] = final[g]
+    member = group >= 0
+    n_groups = len(groups)
+
+    # (group, attempt) of every attempt a group addresses, each once
+    span = len(sources) * per_source
+    mine = member & classified
+    spread = member & addressing
+    by_pair, at_pair = _matches(w_pair, src[spread] * n_cats + cat[spread])
+    changes_ = member & is_protocol
+    by_cat, at_cat = _matches(w_cat, cat[changes_])
+    addressed = np.unique(
+        np.concatenate(
+            [
+                group[mine] * span + src[mine] * per_source + index[mine],
+                group[spread][at_pair] * span + w_key[by_pair],
+                group[changes_][at_cat] * span + w_key[by_cat],
+            ]
         )
     )
-    return tuple(RankedRecommendation(rank=n, **r) for n, r in enumerate(merged, 1))
+    a_group, a_key = addressed // span, addressed % span
+    w_row = _rows_of(w_key, a_key)
+    w_minutes = wasted["minutes"].to_numpy(dtype=float, na_value=np.nan)
+    a_minutes = np.where(w_row >= 0, w_minutes[w_row], np.nan)
+    attempts = np.bincount(a_group, minlength=n_groups)
+    stated = np.bincount(a_group, weights=~np.isnan(a_minutes), minlength=n_groups)
+    minutes = np.bincount(a_group, weights=np.nan_to_num(a_minutes), minlength=n_groups)
+    in_session = np.unique(a_group * len(sources) + a_key // per_source) // len(sources)
+    sessions = np.bincount(in_session, minlength=n_groups)
+
+    # Evidence: the authors' lines, and under a protocol change every attempt it addresses.
+    kind_names = sorted({*kinds, "attempt"})  # evidence sorts by kind as text
+    kind_of = {k: n for n, k in enumerate(kind_names)}
+    evidence_kind = np.fromiter(map(kind_of.__getitem__, kinds), dtype=np.int64, count=n)
+    led_by_protocol = np.zeros(n_groups, dtype=bool)
+    led_by_protocol[[g for g, h in enumerate(heads) if final[g] == g and is_protocol[h]]] = True
+    said = member & ~is_protocol
+    backs = led_by_protocol[a_group] & (w_row >= 0)
+    rows_ = w_row[backs]
+    e = [
+        np.concatenate(parts)
+        for parts in (
+            (group[said], a_group[backs]),
+            (src[said], a_key[backs] // per_source),
+            (line[said], _ints(wasted["line"], len(wasted), 0)[rows_]),
+            (evidence_kind[said], np.full(len(rows_), kind_of["attempt"])),
+            (text[said], w_text[rows_]),
+        )
+    ]
+    e = [column[np.lexsort(e[::-1])] for column in e]
+    first = np.ones(len(e[0]), dtype=bool)  # of its group, source, line, kind and text
+    first[1:] = np.any([column[1:] != column[:-1] for column in e], axis=0)
+    e_group, e_src, e_line, e_kind, e_text = (column[first] for column in e)
+    bounds = np.searchsorted(e_group, np.arange(n_groups + 1)).tolist()
+    new_source = np.ones(len(e_group), dtype=bool)
+    new_source[1:] = (e_group[1:] != e_group[:-1]) | (e_src[1:] != e_src[:-1])
+    evidence_sources = np.bincount(e_group[new_source], minlength=n_groups)
+    ev_src = [sources[i] for i in e_src.tolist()]
+    ev_line = e_line.tolist()
+    ev_kind = [kind_names[i] for i in e_kind.tolist()]
+    ev_text = [texts[i] if i >= 0 else None for i in e_text.tolist()]
+
+    in_taxonomy = {cid: n for n, cid in enumerate(taxonomy.ids())}
+    of_group: dict[int, list[str]] = {}
+    for code in np.unique(
+        group[member & in_category] * n_cats + cat[member & in_category]
+    ).tolist():
+        of_group.setdefault(code // n_cats, []).append(cats[code % n_cats])
+    merged = []
+    for g, h in enumerate(heads):
+        if final[g] != g:
+            continue
+        a, b = bounds[g], bounds[g + 1]
+        record = dict(
+            text=texts[text[h]],
+            kind=kinds[h],
+            categories=tuple(sorted(of_group.get(g, ()), key=in_taxonomy.__getitem__)),
+            wasted_minutes=float(minutes[g]),
+            wasted_attempts=int(attempts[g]),
+            attempts_without_minutes=int(attempts[g] - stated[g]),
+            sessions=int(sessions[g]),
+            evidence=tuple(map(Evidence, ev_src[a:b], ev_line[a:b], ev_kind[a:b], ev_text[a:b])),
+        )
+        # most minutes, then how often it recurs, how much evidence, the wording's kind
+        key = (-record["wasted_minutes"], -int(evidence_sources[g]), a - b, int(kind_rank[h]))
+        merged.append((key, record["text"], g, record))
+    merged.sort(key=itemgetter(0, 1, 2))
+    return tuple(RankedRecommendation(rank=n, **m[3]) for n, m in enumerate(merged, 1))
 
 
-def _in_order(cands: list[Candidate]) -> list[Candidate]:
-    """`cands` sorted by kind (`_KIND_ORDER`), source, line and text, stably.
+def _codes(*columns: pd.Series) -> tuple[list[np.ndarray], list]:
+    """The values of `columns` as codes of one numbering that sorts as the values do
+    (missing: -1), split in two: the first columns' codes (one array) and the last's;
+    and the values by code."""
+    joined = pd.concat([c.astype(object) for c in columns], ignore_index=True)
+    codes, values = pd.factorize(joined, sort=True)
+    cut = len(joined) - len(columns[-1])
+    return [codes[:cut], codes[cut:]], values.tolist()
 
-    Kind by kind, each sorted by a C-level key: 64,000 candidates at 10,000 sessions,
-    and a Python key function building a tuple for each cost 0.1 s (issue 8).
-    """
-    by_kind: dict[str, list[Candidate]] = {}
-    for c in cands:
-        by_kind.setdefault(c.kind, []).append(c)
-    out: list[Candidate] = []
-    for kind in sorted(by_kind, key=_KIND_ORDER.__getitem__):
-        out += sorted(by_kind[kind], key=_PLACE)
+
+def _ints(column: pd.Series, n: int, missing: int) -> np.ndarray:
+    """`column` as int64, missing values as `missing`, padded with `missing` to `n`."""
+    out = np.full(n, missing, dtype=np.int64)
+    out[: len(column)] = column.to_numpy(dtype=np.int64, na_value=missing)
     return out
 
 
-_PLACE = itemgetter(0, 1, 3)  # a Candidate's source, line and text
+def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row of `keys`, item of `wanted`) with equal values: the rows, and which
+    item each row matched."""
+    by_key = np.argsort(keys, kind="stable")
+    ordered = keys[by_key]
+    lo = np.searchsorted(ordered, wanted, "left")
+    counts = np.searchsorted(ordered, wanted, "right") - lo
+    which = np.repeat(np.arange(len(wanted)), counts)
+    at = np.arange(counts.sum()) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return by_key[at], which
+
+
+def _rows_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of `keys` holding each item of `wanted` (-1: none)."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    by_key = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[by_key], wanted), len(keys) - 1)
+    return np.where(keys[by_key][at] == wanted, by_key[at], -1)
 
 
 _Row = TypeVar("_Row", bound=tuple)
