@@ -267,12 +267,17 @@ def taxonomy_from(path: str | None) -> Taxonomy:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
 
 
-def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]) -> None:
+def write_report(
+    out_dir: str,
+    files: dict[str, bytes],
+    inputs: list[str | None],
+    aliases: dict[str, str] | None = None,
+) -> None:
     """`write_outputs`, with the run's own inputs protected: an output that would
     overwrite one of them (a reflection or --protocol inside --out) is a usage error
     and nothing is written."""
     try:
-        write_outputs(out_dir, files, protect=[p for p in inputs if p])
+        write_outputs(out_dir, files, protect=[p for p in inputs if p], aliases=aliases)
     except UnsafePath as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
 
