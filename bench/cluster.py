@@ -1,4 +1,5 @@
-"""How fast `recommend.cluster` groups mostly unique texts, with and without its sieve.
+"""How fast `recommend.cluster` groups mostly unique texts, with and without its sieve,
+and how fast the backlog merges mostly unique action items (`backlog.items._cluster`).
 
     .venv/bin/python bench/cluster.py                          # 1,000 to 10,000 texts
     .venv/bin/python bench/cluster.py --sizes 500 2000 --repeat 1
@@ -8,18 +9,25 @@ Real teams' lessons and recommendations are mostly unique, unlike
 3,000-word vocabulary stand for them. For each size the plain scan (every head
 compared in Python, as before issue 9) and the sieve are timed on the same texts, the
 fastest of `--repeat` runs shown with their ratio, and their groups compared. Sizes
-above `--scan-upto` time the sieve alone. Benchmarks are not tests: nothing here runs
-under pytest.
+above `--scan-upto` time the sieve alone. The second table does the same for action
+items ("Add a check: " and such a text): the merge as it was (token_sort_ratio
+against every head, one text at a time, in Python's loop over extractOne), and as it
+is (words sorted once, windows of texts scored by `process.cdist` on every CPU).
+Benchmarks are not tests: nothing here runs under pytest.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import time
 from unittest import mock
 
+from rapidfuzz import fuzz, process
+
 from session_retro import recommend
+from session_retro.backlog import items
 
 
 def unique_texts(n: int, seed: int = 9) -> list[str]:
@@ -56,7 +64,44 @@ def main(argv: list[str] | None = None) -> int:
             continue
         slow, expected = _best(texts, args.repeat, sieve=False)
         print(f"{n:>7} {slow:>8.2f} {fast:>8.2f} {slow / fast:>6.1f}x  {groups == expected}")
+    print(f"\n{'items':>7} {'before s':>8} {'now s':>8} {'ratio':>7}  same groups")
+    for n in args.sizes:
+        norms = [items.id_text(f"Add a check: {t}") for t in unique_texts(n, seed=3)]
+        fast, groups = _timed(functools.partial(items._cluster, norms, 85.0), args.repeat)
+        if n > args.scan_upto:
+            print(f"{n:>7} {'-':>8} {fast:>8.2f} {'-':>7}")
+            continue
+        slow, expected = _timed(functools.partial(_items_before, norms, 85.0), args.repeat)
+        print(f"{n:>7} {slow:>8.2f} {fast:>8.2f} {slow / fast:>6.1f}x  {groups == expected}")
     return 0
+
+
+def _timed(run, repeat: int):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = run()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def _items_before(norms: list[str], threshold: float) -> list[list[int]]:
+    """The backlog's merge before issue 8's last stop: token_sort_ratio, one by one."""
+    groups: list[list[int]] = []
+    heads: list[str] = []
+    exact: dict[str, int] = {}
+    for i, n in enumerate(norms):
+        g = exact.get(n)
+        if g is None:
+            hit = process.extractOne(n, heads, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
+            g = hit[2] if hit else None
+            if g is None:
+                g = len(groups)
+                groups.append([])
+                heads.append(n)
+            exact[n] = g
+        groups[g].append(i)
+    return groups
 
 
 if __name__ == "__main__":

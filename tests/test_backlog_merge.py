@@ -9,10 +9,14 @@ page's open items are the backlog's open items, source for source.
 from __future__ import annotations
 
 import random
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from session_retro.analysis import analyze
+from session_retro.backlog import items
 from session_retro.backlog.items import (
     PRIORITY_ORDER,
     BacklogItem,
@@ -152,3 +156,71 @@ def test_merge_rows_source_order_decides_done_and_shown_text():
     (item,) = merge_sources([(s, None) for s in srcs])
     assert item.text == "pin Node" and item.done is False  # first of the newest day's tie
     assert [s.path for s in item.sources] == ["a.md", "b.md", "c.md"]  # undated last
+
+
+def _cluster_by_token_sort(norms: list[str], threshold: float) -> list[list[int]]:
+    """`_cluster` as it was: `fuzz.token_sort_ratio` against every head, the reference
+    for the sorted-words form it now scores with `fuzz.ratio`."""
+    from rapidfuzz import fuzz, process
+
+    groups: list[list[int]] = []
+    heads: list[str] = []
+    exact: dict[str, int] = {}
+    for i, n in enumerate(norms):
+        g = exact.get(n)
+        if g is None:
+            hit = process.extractOne(n, heads, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
+            g = hit[2] if hit else None
+            if g is None:
+                g = len(groups)
+                groups.append([])
+                heads.append(n)
+            exact[n] = g
+        groups[g].append(i)
+    return groups
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from([*WORDS, "a", "lok", "timeuot", "ünïcode", "x1"]),
+            min_size=1,
+            max_size=6,
+        ).map(" ".join),
+        max_size=40,
+    ),
+    st.sampled_from([0.0, 50.0, 85.0, 90.0, 100.0]),
+)
+def test_cluster_scores_as_token_sort_ratio(texts, threshold):
+    norms = [id_text(t) for t in texts]
+    norms = [n for n in norms if n]
+    want = _cluster_by_token_sort(norms, threshold)
+    assert _cluster(norms, threshold) == want
+    # a window at a time, as past _WINDOWS_FROM distinct texts: windows of 3 here, so
+    # heads come before a window, inside it and both
+    with (
+        mock.patch.object(items, "_WINDOWS_FROM", 0),
+        mock.patch.object(items, "_WINDOW", 3),
+    ):
+        assert _cluster(norms, threshold) == want
+
+
+def test_known_ids_are_matched_by_token_sort_ratio():
+    # the words of a known text in another order still find its ID
+    known = {"abc": ["retry the lock timeout in the pipeline"]}
+    ids = assign_ids([("pipeline: the lock timeout, retry",)], known, 85.0)
+    assert ids == ["abc"]
+
+
+@pytest.mark.parametrize("window", [3, 1000])
+def test_a_text_as_like_two_heads_joins_the_first(window):
+    # "cache index" scores 62.5 with both "index" and "cache", which are unlike each
+    # other: it joins the earlier, in one window or one by one
+    norms = ["index", "cache", "cache index"]
+    with (
+        mock.patch.object(items, "_WINDOWS_FROM", 0 if window == 3 else 1000),
+        mock.patch.object(items, "_WINDOW", window),
+    ):
+        assert _cluster(norms, 60.0) == [[0, 2], [1]]
+    assert _cluster_by_token_sort(norms, 60.0) == [[0, 2], [1]]

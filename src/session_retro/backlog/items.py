@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..model import Priority, Session
@@ -176,27 +177,85 @@ def session_sources(
 
 def _cluster(norms: list[str], threshold: float) -> list[list[int]]:
     """Greedy groups of normalised texts against each group's first member (see
-    `recommend.cluster`).
+    `recommend.cluster`): each text joins the head it scores best with by
+    `fuzz.token_sort_ratio` (the first of equals), at `threshold` or above.
 
     Identical normalised texts are looked up in a dict first, so a corpus where most
-    items recur costs one fuzzy pass per distinct text, not per line.
+    items recur costs one fuzzy pass per distinct text, not per line. Each distinct
+    text has its words sorted once (`sorted_words`), and heads are scored with
+    `fuzz.ratio`, which is token_sort_ratio on such forms: token_sort_ratio sorts both
+    texts again on every pair. A real team's items are mostly unique, so every text
+    is scored against every head (issue 8): past `_WINDOWS_FROM` distinct texts,
+    `_heads_by_window` scores a window of them at once on every CPU.
     """
-    groups: list[list[int]] = []
-    heads: list[str] = []
-    exact: dict[str, int] = {}
+    firsts = list(dict.fromkeys(norms))  # distinct texts, in first-seen order
+    forms = [sorted_words(n) for n in firsts]
+    if len(forms) < _WINDOWS_FROM:
+        group_of = _heads_one_by_one(forms, threshold)
+    else:
+        group_of = _heads_by_window(forms, threshold)
+    groups: list[list[int]] = [[] for _ in range(max(group_of, default=-1) + 1)]
+    of_text = dict(zip(firsts, group_of, strict=True))
     for i, n in enumerate(norms):
-        g = exact.get(n)
-        if g is None:
-            # the best head (the first of equals), in C: a corpus has thousands of items
-            hit = process.extractOne(n, heads, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
-            g = hit[2] if hit else None
-            if g is None:
-                g = len(groups)
-                groups.append([])
-                heads.append(n)
-            exact[n] = g
-        groups[g].append(i)
+        groups[of_text[n]].append(i)
     return groups
+
+
+_WINDOWS_FROM = 1000
+"""Distinct texts from which `_cluster` scores them a window at a time."""
+_WINDOW = 128
+"""Texts scored together against the heads: 40 MB of scores against 40,000 heads."""
+
+
+def _heads_one_by_one(forms: list[str], threshold: float) -> list[int]:
+    """The group of each form (a group is numbered by when its head came)."""
+    heads: list[str] = []
+    out = []
+    for form in forms:
+        # the best head (the first of equals), in C
+        hit = process.extractOne(form, heads, scorer=fuzz.ratio, score_cutoff=threshold)
+        if hit is None:
+            out.append(len(heads))
+            heads.append(form)
+        else:
+            out.append(hit[2])
+    return out
+
+
+def _heads_by_window(forms: list[str], threshold: float) -> list[int]:
+    """`_heads_one_by_one`, each window of forms scored against the heads before it
+    and against itself by `process.cdist` on every CPU; the choices are then made
+    form by form, as one by one (the best score, the earliest head among equals)."""
+    heads: list[str] = []
+    out: list[int] = []
+    for start in range(0, len(forms), _WINDOW):
+        window = forms[start : start + _WINDOW]
+        scores = {"scorer": fuzz.ratio, "score_cutoff": threshold, "workers": -1}
+        scores["dtype"] = np.float64  # as extractOne compares: float32 could tie two heads
+        before = process.cdist(window, heads, **scores) if heads else None
+        within = process.cdist(window, window, **scores)
+        new: list[tuple[int, int]] = []  # (row in the window, group) of heads it added
+        for r, form in enumerate(window):
+            best, best_score = None, -1.0
+            if before is not None:
+                g = int(np.argmax(before[r]))  # the first of the highest
+                if before[r, g] >= threshold:
+                    best, best_score = g, before[r, g]
+            for row, g in new:
+                if within[r, row] >= threshold and within[r, row] > best_score:
+                    best, best_score = g, within[r, row]
+            if best is None:
+                best = len(heads)
+                heads.append(form)
+                new.append((r, best))
+            out.append(best)
+    return out
+
+
+def sorted_words(text: str) -> str:
+    """`text`'s words sorted and joined by single spaces: `fuzz.ratio` of two such forms
+    is `fuzz.token_sort_ratio` of the texts."""
+    return " ".join(sorted(text.split()))
 
 
 def assign_ids(
@@ -219,7 +278,7 @@ def assign_ids(
                 taken.add(i)
                 break
     flat = [(k, kt) for k, kts in known_norm.items() if k not in taken for kt in kts]
-    choices = [kt for _, kt in flat]
+    choices = [sorted_words(kt) for _, kt in flat]  # token_sort_ratio as ratio: see _cluster
     offers: list[tuple[float, int, str]] = []
     for g, ts in enumerate(texts):
         if out[g] is not None:
@@ -227,9 +286,9 @@ def assign_ids(
         best: dict[str, float] = {}
         for t in ts:
             for _, score, j in process.extract(
-                id_text(t),
+                sorted_words(id_text(t)),
                 choices,
-                scorer=fuzz.token_sort_ratio,
+                scorer=fuzz.ratio,
                 score_cutoff=threshold,
                 limit=None,
             ):
