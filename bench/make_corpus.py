@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,8 +163,17 @@ def _mistakes(rng, a, b, n) -> tuple[list[str], int]:
 FORMATS = [_headings, _tried_list, _table, _log, _mistakes]
 
 
-def make_reflection(rng: random.Random, i: int, project: str, day: str) -> tuple[str, str]:
-    """One reflection as (title, text), of a size drawn from the real corpus's spread."""
+def make_reflection(
+    rng: random.Random,
+    i: int,
+    project: str,
+    day: str,
+    own: Callable[[str], str] = str,
+) -> tuple[str, str]:
+    """One reflection as (title, text), of a size drawn from the real corpus's spread.
+
+    `own` may replace a root cause, lesson, recommendation or action item drawn from the
+    phrase pool by the session's own words (`generate`'s `unique`)."""
     title, a, b = rng.choice(TOPICS)
     target = int(min(25_000, max(2_000, rng.lognormvariate(9.45, 0.45))))
     lines: list[str] = []
@@ -194,22 +204,23 @@ def make_reflection(rng: random.Random, i: int, project: str, day: str) -> tuple
         "",
     ]
     lines += ["## Root Cause Analysis", ""]
-    lines += [f"### {k}. ❌ {rng.choice(PROSE).format(a=a, b=b)[:60]}" for k in range(1, 3)]
+    lines += [f"### {k}. ❌ {own(rng.choice(PROSE).format(a=a, b=b)[:60])}" for k in range(1, 3)]
     lines += ["", "## What I Did Right ✅", "", f"- {rng.choice(SHOULD).format(a=a, b=b)}", ""]
     lines += ["## Template the agent pasted", "", "```markdown", "## Action Items"]
     lines += ["- [ ] not a real item (HIGH)", "```", ""]
     lines += ["## Lessons Learned", ""]
-    lines += [f"{k}. **{rng.choice(SHOULD).format(a=a, b=b)}**" for k in range(1, 4)] + [""]
+    lines += [f"{k}. **{own(rng.choice(SHOULD).format(a=a, b=b))}**" for k in range(1, 4)] + [""]
     lines += ["## Recommendations", ""]
     for k in range(1, rng.randint(2, 4)):
         pri = rng.choice(["HIGH", "MEDIUM", "LOW"])
-        lines += [f"### {k}. Document {b} in the runbook ✅ {pri} PRIORITY", ""]
+        lines += [f"### {k}. {own(f'Document {b} in the runbook')} ✅ {pri} PRIORITY", ""]
         lines += [rng.choice(PROSE).format(a=a, b=b), ""]
     lines += ["## Action Items", ""]
     for _ in range(rng.randint(2, 6)):
         done = rng.choice(" x")
         pri = rng.choice(["HIGH", "MEDIUM", "LOW"])
-        lines.append(f"- [{done}] {rng.choice(VERBS)} {a} checks before touching {b} ({pri})")
+        item = own(f"{rng.choice(VERBS)} {a} checks before touching {b}")
+        lines.append(f"- [{done}] {item} ({pri})")
     lines += ["", "## Notes", ""]
     size = sum(len(x) + 1 for x in lines)
     while size < target:  # pad with prose and the odd code block, to a realistic size
@@ -258,20 +269,28 @@ def _broken(rng: random.Random, text: str) -> tuple[bytes, str]:
     return twice.encode("utf-8"), "broken-mojibake-twice"
 
 
-def generate(n: int, folder: str | Path, *, seed: int = 8, broken: float = 0.01) -> list[Made]:
+def generate(
+    n: int, folder: str | Path, *, seed: int = 8, broken: float = 0.01, unique: float = 0.0
+) -> list[Made]:
     """Write `n` reflections under `folder` (created); same n and seed, same bytes.
 
-    `broken` is the share of files damaged on purpose (see `_broken`).
+    `broken` is the share of files damaged on purpose (see `_broken`). `unique` is the
+    share of root causes, lessons, recommendations and action items written in the
+    session's own words (6 to 14 words of a 3,000-word vocabulary) instead of drawn
+    from the small phrase pool, which repeats: a real team's are mostly unique, and
+    merging near-duplicates costs more the more distinct texts there are. Another
+    random stream draws them, so `unique=0` writes the same bytes as before.
     """
     root = Path(folder)
     rng = random.Random(seed)
+    own = _own_words(random.Random(seed + 1), unique) if unique > 0 else str
     made: list[Made] = []
     for i in range(n):
         project = PROJECTS[rng.randrange(len(PROJECTS))]
         day = f"2025-{rng.randint(3, 12):02d}-{rng.randint(1, 28):02d}"
         if rng.random() < 0.2:
             day = f"2026-{rng.randint(1, 2):02d}-{rng.randint(1, 28):02d}"
-        title, text = make_reflection(rng, i, project, day)
+        title, text = make_reflection(rng, i, project, day, own)
         data, kind = _broken(rng, text) if rng.random() < broken else _encode(rng, text)
         slug = "-".join(title.lower().split())
         path = root / project / f"{day}-{slug}-{i:05d}.md"
@@ -279,6 +298,21 @@ def generate(n: int, folder: str | Path, *, seed: int = 8, broken: float = 0.01)
         path.write_bytes(data)
         made.append(Made(path, kind))
     return made
+
+
+def _own_words(rng: random.Random, share: float) -> Callable[[str], str]:
+    """A function giving, for a `share` of the texts it sees, a sentence of its own."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = sorted({"".join(rng.choices(letters, k=rng.randint(3, 10))) for _ in range(3200)})
+    vocab = vocab[:3000]
+
+    def own(text: str) -> str:
+        if rng.random() >= share:
+            return text
+        words = rng.choices(vocab, k=rng.randint(6, 14))
+        return " ".join(words).capitalize()
+
+    return own
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,8 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--broken", type=float, default=0.01, help="share of broken files (default 0.01)"
     )
+    ap.add_argument(
+        "--unique",
+        type=float,
+        default=0.0,
+        help="share of notes and items in the session's own words (default 0: the phrase pool)",
+    )
     args = ap.parse_args(argv)
-    made = generate(args.n, args.dir, seed=args.seed, broken=args.broken)
+    made = generate(args.n, args.dir, seed=args.seed, broken=args.broken, unique=args.unique)
     size = sum(m.path.stat().st_size for m in made)
     kinds: dict[str, int] = {}
     for m in made:
