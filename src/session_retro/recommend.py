@@ -522,11 +522,80 @@ def rank_tables(
     Columnar (issue 8): at 10,000 sessions 64,000 candidates back ~100,000 lines of
     evidence, and a Python set and tuple per candidate and per evidence line cost
     0.5 s; here sources, texts and categories are integer codes in the order of their
-    values, attempts are `source * K + index`, and only the clustering and the
-    Evidence records are per-item Python (0.2 s). tests/test_rank_tables.py checks
+    values (`_Coded`), attempts are `source * K + index`, and only the clustering and
+    the Evidence records are per-item Python (0.2 s). tests/test_rank_tables.py checks
     it against the plain set-by-set ranking.
     """
-    lines = lines[lines["kind"].isin(CANDIDATE_KINDS)]
+    c = _coded(lines[lines["kind"].isin(CANDIDATE_KINDS)], wasted, taxonomy)
+    heads, group = _merged_groups(c, threshold)
+    n_groups = max(heads, default=-1) + 1  # group numbers: those of the heads
+    addressed = _Addressed.of(c, group, n_groups)
+    evidence = _Evidence.of(c, group, heads, addressed, n_groups)
+    in_taxonomy = {cid: n for n, cid in enumerate(taxonomy.ids())}
+    categories: dict[int, list[str]] = {}
+    named = (group >= 0) & c.in_category
+    for code in np.unique(group[named] * c.n_cats + c.cat[named]).tolist():
+        categories.setdefault(code // c.n_cats, []).append(c.cats[code % c.n_cats])
+    merged = []
+    for g, h in heads.items():
+        shown = evidence.of_group(g)
+        record = dict(
+            text=c.texts[c.text[h]],
+            kind=c.kinds[h],
+            categories=tuple(sorted(categories.get(g, ()), key=in_taxonomy.__getitem__)),
+            wasted_minutes=float(addressed.minutes[g]),
+            wasted_attempts=int(addressed.attempts[g]),
+            attempts_without_minutes=int(addressed.attempts[g] - addressed.stated[g]),
+            sessions=int(addressed.sessions[g]),
+            evidence=shown,
+        )
+        # most minutes, then how often it recurs, how much evidence, the wording's kind
+        key = (
+            -record["wasted_minutes"],
+            -int(evidence.sources[g]),
+            -len(shown),
+            int(c.kind_rank[h]),
+        )
+        merged.append((key, record["text"], g, record))
+    merged.sort(key=itemgetter(0, 1, 2))
+    return tuple(RankedRecommendation(rank=n, **m[3]) for n, m in enumerate(merged, 1))
+
+
+class _Coded(NamedTuple):
+    """`rank_tables`' candidates (protocol changes last) and wasted attempts (``w_``),
+    with sources, texts and categories as codes that sort as their values (-1:
+    missing) and each attempt as the key ``source * per_source + index``."""
+
+    kinds: list[str]
+    kind_rank: np.ndarray
+    src: np.ndarray
+    text: np.ndarray
+    cat: np.ndarray
+    line: np.ndarray
+    index: np.ndarray
+    classified: np.ndarray
+    """A should-have of a wasted attempt: it addresses that attempt alone."""
+    is_protocol: np.ndarray
+    in_category: np.ndarray
+    """Of a category of the taxonomy (not missing, not unclassified)."""
+    addressing: np.ndarray
+    """An author's unclassified line in a category its session has wasted attempts in:
+    it addresses them all."""
+    sources: list[str]
+    texts: list[str]
+    cats: list[str]
+    n_cats: int
+    per_source: int
+    w_key: np.ndarray
+    w_pair: np.ndarray
+    """(source, category) of each wasted attempt as one code: ``src * n_cats + cat``."""
+    w_cat: np.ndarray
+    w_text: np.ndarray
+    w_line: np.ndarray
+    w_minutes: np.ndarray
+
+
+def _coded(lines: pd.DataFrame, wasted: pd.DataFrame, taxonomy: Taxonomy) -> _Coded:
     categories = wasted["category"].astype(object)
     present = set(categories[categories.notna()].tolist())
     changes = [c for c in taxonomy.categories if c.protocol_change and c.id in present]
@@ -541,128 +610,170 @@ def rank_tables(
     (src, w_src), sources = _codes(lines["source"], protocol["source"], wasted["source"])
     (text, w_text), texts = _codes(lines["text"], protocol["text"], wasted["approach"])
     (cat, w_cat), cats = _codes(lines["category"], protocol["category"], categories)
-    n, n_lines = len(src), len(lines)
+    n = len(src)
     kinds = lines["kind"].astype(object).tolist() + ["protocol"] * len(changes)
     kind_rank = np.fromiter(map(_KIND_ORDER.__getitem__, kinds), dtype=np.int64, count=n)
-    line = _ints(lines["line"], n, 0)
     index = _ints(lines["index"], n, -1)
     classified = np.zeros(n, dtype=bool)
-    classified[:n_lines] = lines["classified"].to_numpy(dtype=bool, na_value=False)
+    classified[: len(lines)] = lines["classified"].to_numpy(dtype=bool, na_value=False)
     is_protocol = kind_rank == _KIND_ORDER["protocol"]
-    order = np.lexsort((text, line, src, kind_rank))
-    groups = [order[g] for g in cluster([texts[i] for i in text[order].tolist()], threshold)]
-
-    # Attempts as integer keys; a (source, category) pair as one code.
     w_index = wasted["index"].to_numpy(dtype=np.int64, na_value=-1)
     per_source = int(max(index.max(initial=0), w_index.max(initial=0))) + 2
-    w_key = w_src * per_source + w_index
     n_cats = len(cats) + 1
     w_pair = w_src * n_cats + w_cat
     unclassified = cats.index(UNCLASSIFIED) if UNCLASSIFIED in cats else -2
     in_category = (cat >= 0) & (cat != unclassified)
-    # A line of no category, or of one its session has no wasted attempt in, addresses
-    # nothing; a classified should-have, the attempt it was written under.
     addressing = in_category & ~classified & ~is_protocol
     addressing[addressing] = np.isin(src[addressing] * n_cats + cat[addressing], w_pair)
+    return _Coded(
+        kinds=kinds,
+        kind_rank=kind_rank,
+        src=src,
+        text=text,
+        cat=cat,
+        line=_ints(lines["line"], n, 0),
+        index=index,
+        classified=classified,
+        is_protocol=is_protocol,
+        in_category=in_category,
+        addressing=addressing,
+        sources=sources,
+        texts=texts,
+        cats=cats,
+        n_cats=n_cats,
+        per_source=per_source,
+        w_key=w_src * per_source + w_index,
+        w_pair=w_pair,
+        w_cat=w_cat,
+        w_text=w_text,
+        w_line=_ints(wasted["line"], len(wasted), 0),
+        w_minutes=wasted["minutes"].to_numpy(dtype=float, na_value=np.nan),
+    )
 
+
+def _merged_groups(c: _Coded, threshold: float) -> tuple[dict[int, int], np.ndarray]:
+    """The candidates clustered in order, each group headed by an author's line that
+    addresses attempts of a protocol change's category folded into that change's:
+    (each remaining group's head, by group number) and each candidate's group (-1:
+    none, a text `cluster` leaves out)."""
+    order = np.lexsort((c.text, c.line, c.src, c.kind_rank))
+    groups = [order[g] for g in cluster([c.texts[i] for i in c.text[order].tolist()], threshold)]
     heads = [int(g[0]) for g in groups]
-    protocol_group = {int(cat[h]): g for g, h in enumerate(heads) if is_protocol[h]}
+    protocol_group = {int(c.cat[h]): g for g, h in enumerate(heads) if c.is_protocol[h]}
     final = [
-        protocol_group.get(int(cat[h]), g)
-        if not is_protocol[h] and (classified[h] or addressing[h])
+        protocol_group.get(int(c.cat[h]), g)
+        if not c.is_protocol[h] and (c.classified[h] or c.addressing[h])
         else g
         for g, h in enumerate(heads)
     ]
-    group = np.full(n, -1, dtype=np.int64)
+    group = np.full(len(c.src), -1, dtype=np.int64)
     for g, rows in enumerate(groups):
         group[rows] = final[g]
-    member = group >= 0
-    n_groups = len(groups)
+    return {g: h for g, h in enumerate(heads) if final[g] == g}, group
 
-    # (group, attempt) of every attempt a group addresses, each once
-    span = len(sources) * per_source
-    mine = member & classified
-    spread = member & addressing
-    by_pair, at_pair = _matches(w_pair, src[spread] * n_cats + cat[spread])
-    changes_ = member & is_protocol
-    by_cat, at_cat = _matches(w_cat, cat[changes_])
-    addressed = np.unique(
-        np.concatenate(
-            [
-                group[mine] * span + src[mine] * per_source + index[mine],
-                group[spread][at_pair] * span + w_key[by_pair],
-                group[changes_][at_cat] * span + w_key[by_cat],
-            ]
-        )
-    )
-    a_group, a_key = addressed // span, addressed % span
-    w_row = _rows_of(w_key, a_key)
-    w_minutes = wasted["minutes"].to_numpy(dtype=float, na_value=np.nan)
-    a_minutes = np.where(w_row >= 0, w_minutes[w_row], np.nan)
-    attempts = np.bincount(a_group, minlength=n_groups)
-    stated = np.bincount(a_group, weights=~np.isnan(a_minutes), minlength=n_groups)
-    minutes = np.bincount(a_group, weights=np.nan_to_num(a_minutes), minlength=n_groups)
-    in_session = np.unique(a_group * len(sources) + a_key // per_source) // len(sources)
-    sessions = np.bincount(in_session, minlength=n_groups)
 
-    # Evidence: the authors' lines, and under a protocol change every attempt it addresses.
-    kind_names = sorted({*kinds, "attempt"})  # evidence sorts by kind as text
-    kind_of = {k: n for n, k in enumerate(kind_names)}
-    evidence_kind = np.fromiter(map(kind_of.__getitem__, kinds), dtype=np.int64, count=n)
-    led_by_protocol = np.zeros(n_groups, dtype=bool)
-    led_by_protocol[[g for g, h in enumerate(heads) if final[g] == g and is_protocol[h]]] = True
-    said = member & ~is_protocol
-    backs = led_by_protocol[a_group] & (w_row >= 0)
-    rows_ = w_row[backs]
-    e = [
-        np.concatenate(parts)
-        for parts in (
-            (group[said], a_group[backs]),
-            (src[said], a_key[backs] // per_source),
-            (line[said], _ints(wasted["line"], len(wasted), 0)[rows_]),
-            (evidence_kind[said], np.full(len(rows_), kind_of["attempt"])),
-            (text[said], w_text[rows_]),
-        )
-    ]
-    e = [column[np.lexsort(e[::-1])] for column in e]
-    first = np.ones(len(e[0]), dtype=bool)  # of its group, source, line, kind and text
-    first[1:] = np.any([column[1:] != column[:-1] for column in e], axis=0)
-    e_group, e_src, e_line, e_kind, e_text = (column[first] for column in e)
-    bounds = np.searchsorted(e_group, np.arange(n_groups + 1)).tolist()
-    new_source = np.ones(len(e_group), dtype=bool)
-    new_source[1:] = (e_group[1:] != e_group[:-1]) | (e_src[1:] != e_src[:-1])
-    evidence_sources = np.bincount(e_group[new_source], minlength=n_groups)
-    ev_src = [sources[i] for i in e_src.tolist()]
-    ev_line = e_line.tolist()
-    ev_kind = [kind_names[i] for i in e_kind.tolist()]
-    ev_text = [texts[i] if i >= 0 else None for i in e_text.tolist()]
+class _Addressed(NamedTuple):
+    """Every (group, attempt) pair of `rank_tables`, each once, and per group the
+    attempts, those with stated minutes, their minutes and their sessions."""
 
-    in_taxonomy = {cid: n for n, cid in enumerate(taxonomy.ids())}
-    of_group: dict[int, list[str]] = {}
-    for code in np.unique(
-        group[member & in_category] * n_cats + cat[member & in_category]
-    ).tolist():
-        of_group.setdefault(code // n_cats, []).append(cats[code % n_cats])
-    merged = []
-    for g, h in enumerate(heads):
-        if final[g] != g:
-            continue
-        a, b = bounds[g], bounds[g + 1]
-        record = dict(
-            text=texts[text[h]],
-            kind=kinds[h],
-            categories=tuple(sorted(of_group.get(g, ()), key=in_taxonomy.__getitem__)),
-            wasted_minutes=float(minutes[g]),
-            wasted_attempts=int(attempts[g]),
-            attempts_without_minutes=int(attempts[g] - stated[g]),
-            sessions=int(sessions[g]),
-            evidence=tuple(map(Evidence, ev_src[a:b], ev_line[a:b], ev_kind[a:b], ev_text[a:b])),
+    group: np.ndarray
+    key: np.ndarray
+    row: np.ndarray
+    """The attempt's row of the wasted table (-1: not wasted)."""
+    attempts: np.ndarray
+    stated: np.ndarray
+    minutes: np.ndarray
+    sessions: np.ndarray
+
+    @classmethod
+    def of(cls, c: _Coded, group: np.ndarray, n_groups: int) -> _Addressed:
+        member = group >= 0
+        span = len(c.sources) * c.per_source
+        mine = member & c.classified
+        spread = member & c.addressing
+        by_pair, at_pair = _matches(c.w_pair, c.src[spread] * c.n_cats + c.cat[spread])
+        change = member & c.is_protocol
+        by_cat, at_cat = _matches(c.w_cat, c.cat[change])
+        pairs = np.unique(
+            np.concatenate(
+                [
+                    group[mine] * span + c.src[mine] * c.per_source + c.index[mine],
+                    group[spread][at_pair] * span + c.w_key[by_pair],
+                    group[change][at_cat] * span + c.w_key[by_cat],
+                ]
+            )
         )
-        # most minutes, then how often it recurs, how much evidence, the wording's kind
-        key = (-record["wasted_minutes"], -int(evidence_sources[g]), a - b, int(kind_rank[h]))
-        merged.append((key, record["text"], g, record))
-    merged.sort(key=itemgetter(0, 1, 2))
-    return tuple(RankedRecommendation(rank=n, **m[3]) for n, m in enumerate(merged, 1))
+        a_group, a_key = pairs // span, pairs % span
+        row = _rows_of(c.w_key, a_key)
+        minutes = np.where(row >= 0, c.w_minutes[row], np.nan)
+        n_sources = len(c.sources)
+        in_session = np.unique(a_group * n_sources + a_key // c.per_source) // n_sources
+        return cls(
+            group=a_group,
+            key=a_key,
+            row=row,
+            attempts=np.bincount(a_group, minlength=n_groups),
+            stated=np.bincount(a_group, weights=~np.isnan(minutes), minlength=n_groups),
+            minutes=np.bincount(a_group, weights=np.nan_to_num(minutes), minlength=n_groups),
+            sessions=np.bincount(in_session, minlength=n_groups),
+        )
+
+
+class _Evidence(NamedTuple):
+    """Each group's evidence, sorted by source, line, kind and text, each line once: the
+    authors' lines and, under a protocol change, every attempt it addresses."""
+
+    bounds: list[int]
+    """Group g's lines are rows bounds[g] to bounds[g + 1]."""
+    sources: np.ndarray
+    """How many distinct sources each group's evidence spans."""
+    source: list[str]
+    line: list[int]
+    kind: list[str]
+    text: list[str | None]
+
+    @classmethod
+    def of(
+        cls, c: _Coded, group: np.ndarray, heads: dict[int, int], a: _Addressed, n_groups: int
+    ) -> _Evidence:
+        names = sorted({*c.kinds, "attempt"})  # evidence sorts by kind as text
+        code = {k: n for n, k in enumerate(names)}
+        kind = np.fromiter(map(code.__getitem__, c.kinds), dtype=np.int64, count=len(c.kinds))
+        led_by_protocol = np.zeros(n_groups, dtype=bool)
+        led_by_protocol[[g for g, h in heads.items() if c.is_protocol[h]]] = True
+        said = (group >= 0) & ~c.is_protocol
+        backs = led_by_protocol[a.group] & (a.row >= 0)
+        rows = a.row[backs]
+        columns = [
+            np.concatenate(parts)
+            for parts in (
+                (group[said], a.group[backs]),
+                (c.src[said], a.key[backs] // c.per_source),
+                (c.line[said], c.w_line[rows]),
+                (kind[said], np.full(len(rows), code["attempt"])),
+                (c.text[said], c.w_text[rows]),
+            )
+        ]
+        columns = [column[np.lexsort(columns[::-1])] for column in columns]
+        first = np.ones(len(columns[0]), dtype=bool)  # of its group, source, line, kind, text
+        first[1:] = np.any([column[1:] != column[:-1] for column in columns], axis=0)
+        e_group, e_src, e_line, e_kind, e_text = (column[first] for column in columns)
+        new_source = np.ones(len(e_group), dtype=bool)
+        new_source[1:] = (e_group[1:] != e_group[:-1]) | (e_src[1:] != e_src[:-1])
+        return cls(
+            bounds=np.searchsorted(e_group, np.arange(n_groups + 1)).tolist(),
+            sources=np.bincount(e_group[new_source], minlength=n_groups),
+            source=[c.sources[i] for i in e_src.tolist()],
+            line=e_line.tolist(),
+            kind=[names[i] for i in e_kind.tolist()],
+            text=[c.texts[i] if i >= 0 else None for i in e_text.tolist()],
+        )
+
+    def of_group(self, g: int) -> tuple[Evidence, ...]:
+        a, b = self.bounds[g], self.bounds[g + 1]
+        return tuple(
+            map(Evidence, self.source[a:b], self.line[a:b], self.kind[a:b], self.text[a:b])
+        )
 
 
 def _codes(*columns: pd.Series) -> tuple[list[np.ndarray], list]:
