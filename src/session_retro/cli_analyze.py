@@ -326,8 +326,7 @@ def analyze_cmd(
         patch = protocol_patch(raw.decode("utf-8", "surrogateescape"), name, a.top_recommendations)
         if patch:
             files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
-    history = history_name(out_dir, now.strftime("%Y-%m-%d"))
-    files[history] = files["analysis.json"]
+    files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
     rest = [name for name in files if name not in checked]
     copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
     say_copies(copies, out_dir)
@@ -335,7 +334,7 @@ def analyze_cmd(
     # they are written: hashlib and file writes both let the other thread run
     hashing = in_thread(output_digests, files)
     try:
-        write_report(out_dir, files, inputs, aliases={history: "analysis.json"})
+        write_report(out_dir, files, inputs)
         # what the next run reuses, once this run's report is written
         for copy in collected.keep():
             click.echo(

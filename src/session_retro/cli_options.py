@@ -267,17 +267,12 @@ def taxonomy_from(path: str | None) -> Taxonomy:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
 
 
-def write_report(
-    out_dir: str,
-    files: dict[str, bytes],
-    inputs: list[str | None],
-    aliases: dict[str, str] | None = None,
-) -> None:
+def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]) -> None:
     """`write_outputs`, with the run's own inputs protected: an output that would
     overwrite one of them (a reflection or --protocol inside --out) is a usage error
     and nothing is written."""
     try:
-        write_outputs(out_dir, files, protect=[p for p in inputs if p], aliases=aliases)
+        write_outputs(out_dir, files, protect=[p for p in inputs if p])
     except UnsafePath as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
 

@@ -613,12 +613,17 @@ def _coded(lines: pd.DataFrame, wasted: pd.DataFrame, taxonomy: Taxonomy) -> _Co
     n = len(src)
     kinds = lines["kind"].astype(object).tolist() + ["protocol"] * len(changes)
     kind_rank = np.fromiter(map(_KIND_ORDER.__getitem__, kinds), dtype=np.int64, count=n)
-    index = _ints(lines["index"], n, -1)
+    # attempt indexes renumbered in order (-1: none): a key source * per_source + index
+    # then stays small whatever numbers the tables hold
+    numbers, codes = np.unique(
+        np.concatenate([_ints(lines["index"], n, -1), _ints(wasted["index"], len(wasted), -1)]),
+        return_inverse=True,
+    )
+    index, w_index = codes[:n], codes[n:]
     classified = np.zeros(n, dtype=bool)
     classified[: len(lines)] = lines["classified"].to_numpy(dtype=bool, na_value=False)
     is_protocol = kind_rank == _KIND_ORDER["protocol"]
-    w_index = wasted["index"].to_numpy(dtype=np.int64, na_value=-1)
-    per_source = int(max(index.max(initial=0), w_index.max(initial=0))) + 2
+    per_source = len(numbers) + 1
     n_cats = len(cats) + 1
     w_pair = w_src * n_cats + w_cat
     unclassified = cats.index(UNCLASSIFIED) if UNCLASSIFIED in cats else -2
@@ -705,7 +710,8 @@ class _Addressed(NamedTuple):
         )
         a_group, a_key = pairs // span, pairs % span
         row = _rows_of(c.w_key, a_key)
-        minutes = np.where(row >= 0, c.w_minutes[row], np.nan)
+        minutes = np.full(len(row), np.nan)  # an attempt not wasted states no minutes here
+        minutes[row >= 0] = c.w_minutes[row[row >= 0]]
         n_sources = len(c.sources)
         in_session = np.unique(a_group * n_sources + a_key // c.per_source) // n_sources
         return cls(

@@ -13,7 +13,7 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -105,35 +105,27 @@ def output_files(
 
 
 def history_name(out_dir: str | Path, day: str) -> str:
-    """The first free ``history/<day>[-N].json`` in `out_dir` (N from 2)."""
+    """The first free ``history/<day>[-N].json`` in `out_dir` (N from 2): a name held by
+    anything, a link included (dangling, or leading out of `out_dir`), is taken."""
     n = 1
     while True:
         name = f"history/{day}.json" if n == 1 else f"history/{day}-{n}.json"
-        if not inside(out_dir, name).exists():
+        if not os.path.lexists(Path(out_dir, name)):
+            inside(out_dir, name)  # a history/ that leads out of out_dir: UnsafePath
             return name
         n += 1
 
 
 def write_outputs(
-    out_dir: str | Path,
-    files: dict[str, bytes],
-    protect: Iterable[str | Path] = (),
-    aliases: Mapping[str, str] | None = None,
+    out_dir: str | Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()
 ) -> list[Path]:
     """Write `files` into `out_dir` atomically; refuses any name outside it, or a link.
 
     `protect` lists the run's own inputs (reflections, the protocol file): when one of
     them sits in `out_dir` under an output's name (`--out sessions` with a reflection
     called report.md), nothing at all is written and `UnsafePath` says which.
-    `aliases` maps a name whose bytes repeat another output's to that output's name
-    (history/DAY.json -> analysis.json): a new such file is a second name of the one
-    written (a hard link: 44 MB not written and synced twice at 10,000 sessions, issue
-    8), or written as any other when the file system refuses. The next run replaces
-    analysis.json by a rename, which leaves the history entry as it was.
     """
-    aliases = aliases or {}
-    names = sorted(files)
-    targets = [(output_path(out_dir, name), files[name]) for name in names]
+    targets = [(output_path(out_dir, name), data) for name, data in sorted(files.items())]
     # Only an output that exists already can be an input: stat those, then resolve just
     # the inputs that are the same file (10,000 realpaths cost 0.4 s; stats a tenth).
     existing = {}
@@ -152,21 +144,4 @@ def write_outputs(
             raise UnsafePath(
                 f"refusing to overwrite {target}: it is an input of this run (choose another --out)"
             )
-    written: dict[str, Path] = {}
-    for name, (target, data) in zip(names, targets, strict=True):
-        first = written.get(aliases.get(name, ""))
-        if first is None or not _second_name(first, target):
-            atomic_write(target, data)
-        written[name] = target
-    return [target for target, _ in targets]
-
-
-def _second_name(existing: Path, name: Path) -> bool:
-    """Make a new `name` a hard link to `existing`; False when it exists already or the
-    file system cannot (no links there, another device)."""
-    try:
-        name.parent.mkdir(parents=True, exist_ok=True)
-        os.link(existing, name)
-    except OSError:
-        return False
-    return True
+    return [atomic_write(target, data) for target, data in targets]
