@@ -294,3 +294,31 @@ def test_a_file_of_the_users_at_the_pieces_name_is_copied_aside(folder, cli_invo
     assert "copied aside to" in r.stderr
     assert Path("out/.retro-cache.sqlite.pieces.bak").read_bytes() == mine
     assert Path("out/.retro-cache.sqlite.pieces").read_bytes().startswith(pieces.MAGIC)
+
+
+def test_kept_near_duplicate_pairs_grow_and_merge_as_a_run_from_nothing(folder, cli_invoke):
+    # the merges replay from the pairs kept beside the pieces (near.py): new texts in
+    # their own words, a near-duplicate of one, an action item, at two thresholds
+    files = sorted(folder.rglob("*.md"))
+    _as_from_nothing(cli_invoke)
+    kept = Path("out/.retro-cache.sqlite.pieces-near")
+    assert kept.read_bytes().startswith(pieces.MAGIC)
+    before = kept.read_bytes()
+    files[2].write_bytes(
+        files[2].read_bytes()
+        + b"\n## Lessons Learned\n\n- Pin the fixture clock before the retry loop\n"
+        + b"- Pin the fixture clock before the retry loops\n"
+        + b"\n## Action Items\n\n- [ ] Pin the fixture clock (HIGH)\n"
+    )
+    _as_from_nothing(cli_invoke)
+    assert kept.read_bytes() != before, "the new texts' pairs are kept"
+    _as_from_nothing(cli_invoke, "--merge-threshold", "70")  # other pairs: not these
+    _as_from_nothing(cli_invoke)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", pieces.MAGIC + b"\x80\x05garbage"])
+def test_damaged_near_duplicate_pairs_are_rebuilt(folder, cli_invoke, damage):
+    _as_from_nothing(cli_invoke)
+    Path("out/.retro-cache.sqlite.pieces-near").write_bytes(damage)
+    _as_from_nothing(cli_invoke, "--force")
+    assert Path("out/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)

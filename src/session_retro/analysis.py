@@ -30,11 +30,13 @@ import orjson
 import pandas as pd
 
 from .aggregate import Figures, Filters, aggregate, filter_sessions, keeps
+from .backlog.items import DEFAULT_THRESHOLD as ITEM_THRESHOLD
 from .backlog.items import ActionRow, merge_rows
 from .classify import Classification, Taxonomy, load_taxonomy
 from .forked import in_child
 from .gcpause import collector_paused
 from .model import Priority, Problem, Session
+from .near import ITEMS, NOTES, Near
 from .pieces import Pieces, pieces_of, rows, select
 from .recommend import (
     DEFAULT_THRESHOLD,
@@ -146,12 +148,15 @@ def analyze_pieces(
     threshold: float = DEFAULT_THRESHOLD,
     worst: int = 5,
     encode: bool = False,
+    nears: dict[str, Near] | None = None,
 ) -> Analysis:
     """`analyze` of the sessions whose pieces (`pieces.pieces_of`) are `pieces`, made
     with `taxonomy`; `sessions` gives the Session of a source on demand (the report
     details the few with the most wasted minutes). The same Analysis as `analyze`;
     `encode` fills `Analysis.encoded`, in the processes that compute those sections
-    (what `retro analyze` writes anyway: 24 of the 44 MB at 10,000 sessions)."""
+    (what `retro analyze` writes anyway: 24 of the 44 MB at 10,000 sessions). `nears`
+    holds the near-duplicate pairs an earlier run kept, by merge (`near_for`); the
+    merges grow them by the texts they lack and replay from them."""
     with collector_paused():
         filters = filters or Filters()
         kept, undated = filter_index(pieces.index, filters)
@@ -166,6 +171,7 @@ def analyze_pieces(
             threshold=threshold,
             worst=worst,
             encode=encode,
+            nears=nears,
         )
 
 
@@ -196,18 +202,25 @@ def reduce_pieces(
     threshold: float,
     worst: int,
     encode: bool = False,
+    nears: dict[str, Near] | None = None,
 ) -> Analysis:
     """The Analysis of exactly the sessions `pieces` hold (filters already applied);
-    `encode`: with `Analysis.encoded`."""
+    `encode`: with `Analysis.encoded`; `nears`: see `analyze_pieces` (grown in place)."""
     sdf, adf, actions = pieces.sessions, pieces.attempts, pieces.actions
     # The figures and recurring notes need nothing the recommendations compute, and the
     # other way round: with a second CPU a forked child does the former while this
     # process ranks (issue 8). Same result either way.
     split = in_child if len(sdf) >= SPLIT_FROM else functools.partial
-    later = split(_figures_and_notes, sessions, pieces, taxonomy, worst, threshold)
+    if nears is not None:
+        for name, rule, at in _MERGES:
+            nears[name] = near_for(nears, name, rule, threshold if at is None else at)
+    mine = nears or {}
+    later = split(_figures_and_notes, sessions, pieces, taxonomy, worst, threshold, mine)
     try:
         waste = adf[adf["is_waste"].fillna(False).astype(bool)]
-        recommendations = rank_tables(pieces.lines, waste, taxonomy, threshold=threshold)
+        recommendations = rank_tables(
+            pieces.lines, waste, taxonomy, threshold=threshold, near=mine.get("candidates")
+        )
         # while the child works: the rest of what this process makes of the pieces
         encoded = {"recommendations": encode_record(recommendations[:top])} if encode else {}
         index = pieces.index
@@ -221,7 +234,9 @@ def reduce_pieces(
         )
         classifications = tuple(pieces.classifications["json"].tolist())
     finally:
-        figures, causes, learnt, items = later()  # also on failure: the child waits to be read
+        figures, causes, learnt, items, grown = later()  # also on failure: the child waits
+    if nears is not None:
+        nears.update(grown)  # the child's merges grew their own copies
     root_causes, lessons = notes_of(causes, "root_cause"), notes_of(learnt, "lesson")
     if encode:
         encoded.update(root_causes=encode_record(root_causes), lessons=encode_record(lessons))
@@ -255,23 +270,44 @@ def _figures_and_notes(
     taxonomy: Taxonomy,
     worst: int,
     threshold: float,
-) -> tuple[Figures, NoteRows, NoteRows, list[tuple]]:
+    nears: dict[str, Near],
+) -> tuple[Figures, NoteRows, NoteRows, list[tuple], dict[str, Near]]:
     """The figures, the recurring root causes and lessons, and the open backlog items
-    (the last three as plain rows: a child sends them back)."""
+    (the last three as plain rows: a child sends them back), and the `nears` of those
+    merges, grown."""
     figures = aggregate(sessions, pieces.sessions, pieces.attempts, taxonomy, worst=worst)
     lines = pieces.lines
     notes = []
     for kind in ("root_cause", "lesson"):
         of_kind = lines[lines["kind"].isin(NOTE_KINDS[kind])]
         items = list(rows(of_kind, ("source", "line", "text")))
-        notes.append(recurring_groups(items, threshold=threshold))
-    return figures, notes[0], notes[1], open_item_rows(pieces.actions)
+        notes.append(recurring_groups(items, threshold=threshold, near=nears.get(kind)))
+    items = open_item_rows(pieces.actions, nears.get("items"))
+    grown = {k: nears[k] for k in ("root_cause", "lesson", "items") if k in nears}
+    return figures, notes[0], notes[1], items, grown
+
+
+_MERGES = (
+    ("candidates", NOTES, None),
+    ("root_cause", NOTES, None),
+    ("lesson", NOTES, None),
+    ("items", ITEMS, ITEM_THRESHOLD),
+)
+"""The merges a reduce keeps pairs for: name, rule, threshold (None: the run's)."""
+
+
+def near_for(nears: Mapping[str, Near], name: str, rule: str, threshold: float) -> Near:
+    """The kept pairs of merge `name` when they are of `rule` and `threshold`, else none."""
+    kept = nears.get(name)
+    if isinstance(kept, Near) and kept.rule == rule and kept.threshold == threshold:
+        return kept
+    return Near(rule, threshold)
 
 
 _PRIORITIES = {p.value: p for p in Priority}
 
 
-def open_item_rows(actions: pd.DataFrame) -> list[tuple]:
+def open_item_rows(actions: pd.DataFrame, near: Near | None = None) -> list[tuple]:
     """The open backlog items of an action table (`frame.ACTION_COLUMNS`), ranked, as
     `ActionRow` fields.
 
@@ -288,6 +324,7 @@ def open_item_rows(actions: pd.DataFrame) -> list[tuple]:
         texts,
         actions["done"].fillna(False).astype(bool).tolist(),
         [_PRIORITIES.get(p) for p in actions["priority"].tolist()],  # NaN: None
+        near=near,
     )
     return [
         (

@@ -338,6 +338,7 @@ def remove_cache(path: str) -> None:
         path + "-shm",
         pieces_path(path),
         pieces_path(path) + PIECES_DELTA,
+        pieces_path(path) + PIECES_NEAR,
     ):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
@@ -345,6 +346,8 @@ def remove_cache(path: str) -> None:
 
 PIECES_DELTA = "-delta"
 """The suffix of the delta file beside `pieces_path` (`pieces`)."""
+PIECES_NEAR = "-near"
+"""The suffix of the file of near-duplicate pairs beside `pieces_path` (`near`)."""
 
 
 def pieces_path(path: str) -> str:

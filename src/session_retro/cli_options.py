@@ -195,7 +195,9 @@ cache_options = _cache_options("OUT/.retro-cache.sqlite")
 analyze_cache_options = _cache_options(
     "OUT/.retro-cache.sqlite",
     " Beside it, .retro-cache.sqlite.pieces keeps what the analysis drew from each file, so a"
-    " re-run after one file changed analyses that file again and no other.",
+    " re-run after one file changed analyses that file again and no other, and"
+    " .retro-cache.sqlite.pieces-near the near-duplicate texts its merges found, so a re-run"
+    " compares only new texts with the others.",
 )
 """`cache_options` of `retro analyze`, which also keeps its `pieces` beside the cache."""
 

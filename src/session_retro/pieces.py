@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cache import PIECES_DELTA as DELTA
+from .cache import PIECES_NEAR as NEAR
 from .cache import pieces_path
 from .classify import (
     Classification,
@@ -478,6 +479,9 @@ class Collected:
     """What `collect_pieces` gives: the pieces, the sessions, and how to keep them."""
 
     pieces: Pieces
+    nears: dict
+    """The near-duplicate pairs the last run kept, by merge (`analysis.near_for`; empty
+    without a cache): the reduce grows them, `keep` writes them."""
     details: Mapping[str, Session]
     """The Session of a readable source, on demand."""
     keep: Callable[[], list[str]]
@@ -509,6 +513,8 @@ def collect_pieces(
     where = pieces_path(cache_path) if cache_path else None
     fingerprint = memo_fingerprint(taxonomy)
     last = load_pieces(where, fingerprint) if where else None
+    kept_near = _read(where + NEAR, fingerprint) if where else None
+    nears = dict(kept_near.get("nears") or {}) if kept_near else {}
     if len(set(sources)) != len(sources):
         last = None  # a file reached twice is two sessions: patching goes by source
     sessions = collect_sessions(
@@ -571,6 +577,8 @@ def collect_pieces(
                 with contextlib.suppress(FileNotFoundError):
                     if _ours(where + DELTA):  # a file of the user's there is left alone
                         os.unlink(where + DELTA)
+            if nears:
+                _save(where + NEAR, head | {"nears": nears}, moved)
         return moved
 
-    return Collected(pieces, details, keep)
+    return Collected(pieces, nears, details, keep)

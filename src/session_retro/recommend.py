@@ -34,6 +34,7 @@ from rapidfuzz.distance import LCSseq
 from .classify import UNCLASSIFIED, Classification, Taxonomy
 from .frame import readable
 from .model import Session
+from .near import NOTES, Near, replay_notes
 
 DEFAULT_THRESHOLD = 85.0
 """token_set_ratio at or above which two texts are the same recommendation."""
@@ -155,14 +156,26 @@ def headline(text: str) -> str | None:
     return " ".join(words)
 
 
-def cluster(texts: list[str], threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
+def cluster(
+    texts: list[str], threshold: float = DEFAULT_THRESHOLD, near: Near | None = None
+) -> list[list[int]]:
     """Groups of indices of near-duplicate texts, in first-seen order.
 
     Greedy against each group's first member, so the result depends only on the input
     order (callers sort) and a chain of small differences cannot merge unlike texts. A
     text like no head as a whole joins the first group whose head opens with the same
     `headline` (below a threshold of 100, which asks for the same text).
+
+    `near`: the near-duplicate pairs an earlier run kept (`near.Near`, this rule and
+    threshold): only the forms it lacks are scored, and the same groups are replayed
+    from the pairs (issue 8: every text against every head, again on every run).
     """
+    if near is not None and near.rule == NOTES and near.threshold == threshold:
+        normal = {t: normalize(t) for t in dict.fromkeys(texts)}
+        forms = list(dict.fromkeys(normal.values()))
+        near.grow(forms)
+        near.prune(set(forms))
+        return replay_notes(texts, near, normal, headline)
     groups: list[list[int]] = []
     heads: list[str] = []
     by_headline: dict[str, int] = {}  # a headline -> the first group whose head has it
@@ -510,6 +523,7 @@ def rank_tables(
     taxonomy: Taxonomy,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    near: Near | None = None,
 ) -> tuple[RankedRecommendation, ...]:
     """`rank_recommendations` from the sessions' line table (`LineRow` columns: a
     `pieces.Pieces.lines`) and their wasted attempts (`WastedAttempt` columns).
@@ -527,7 +541,7 @@ def rank_tables(
     it against the plain set-by-set ranking.
     """
     c = _coded(lines[lines["kind"].isin(CANDIDATE_KINDS)], wasted, taxonomy)
-    heads, group = _merged_groups(c, threshold)
+    heads, group = _merged_groups(c, threshold, near)
     n_groups = max(heads, default=-1) + 1  # group numbers: those of the heads
     addressed = _Addressed.of(c, group, n_groups)
     evidence = _Evidence.of(c, group, heads, addressed, n_groups)
@@ -656,13 +670,16 @@ def _coded(lines: pd.DataFrame, wasted: pd.DataFrame, taxonomy: Taxonomy) -> _Co
     )
 
 
-def _merged_groups(c: _Coded, threshold: float) -> tuple[dict[int, int], np.ndarray]:
+def _merged_groups(
+    c: _Coded, threshold: float, near: Near | None
+) -> tuple[dict[int, int], np.ndarray]:
     """The candidates clustered in order, each group headed by an author's line that
     addresses attempts of a protocol change's category folded into that change's:
     (each remaining group's head, by group number) and each candidate's group (-1:
     none, a text `cluster` leaves out)."""
     order = np.lexsort((c.text, c.line, c.src, c.kind_rank))
-    groups = [order[g] for g in cluster([c.texts[i] for i in c.text[order].tolist()], threshold)]
+    texts = [c.texts[i] for i in c.text[order].tolist()]
+    groups = [order[g] for g in cluster(texts, threshold, near)]
     heads = [int(g[0]) for g in groups]
     protocol_group = {int(c.cat[h]): g for g, h in enumerate(heads) if c.is_protocol[h]}
     final = [
@@ -865,11 +882,16 @@ evidence pickle as records in 0.6 s, as tuples in a tenth of that)."""
 
 
 def recurring_groups(
-    items: list[tuple[str, int, str]], *, threshold: float = DEFAULT_THRESHOLD, top: int = 10
+    items: list[tuple[str, int, str]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    top: int = 10,
+    near: Near | None = None,
 ) -> NoteRows:
-    """The `top` recurring notes among `items` ((source, line, text) rows), as rows."""
+    """The `top` recurring notes among `items` ((source, line, text) rows), as rows;
+    `near` as for `cluster`."""
     items = _sorted_rows(items)
-    groups = cluster([e[2] for e in items], threshold)
+    groups = cluster([e[2] for e in items], threshold, near)
     sessions_of = [len({items[i][0] for i in group}) for group in groups]
     ranked = sorted(
         range(len(groups)),

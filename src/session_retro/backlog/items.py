@@ -30,6 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..model import Priority, Session
+from ..near import ITEMS, Near, replay_items
 from ..recommend import normalize, same
 
 DEFAULT_THRESHOLD = 90.0
@@ -175,7 +176,7 @@ def session_sources(
     return out
 
 
-def _cluster(norms: list[str], threshold: float) -> list[list[int]]:
+def _cluster(norms: list[str], threshold: float, near: Near | None = None) -> list[list[int]]:
     """Greedy groups of normalised texts against each group's first member (see
     `recommend.cluster`): each text joins the head it scores best with by
     `fuzz.token_sort_ratio` (the first of equals), at `threshold` or above.
@@ -186,9 +187,15 @@ def _cluster(norms: list[str], threshold: float) -> list[list[int]]:
     `fuzz.ratio`, which is token_sort_ratio on such forms: token_sort_ratio sorts both
     texts again on every pair. A real team's items are mostly unique, so every text
     is scored against every head (issue 8): past `_WINDOWS_FROM` distinct texts,
-    `_heads_by_window` scores a window of them at once on every CPU.
+    `_heads_by_window` scores a window of them at once on every CPU. `near`: the pairs
+    an earlier run kept (`near.Near`, this rule and threshold), grown by the texts it
+    lacks, the groups replayed from them (the same groups).
     """
     firsts = list(dict.fromkeys(norms))  # distinct texts, in first-seen order
+    if near is not None and near.rule == ITEMS and near.threshold == threshold:
+        near.grow(firsts)
+        near.prune(set(firsts))
+        return replay_items(norms, near)
     forms = [sorted_words(n) for n in firsts]
     if len(forms) < _WINDOWS_FROM:
         group_of = _heads_one_by_one(forms, threshold)
@@ -340,6 +347,7 @@ def merge_rows(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     known: Mapping[str, Iterable[str]] | None = None,
+    near: Near | None = None,
 ) -> list[Merged]:
     """The ranked distinct items among action lines given column by column (row i is
     one line): priority group first, then more recurrences, then the text.
@@ -359,7 +367,7 @@ def merge_rows(
     # a corpus repeats its items: normalise each distinct text once
     norm_of = {t: id_text(t) for t in dict.fromkeys(texts)}
     kept = [i for i in order if norm_of[texts[i]]]  # nothing left to match on: markup only
-    clusters = _cluster([norm_of[texts[i]] for i in kept], threshold)
+    clusters = _cluster([norm_of[texts[i]] for i in kept], threshold, near)
     groups = [[kept[j] for j in g] for g in clusters]
     ids = assign_ids(
         [tuple(dict.fromkeys(texts[i] for i in g)) for g in groups], known or {}, threshold

@@ -1,0 +1,226 @@
+"""Near-duplicate pairs kept between runs, and the greedy merges replayed from them (issue 8).
+
+`recommend.cluster` (recommendations, root causes, lessons) and `backlog.items._cluster`
+(action items) merge greedily: each text joins the head it scores best with among the
+groups so far. A real team writes its notes in its own words, so nearly every text is a
+head and each merge compares every text with every other: 40,000 lines at 4,000
+sessions took 14 s, and every re-run paid it again.
+
+A `Near` keeps, for one rule and threshold, every pair of distinct forms (normalized
+texts) the rule accepts, with the pair's score. The pairs of two forms do not depend on
+any other text, so the next run only scores the forms it has not seen against all the
+others (`grow`: one row each, in C++), and the greedy merge is then a replay over the
+pairs (`replay_notes`, `replay_items`), linear in the texts and their pairs, which gives
+the same groups as the merge from nothing (tests/test_near.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+NOTES = "notes"
+"""The rule of `recommend.cluster`: `recommend.same`, scored by token_set_ratio."""
+ITEMS = "items"
+"""The rule of `backlog.items._cluster`: fuzz.ratio of the sorted words, at least the
+threshold."""
+
+_ROWS = 256
+"""New forms scored together against all forms (a window's bounds: 256 x forms)."""
+_FEW = 64
+"""Up to this many new forms (a re-run after an edit), `recommend.same` is scored
+exactly against every form in C++: cheaper than the bounds' per-form preparation of
+every form (0.36 -> 0.1 s against 10,000 forms)."""
+
+
+@dataclass
+class Near:
+    """Every pair of distinct forms `rule` accepts at `threshold`, with its score.
+
+    A form is near itself. Forms are only ever added: one the texts no longer hold
+    stays, harmless (a replay only looks at the forms of its texts' heads), until the
+    graph holds twice the forms a run uses and `prune` drops them.
+    """
+
+    rule: str
+    threshold: float
+    pairs: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def grow(self, forms: list[str]) -> None:
+        """Score each of `forms` the graph lacks against every form it holds and each other."""
+        new = [f for f in dict.fromkeys(forms) if f and f not in self.pairs]
+        if not new:
+            return
+        old = len(self.pairs)
+        everything = [*self.pairs, *new]
+        for f in new:
+            self.pairs[f] = {}
+        accepted = _Scorer(self.rule, everything, self.threshold, few=len(new) <= _FEW)
+        for lo in range(old, len(everything), _ROWS):
+            hi = min(lo + _ROWS, len(everything))
+            # rows lo..hi against every form up to hi: the old ones and the new ones so
+            # far, each pair of new forms met twice at most, a form with itself
+            for r, c, score in accepted(lo, hi):
+                a, b = everything[r], everything[c]
+                self.pairs[a][b] = score
+                self.pairs[b][a] = score
+
+    def prune(self, forms: set[str]) -> None:
+        """Drop the forms not in `forms`, once they are half of the graph or more."""
+        if len(self.pairs) < 2 * max(len(forms), 1):
+            return
+        self.pairs = {
+            f: {g: s for g, s in near.items() if g in forms}
+            for f, near in self.pairs.items()
+            if f in forms
+        }
+
+
+class _Scorer:
+    """The pairs `rule` accepts among `forms`, a window of rows at a time: each form's
+    representation is made once per `Near.grow`, not once per window."""
+
+    def __init__(self, rule: str, forms: list[str], threshold: float, few: bool) -> None:
+        self._rule, self._threshold, self._few = rule, threshold, few
+        self._texts = forms
+        if rule == ITEMS:
+            from .backlog.items import sorted_words
+
+            self._sorted = [sorted_words(f) for f in forms]
+        elif not few:
+            from .recommend import _forms
+
+            self._forms = _forms(forms, {})
+
+    def __call__(self, lo: int, hi: int) -> list[tuple[int, int, float]]:
+        """(row, column, score) of the pairs accepted among rows lo..hi and columns 0..hi."""
+        threshold = self._threshold
+        if self._rule == ITEMS:
+            scores = process.cdist(
+                self._sorted[lo:hi],
+                self._sorted[:hi],
+                scorer=fuzz.ratio,
+                score_cutoff=threshold,
+                dtype=np.float64,
+                workers=-1,
+            )
+            ok = scores >= threshold if threshold > 0 else np.ones(scores.shape, dtype=bool)
+            return [(lo + r, c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()]
+        if self._few:
+            return self._exactly(lo, hi)
+        from .recommend import _may_be_same, same
+
+        forms = self._forms
+        maybe = _may_be_same(_part(forms, lo, hi), _part(forms, 0, hi), threshold)
+        out = []
+        for r, c in np.argwhere(maybe).tolist():
+            a, b = forms.texts[lo + r], forms.texts[c]
+            if same(a, b, threshold):
+                out.append((lo + r, c, fuzz.token_set_ratio(a, b)))
+        return out
+
+    def _exactly(self, lo: int, hi: int) -> list[tuple[int, int, float]]:
+        """`__call__` for `recommend.same` by its definition, every pair scored in C++:
+        token_set_ratio, or fuzz.ratio when either text has fewer than three words."""
+        rows, cols = self._texts[lo:hi], self._texts[:hi]
+        options = {"dtype": np.float64, "workers": -1}
+        scores = process.cdist(rows, cols, scorer=fuzz.token_set_ratio, **options)
+        short_rows = np.array([len(t.split()) < 3 for t in rows])
+        short_cols = np.array([len(t.split()) < 3 for t in cols])
+        judged = scores
+        if short_rows.any() or short_cols.any():
+            whole = process.cdist(rows, cols, scorer=fuzz.ratio, **options)
+            judged = np.where(short_rows[:, None] | short_cols[None, :], whole, scores)
+        ok = judged >= self._threshold
+        return [(lo + r, c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()]
+
+
+def _part(forms, lo: int, hi: int):
+    """Forms lo..hi of a `recommend._Forms`."""
+    return type(forms)(
+        forms.texts[lo:hi],
+        tuple(part[lo:hi] for part in forms.letters),
+        tuple(part[lo:hi] for part in forms.words),
+        forms.lengths[lo:hi],
+        forms.short[lo:hi],
+    )
+
+
+def replay_notes(texts: list[str], near: Near, normal: dict[str, str], headline) -> list[list[int]]:
+    """`recommend.cluster(texts, near.threshold)` from the pairs, step for step: each
+    text joins the head it scores best with so far (the earliest of equals), else the
+    first group whose head has its headline, else it heads a group; a form seen before
+    starts from where it went then. `normal` maps a text to its normalized form
+    (filled here); `headline` is `recommend.headline`. Every form must be in `near`
+    (`Near.grow`)."""
+    groups: list[list[int]] = []
+    head_of: dict[str, int] = {}  # a head's form -> its group
+    by_headline: dict[str, int] = {}  # a headline -> the first group whose head has it
+    seen: dict[str, tuple[int | None, float]] = {}  # form -> its group and score then
+    placed: dict[str, tuple[int, int]] = {}  # text -> its group, and the heads then
+    for i, t in enumerate(texts):
+        spot = placed.get(t)
+        if spot is not None and spot[1] == len(groups):
+            groups[spot[0]].append(i)  # no head came since: the same choice
+            continue
+        n = normal.get(t)
+        if n is None:
+            n = normal[t] = _normalize(t)
+        if not n:
+            continue
+        # Heads that came before the form's last choice score no higher than it did
+        # (an equal one is later), and heads that came since are later still: the best
+        # of all its near heads, the earlier on a tie, is the scan's choice.
+        best, best_score = seen.get(n, (None, -1.0))
+        for form, score in near.pairs[n].items():
+            g = head_of.get(form)
+            if g is not None and (
+                score > best_score or (score == best_score and best is not None and g < best)
+            ):
+                best, best_score = g, score
+        lead = headline(t) if best is None and near.threshold < 100 else None
+        if lead is not None:
+            best = by_headline.get(lead)
+        if best is None:
+            best = len(groups)
+            groups.append([])
+            head_of[n] = best
+            if lead is not None:
+                by_headline[lead] = best
+            best_score = fuzz.token_set_ratio(n, n)
+        groups[best].append(i)
+        seen[n] = (best, best_score)
+        placed[t] = (best, len(groups))
+    return groups
+
+
+def _normalize(text: str) -> str:
+    from .recommend import normalize
+
+    return normalize(text)
+
+
+def replay_items(norms: list[str], near: Near) -> list[list[int]]:
+    """`backlog.items._cluster(norms, near.threshold)` from the pairs: each distinct text,
+    in first-seen order, joins the head it scores best with (the earliest of equals),
+    else heads a group; a repeated text goes where it went first."""
+    groups: list[list[int]] = []
+    head_of: dict[str, int] = {}
+    group_of: dict[str, int] = {}
+    for i, n in enumerate(norms):
+        g = group_of.get(n)
+        if g is None:
+            best, best_score = None, -1.0
+            for form, score in near.pairs[n].items():
+                h = head_of.get(form)
+                if h is not None and (score > best_score or (score == best_score and h < best)):
+                    best, best_score = h, score
+            if best is None:
+                best = len(groups)
+                groups.append([])
+                head_of[n] = best
+            g = group_of[n] = best
+        groups[g].append(i)
+    return groups

@@ -1,0 +1,87 @@
+"""`near`: the greedy merges replayed from kept pairs equal the merges from nothing.
+
+Generated lists of texts (near-duplicates, word orders, typos, headlines, one- and
+two-word texts, texts that normalize to nothing, repeats) are merged by
+`recommend.cluster` and `backlog.items._cluster`, and replayed from a `Near` grown over
+one or two earlier lists first (the next run's graph holds the last run's forms), at
+thresholds from 0 to 100.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from session_retro.backlog.items import _cluster, id_text
+from session_retro.near import ITEMS, NOTES, Near, replay_items, replay_notes
+from session_retro.recommend import cluster, headline, normalize
+
+WORDS = ["lock", "timeout", "pipeline", "cache", "retry", "the", "check", "lok", "cahce", "ünï"]
+LEADS = ["Flaky test treated as a failure:", "Stale docs.", "This was a mistake.", ""]
+
+texts = st.lists(
+    st.builds(
+        lambda lead, words, end: f"{lead} {' '.join(words)}{end}".strip(),
+        st.sampled_from(LEADS),
+        st.lists(st.sampled_from(WORDS), min_size=0, max_size=6),
+        st.sampled_from(["", ".", " ***", "!"]),
+    ),
+    max_size=30,
+)
+thresholds = st.sampled_from([0.0, 40.0, 70.0, 85.0, 90.0, 100.0])
+
+
+def grown(rule: str, threshold: float, *runs: list[str]) -> Near:
+    near = Near(rule, threshold)
+    for forms in runs:
+        near.grow(forms)
+    return near
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, texts, thresholds)
+def test_notes_replayed_from_kept_pairs_merge_as_cluster(before, now, threshold):
+    normal: dict[str, str] = {}
+    near = grown(NOTES, threshold, [normalize(t) for t in before], [normalize(t) for t in now])
+    assert replay_notes(now, near, normal, headline) == cluster(now, threshold)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, texts, thresholds)
+def test_items_replayed_from_kept_pairs_merge_as_the_backlog(before, now, threshold):
+    norms = [n for n in (id_text(t) for t in now) if n]
+    old = [n for n in (id_text(t) for t in before) if n]
+    near = grown(ITEMS, threshold, old, norms)
+    assert replay_items(norms, near) == _cluster(norms, threshold)
+
+
+def test_grow_scores_only_new_forms_and_keeps_every_pair():
+    near = grown(NOTES, 85.0, ["retry the lock timeout", "check the cache"])
+    assert near.pairs["retry the lock timeout"] == {"retry the lock timeout": 100.0}
+    near.grow(["retry the lock timeout", "retry the lock timeout again"])
+    assert "retry the lock timeout again" in near.pairs["retry the lock timeout"]
+    assert set(near.pairs) == {
+        "retry the lock timeout",
+        "check the cache",
+        "retry the lock timeout again",
+    }
+
+
+def test_prune_drops_forms_gone_once_they_are_half_the_graph():
+    near = grown(ITEMS, 85.0, ["a b c", "a b d", "x y z"])
+    near.prune({"a b c", "a b d"})
+    assert set(near.pairs) == {"a b c", "a b d", "x y z"}  # a third gone: kept
+    near.prune({"a b c"})
+    assert set(near.pairs) == {"a b c"}
+    assert set(near.pairs["a b c"]) <= {"a b c"}
+
+
+def test_a_form_as_near_two_heads_joins_the_earlier_whatever_order_they_were_kept_in():
+    # "pipeline test add" scores 86.7 with both heads, which are not near each other;
+    # the graph met the later head first
+    a, b, x = "cache retry pipeline test", "test pipeline index", "pipeline test add"
+    near = grown(NOTES, 85.0, [b, a], [x])
+    assert replay_notes([a, b, x], near, {}, headline) == [[0, 2], [1]] == cluster([a, b, x])
+    items = grown(ITEMS, 60.0, ["index", "cache"], ["cache index"])
+    assert replay_items(["index", "cache", "cache index"], items) == [[0, 2], [1]]
+    assert _cluster(["index", "cache", "cache index"], 60.0) == [[0, 2], [1]]
