@@ -293,9 +293,28 @@ def _forms(texts: list[str], codes: dict[str, str]) -> _Forms:
 
 def _split_into(parts: tuple[list[str], ...], text: str) -> None:
     """Append to each of `parts` the sorted characters of `text` that fall in it."""
-    chars = sorted(text)
-    for p, part in enumerate(parts):
-        part.append("".join([c for c in chars if ord(c) % _PARTS == p]))
+    chars = "".join(sorted(text))
+    # in C: a Python test per character took 1.2 s of the 5.3 s that the pairs of
+    # 12,000 unique lines took (issue 8)
+    for part, table in zip(parts, _PART_TABLES, strict=True):
+        part.append(chars.translate(table))
+
+
+class _Part(dict):
+    """A `str.translate` table keeping the characters of one part (code point modulo
+    `_PARTS`), filled as characters come."""
+
+    def __init__(self, part: int) -> None:
+        super().__init__()
+        self._part = part
+
+    def __missing__(self, code: int) -> int | None:
+        kept = code if code % _PARTS == self._part else None
+        self[code] = kept
+        return kept
+
+
+_PART_TABLES = tuple(_Part(p) for p in range(_PARTS))
 
 
 def _shared(
