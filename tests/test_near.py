@@ -85,3 +85,14 @@ def test_a_form_as_near_two_heads_joins_the_earlier_whatever_order_they_were_kep
     items = grown(ITEMS, 60.0, ["index", "cache"], ["cache index"])
     assert replay_items(["index", "cache", "cache index"], items) == [[0, 2], [1]]
     assert _cluster(["index", "cache", "cache index"], 60.0) == [[0, 2], [1]]
+
+
+def test_the_forms_a_run_grew_by_are_not_kept_and_decide_what_prune_drops():
+    import pickle
+
+    near = grown(NOTES, 85.0, ["retry the lock timeout", "check the cache", "pin the clock"])
+    loaded = pickle.loads(pickle.dumps(near))
+    assert loaded == near and loaded.used == set()
+    loaded.grow(["check the cache"])
+    loaded.prune()  # one of three used: the other two go
+    assert set(loaded.pairs) == {"check the cache"}

@@ -322,3 +322,24 @@ def test_damaged_near_duplicate_pairs_are_rebuilt(folder, cli_invoke, damage):
     Path("out/.retro-cache.sqlite.pieces-near").write_bytes(damage)
     _as_from_nothing(cli_invoke, "--force")
     assert Path("out/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)
+
+
+def test_report_and_impact_on_kept_pairs_say_what_they_say_from_nothing(folder, cli_invoke):
+    # retro report and retro impact read the pairs retro analyze kept (and keep what
+    # they grew): the same month folder and the same figures as without any cache
+    files = sorted(folder.rglob("*.md"))
+    cli_invoke("analyze", "sessions", "--out", "out", "-q", env=ENV, expect=None)
+    files[2].write_bytes(
+        files[2].read_bytes() + b"\n## Lessons Learned\n\n- Pin the fixture clock first\n"
+    )
+    for out in ("out", "fresh"):
+        extra = ("--no-cache",) if out == "fresh" else ()
+        cli_invoke(
+            "report", "--month", "2025-10", "sessions", "--out", out, *extra, env=ENV, expect=None
+        )
+    assert _outputs(Path("out/2025-10")) == _outputs(Path("fresh/2025-10"))
+    impact = ["impact", "sessions", "--changed", "skipped-discovery=2025-09-01", "--format", "json"]
+    kept = cli_invoke(*impact, "--cache", "out/.retro-cache.sqlite", env=ENV, expect=None)
+    fresh = cli_invoke(*impact, "--no-cache", env=ENV, expect=None)
+    assert kept.output == fresh.output
+    assert Path("out/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)

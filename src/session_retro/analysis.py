@@ -116,8 +116,10 @@ def analyze(
     top: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
     worst: int = 5,
+    nears: dict[str, Near] | None = None,
 ) -> Analysis:
-    """The whole analysis of `sessions` (from `collect.collect_sessions`). Pure."""
+    """The whole analysis of `sessions` (from `collect.collect_sessions`). Pure but for
+    `nears` (see `analyze_pieces`), grown in place."""
     # ~a million objects, freed by reference counts: the collector's passes would only
     # walk them (0.9 s of 10,000 sessions' analysis, issue 8; see gcpause)
     with collector_paused():
@@ -134,6 +136,7 @@ def analyze(
             top=top,
             threshold=threshold,
             worst=worst,
+            nears=nears,
         )
 
 
@@ -237,6 +240,9 @@ def reduce_pieces(
         figures, causes, learnt, items, grown = later()  # also on failure: the child waits
     if nears is not None:
         nears.update(grown)  # the child's merges grew their own copies
+        if not filters.active:  # every session's texts: the forms no merge used go
+            for near in nears.values():
+                near.prune()
     root_causes, lessons = notes_of(causes, "root_cause"), notes_of(learnt, "lesson")
     if encode:
         encoded.update(root_causes=encode_record(root_causes), lessons=encode_record(lessons))
@@ -300,6 +306,7 @@ def near_for(nears: Mapping[str, Near], name: str, rule: str, threshold: float) 
     """The kept pairs of merge `name` when they are of `rule` and `threshold`, else none."""
     kept = nears.get(name)
     if isinstance(kept, Near) and kept.rule == rule and kept.threshold == threshold:
+        kept.used = set()  # this reduce's, for `Near.prune`
         return kept
     return Near(rule, threshold)
 

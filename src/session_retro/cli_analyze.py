@@ -36,6 +36,7 @@ from .cli_options import (
     project_option,
     say_cache_warnings,
     say_copies,
+    say_pieces_copies,
     say_removed,
     since_option,
     taxonomy_from,
@@ -337,12 +338,7 @@ def analyze_cmd(
     try:
         write_report(out_dir, files, inputs)
         # what the next run reuses, once this run's report is written
-        for copy in collected.keep():
-            click.echo(
-                f"warning: a file of yours stood where the analysis keeps its pieces; "
-                f"copied aside to {copy}",
-                err=True,
-            )
+        say_pieces_copies(collected.keep())
     finally:
         digests = hashing()
     # e.g. last run's protocol.patch when the file now holds every top recommendation

@@ -26,6 +26,7 @@ from .cli_options import (
     project_option,
     regular_file,
     say_cache_warnings,
+    say_pieces_copies,
     shared_cache,
     shared_cache_options,
     taxonomy_from,
@@ -50,6 +51,7 @@ from .impact import (
     report_notes,
     unknown_categories,
 )
+from .pieces import keep_nears, load_nears
 from .protocol_history import CHANGES_FILE, find_and_measure
 from .render.markdown import minutes, percent
 
@@ -262,8 +264,10 @@ def month_impact(
     changes_file: str | None,
     window: int,
     memo: str | None = None,
+    nears: dict | None = None,
 ):
     """`retro report --month`'s "Did it work?" section (None without a change), and problems.
+    `nears`: the near-duplicate pairs kept beside the cache (`pieces.load_nears`).
 
     The windows cross month boundaries, so the figures come from every session (of
     `project`, when given), not only the month's; shown are the changes whose after
@@ -271,7 +275,9 @@ def month_impact(
     """
     first = date.fromisoformat(f"{month}-01")
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    a = analyze(sessions, generated="", filters=Filters(project=project), taxonomy=taxonomy)
+    a = analyze(
+        sessions, generated="", filters=Filters(project=project), taxonomy=taxonomy, nears=nears
+    )
     report, problems = find_and_measure(
         a, paths=paths, changed=changed, changes_file=changes_file, window=window
     )
@@ -343,7 +349,15 @@ def impact_cmd(
     say_cache_warnings(cache_warnings)
     errors = [s for s in sessions if s.error]
     # --project: a protocol file belongs to one repository, its sessions are the evidence
-    a = analyze(sessions, generated="", taxonomy=tax, filters=filters_from(None, None, project))
+    nears = load_nears(cache, tax)  # the pairs retro analyze kept: only new texts scored
+    a = analyze(
+        sessions,
+        generated="",
+        taxonomy=tax,
+        filters=filters_from(None, None, project),
+        nears=nears if cache else None,
+    )
+    say_pieces_copies(keep_nears(cache, tax, nears))
     if project and a.figures.headline.sessions == 0:
         click.echo(f"error: no session of project {project!r}; nothing to measure", err=True)
         sys.exit(EXIT_INPUT)

@@ -297,3 +297,14 @@ def say_removed(stale: list[str]) -> None:
         click.echo(
             f"Removed {len(stale)} file(s) the last run wrote and this one does not: {names}"
         )
+
+
+def say_pieces_copies(copies: list[str]) -> None:
+    """Name the copies made of files of the user's that stood where the analysis keeps
+    its pieces or pairs (`pieces.collect_pieces`, `pieces.keep_nears`)."""
+    for copy in copies:
+        click.echo(
+            f"warning: a file of yours stood where the analysis keeps its pieces; "
+            f"copied aside to {copy}",
+            err=True,
+        )

@@ -28,6 +28,7 @@ from .cli_options import (
     project_option,
     say_cache_warnings,
     say_copies,
+    say_pieces_copies,
     say_removed,
     taxonomy_from,
     taxonomy_option,
@@ -39,6 +40,7 @@ from .cli_options import (
 from .collect import collect_sessions
 from .discover import nothing_to_read
 from .monthly import month_report, parse_month
+from .pieces import keep_nears, load_nears
 from .render.html import points, signed
 from .render.markdown import minutes, percent
 from .render.monthly import month_files
@@ -157,6 +159,7 @@ def report_cmd(
         )
         sys.exit(EXIT_INPUT)
 
+    nears = load_nears(cache, tax) if cache else None  # the pairs retro analyze kept
     report = month_report(
         sessions,
         month,
@@ -165,6 +168,7 @@ def report_cmd(
         taxonomy=tax,
         top=top,
         threshold=merge_threshold,
+        nears=nears,
     )
     if report.empty:
         which = f" of project {project}" if project else ""
@@ -186,7 +190,10 @@ def report_cmd(
         changes_file=changes_file,
         window=window,
         memo=cache,
+        nears=nears,
     )
+    if nears is not None:
+        say_pieces_copies(keep_nears(cache, tax, nears))
     for p in impact_problems:
         click.echo(p, err=True)
     written = month_files(report, templates, impact, cache)

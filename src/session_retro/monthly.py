@@ -206,17 +206,24 @@ def month_report(
     taxonomy: Taxonomy | None = None,
     top: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
+    nears: dict | None = None,
 ) -> MonthReport:
     """The analysis of `month` (``YYYY-MM``) and its deltas against the month before.
 
     Both months are analysed the same way (same taxonomy, `top` and merge threshold,
     same `project` filter), so the deltas compare like with like. ValueError for a
-    malformed month.
+    malformed month. `nears`: kept near-duplicate pairs (`analysis.analyze_pieces`).
     """
     first, last = parse_month(month)
     prev = previous_month(month)
     p_first, p_last = parse_month(prev)
-    kw = {"generated": generated, "taxonomy": taxonomy, "top": top, "threshold": threshold}
+    kw = {
+        "generated": generated,
+        "taxonomy": taxonomy,
+        "top": top,
+        "threshold": threshold,
+        "nears": nears,
+    }
     current = analyze(sessions, filters=Filters(first, last, project), **kw)
     before = analyze(sessions, filters=Filters(p_first, p_last, project), **kw)
     upto, _ = filter_sessions(sessions, Filters(until=last, project=project))

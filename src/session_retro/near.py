@@ -40,16 +40,26 @@ class Near:
     """Every pair of distinct forms `rule` accepts at `threshold`, with its score.
 
     A form is near itself. Forms are only ever added: one the texts no longer hold
-    stays, harmless (a replay only looks at the forms of its texts' heads), until the
-    graph holds twice the forms a run uses and `prune` drops them.
+    stays, harmless (a replay only looks at the forms of its texts' heads), until a run
+    over every session (no filter) uses half the forms or fewer and `prune` drops the
+    others.
     """
 
     rule: str
     threshold: float
     pairs: dict[str, dict[str, float]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set, compare=False)
+    """The forms grown by since it was loaded (not kept)."""
+
+    def __getstate__(self) -> dict:
+        return {"rule": self.rule, "threshold": self.threshold, "pairs": self.pairs}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, used=set())
 
     def grow(self, forms: list[str]) -> None:
         """Score each of `forms` the graph lacks against every form it holds and each other."""
+        self.used.update(forms)
         new = [f for f in dict.fromkeys(forms) if f and f not in self.pairs]
         if not new:
             return
@@ -67,8 +77,10 @@ class Near:
                 self.pairs[a][b] = score
                 self.pairs[b][a] = score
 
-    def prune(self, forms: set[str]) -> None:
-        """Drop the forms not in `forms`, once they are half of the graph or more."""
+    def prune(self, forms: set[str] | None = None) -> None:
+        """Drop the forms not in `forms` (default: those grown by since it was loaded),
+        once they are half of the graph or more."""
+        forms = self.used if forms is None else forms
         if len(self.pairs) < 2 * max(len(forms), 1):
             return
         self.pairs = {

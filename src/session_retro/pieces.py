@@ -440,6 +440,28 @@ def _save(path: str, data: dict, moved: list[str]) -> None:
     atomic_write(path, blob, durable=False)
 
 
+def load_nears(cache_path: str | None, taxonomy: Taxonomy) -> dict:
+    """The near-duplicate pairs kept beside the cache at `cache_path`, by merge
+    (`analysis.near_for`); empty without a cache, or when none were kept for this code,
+    taxonomy and folder."""
+    if not cache_path:
+        return {}
+    kept = _read(pieces_path(cache_path) + NEAR, memo_fingerprint(taxonomy))
+    nears = kept.get("nears") if kept else None
+    return dict(nears) if isinstance(nears, dict) else {}
+
+
+def keep_nears(cache_path: str | None, taxonomy: Taxonomy, nears: dict) -> list[str]:
+    """Write `nears` beside the cache; the copies it made of a file of the user's
+    standing at their name. A cache folder that cannot be written keeps nothing."""
+    moved: list[str] = []
+    if cache_path and nears:
+        head = {"version": PIECES_VERSION, "fingerprint": memo_fingerprint(taxonomy)}
+        with contextlib.suppress(OSError):
+            _save(pieces_path(cache_path) + NEAR, head | {"nears": nears}, moved)
+    return moved
+
+
 class _Details(Mapping[str, Session]):
     """The Session of a source on demand: those read this run, else from the cache,
     parsed from the bytes its pieces were made from (`keys`: what the run read). A file
@@ -513,8 +535,7 @@ def collect_pieces(
     where = pieces_path(cache_path) if cache_path else None
     fingerprint = memo_fingerprint(taxonomy)
     last = load_pieces(where, fingerprint) if where else None
-    kept_near = _read(where + NEAR, fingerprint) if where else None
-    nears = dict(kept_near.get("nears") or {}) if kept_near else {}
+    nears = load_nears(cache_path, taxonomy)
     if len(set(sources)) != len(sources):
         last = None  # a file reached twice is two sessions: patching goes by source
     sessions = collect_sessions(
@@ -577,8 +598,7 @@ def collect_pieces(
                 with contextlib.suppress(FileNotFoundError):
                     if _ours(where + DELTA):  # a file of the user's there is left alone
                         os.unlink(where + DELTA)
-            if nears:
-                _save(where + NEAR, head | {"nears": nears}, moved)
+        moved += keep_nears(cache_path, taxonomy, nears)
         return moved
 
     return Collected(pieces, nears, details, keep)

@@ -174,7 +174,6 @@ def cluster(
         normal = {t: normalize(t) for t in dict.fromkeys(texts)}
         forms = list(dict.fromkeys(normal.values()))
         near.grow(forms)
-        near.prune(set(forms))
         return replay_notes(texts, near, normal, headline)
     groups: list[list[int]] = []
     heads: list[str] = []

@@ -194,7 +194,6 @@ def _cluster(norms: list[str], threshold: float, near: Near | None = None) -> li
     firsts = list(dict.fromkeys(norms))  # distinct texts, in first-seen order
     if near is not None and near.rule == ITEMS and near.threshold == threshold:
         near.grow(firsts)
-        near.prune(set(firsts))
         return replay_items(norms, near)
     forms = [sorted_words(n) for n in firsts]
     if len(forms) < _WINDOWS_FROM:
