@@ -343,3 +343,17 @@ def test_report_and_impact_on_kept_pairs_say_what_they_say_from_nothing(folder, 
     fresh = cli_invoke(*impact, "--no-cache", env=ENV, expect=None)
     assert kept.output == fresh.output
     assert Path("out/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)
+
+
+def test_backlog_on_kept_pairs_lists_what_it_lists_from_nothing(folder, cli_invoke):
+    files = sorted(folder.rglob("*.md"))
+    cli_invoke("analyze", "sessions", "--out", "reports", "-q", env=ENV, expect=None)
+    files[2].write_bytes(
+        files[2].read_bytes() + b"\n## Action Items\n\n- [ ] Pin the clock (HIGH)\n"
+    )
+    kept = cli_invoke("backlog", "sessions", "--format", "json", env=ENV, expect=None)
+    fresh = cli_invoke(
+        "backlog", "sessions", "--format", "json", "--no-cache", env=ENV, expect=None
+    )
+    assert kept.output == fresh.output and '"Pin the clock"' in kept.output
+    assert Path("reports/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)

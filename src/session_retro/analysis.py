@@ -36,7 +36,7 @@ from .classify import Classification, Taxonomy, load_taxonomy
 from .forked import in_child
 from .gcpause import collector_paused
 from .model import Priority, Problem, Session
-from .near import ITEMS, NOTES, Near
+from .near import ITEMS, NOTES, Near, near_for
 from .pieces import Pieces, pieces_of, rows, select
 from .recommend import (
     DEFAULT_THRESHOLD,
@@ -300,15 +300,6 @@ _MERGES = (
     ("items", ITEMS, ITEM_THRESHOLD),
 )
 """The merges a reduce keeps pairs for: name, rule, threshold (None: the run's)."""
-
-
-def near_for(nears: Mapping[str, Near], name: str, rule: str, threshold: float) -> Near:
-    """The kept pairs of merge `name` when they are of `rule` and `threshold`, else none."""
-    kept = nears.get(name)
-    if isinstance(kept, Near) and kept.rule == rule and kept.threshold == threshold:
-        kept.used = set()  # this reduce's, for `Near.prune`
-        return kept
-    return Near(rule, threshold)
 
 
 _PRIORITIES = {p.value: p for p in Priority}

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from .aggregate import filter_sessions
+from .analysis import near_for
 from .backlog import (
     DEFAULT_THRESHOLD,
     check_state_writable,
@@ -41,6 +42,7 @@ from .cli_options import (
     project_option,
     regular_file,
     say_cache_warnings,
+    say_pieces_copies,
     shared_cache,
     shared_cache_options,
     since_option,
@@ -49,6 +51,8 @@ from .cli_options import (
 from .collect import collect_sessions, find_reflections
 from .discover import nothing_to_read
 from .load import read_session
+from .near import ITEMS
+from .pieces import keep_nears, load_nears
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 PRIORITIES = ("high", "medium", "low", "none")
@@ -192,7 +196,13 @@ def backlog_cmd(
             "name a file of its own (e.g. BACKLOG.md); nothing written",
             param_hint="--file",
         )
-    items = gather_items(kept, threshold=merge_threshold, known=known_texts(doc, state))
+    # the pairs of items retro analyze kept (its page merges the same items): only
+    # items not seen before are scored against the others
+    nears = load_nears(cache)
+    near = near_for(nears, "items", ITEMS, merge_threshold) if cache else None
+    items = gather_items(kept, threshold=merge_threshold, known=known_texts(doc, state), near=near)
+    if near is not None:
+        say_pieces_copies(keep_nears(cache, {**nears, "items": near}))
     items = select_items(items, priorities=priorities, open_only=open_only)
     today = _now().strftime("%Y-%m-%d")
     read = f"Read {len(sessions)} file(s): {sum(len(s.action_items) for s in kept)} action item(s) in {sum(1 for s in kept if not s.error)} session(s), {len(items)} backlog item(s)."

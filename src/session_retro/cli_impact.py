@@ -349,7 +349,7 @@ def impact_cmd(
     say_cache_warnings(cache_warnings)
     errors = [s for s in sessions if s.error]
     # --project: a protocol file belongs to one repository, its sessions are the evidence
-    nears = load_nears(cache, tax)  # the pairs retro analyze kept: only new texts scored
+    nears = load_nears(cache)  # the pairs retro analyze kept: only new texts scored
     a = analyze(
         sessions,
         generated="",
@@ -357,7 +357,7 @@ def impact_cmd(
         filters=filters_from(None, None, project),
         nears=nears if cache else None,
     )
-    say_pieces_copies(keep_nears(cache, tax, nears))
+    say_pieces_copies(keep_nears(cache, nears))
     if project and a.figures.headline.sessions == 0:
         click.echo(f"error: no session of project {project!r}; nothing to measure", err=True)
         sys.exit(EXIT_INPUT)

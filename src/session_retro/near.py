@@ -16,6 +16,7 @@ the same groups as the merge from nothing (tests/test_near.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +89,16 @@ class Near:
             for f, near in self.pairs.items()
             if f in forms
         }
+
+
+def near_for(nears: Mapping[str, Near], name: str, rule: str, threshold: float) -> Near:
+    """The kept pairs of merge `name` when they are of `rule` and `threshold`, else new,
+    empty ones."""
+    kept = nears.get(name)
+    if isinstance(kept, Near) and kept.rule == rule and kept.threshold == threshold:
+        kept.used = set()  # this reduce's, for `Near.prune`
+        return kept
+    return Near(rule, threshold)
 
 
 class _Scorer:

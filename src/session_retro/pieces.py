@@ -440,26 +440,34 @@ def _save(path: str, data: dict, moved: list[str]) -> None:
     atomic_write(path, blob, durable=False)
 
 
-def load_nears(cache_path: str | None, taxonomy: Taxonomy) -> dict:
+def load_nears(cache_path: str | None) -> dict:
     """The near-duplicate pairs kept beside the cache at `cache_path`, by merge
-    (`analysis.near_for`); empty without a cache, or when none were kept for this code,
-    taxonomy and folder."""
+    (`analysis.near_for`); empty without a cache, or when none were kept by this code.
+
+    Pairs of texts depend on the code and the merge's threshold only (each `Near`
+    names its own), not on the taxonomy or the folder: every command shares them."""
     if not cache_path:
         return {}
-    kept = _read(pieces_path(cache_path) + NEAR, memo_fingerprint(taxonomy))
+    kept = _read(pieces_path(cache_path) + NEAR, _near_fingerprint())
     nears = kept.get("nears") if kept else None
     return dict(nears) if isinstance(nears, dict) else {}
 
 
-def keep_nears(cache_path: str | None, taxonomy: Taxonomy, nears: dict) -> list[str]:
+def keep_nears(cache_path: str | None, nears: dict) -> list[str]:
     """Write `nears` beside the cache; the copies it made of a file of the user's
     standing at their name. A cache folder that cannot be written keeps nothing."""
     moved: list[str] = []
     if cache_path and nears:
-        head = {"version": PIECES_VERSION, "fingerprint": memo_fingerprint(taxonomy)}
+        head = {"version": PIECES_VERSION, "fingerprint": _near_fingerprint()}
         with contextlib.suppress(OSError):
             _save(pieces_path(cache_path) + NEAR, head | {"nears": nears}, moved)
     return moved
+
+
+def _near_fingerprint() -> str:
+    from .rerun import code_fingerprint
+
+    return f"{PIECES_VERSION}|{code_fingerprint()}"
 
 
 class _Details(Mapping[str, Session]):
@@ -535,7 +543,7 @@ def collect_pieces(
     where = pieces_path(cache_path) if cache_path else None
     fingerprint = memo_fingerprint(taxonomy)
     last = load_pieces(where, fingerprint) if where else None
-    nears = load_nears(cache_path, taxonomy)
+    nears = load_nears(cache_path)
     if len(set(sources)) != len(sources):
         last = None  # a file reached twice is two sessions: patching goes by source
     sessions = collect_sessions(
@@ -598,7 +606,7 @@ def collect_pieces(
                 with contextlib.suppress(FileNotFoundError):
                     if _ours(where + DELTA):  # a file of the user's there is left alone
                         os.unlink(where + DELTA)
-        moved += keep_nears(cache_path, taxonomy, nears)
+        moved += keep_nears(cache_path, nears)
         return moved
 
     return Collected(pieces, nears, details, keep)

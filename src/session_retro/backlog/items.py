@@ -392,6 +392,7 @@ def merge_sources(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     known: Mapping[str, Iterable[str]] | None = None,
+    near: Near | None = None,
 ) -> tuple[BacklogItem, ...]:
     """One ranked BacklogItem per distinct action item among `sources` (see `merge_rows`)."""
     pairs = list(sources)
@@ -405,6 +406,7 @@ def merge_sources(
         [p for _, p in pairs],
         threshold=threshold,
         known=known,
+        near=near,
     )
     return tuple(
         BacklogItem(
@@ -419,7 +421,10 @@ def gather_items(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     known: Mapping[str, Iterable[str]] | None = None,
+    near: Near | None = None,
 ) -> tuple[BacklogItem, ...]:
     """One ranked BacklogItem per distinct action item across `sessions` (see
-    `merge_sources`)."""
-    return merge_sources(session_sources(sessions, threshold), threshold=threshold, known=known)
+    `merge_sources`; `near`: kept pairs, as for `_cluster`)."""
+    return merge_sources(
+        session_sources(sessions, threshold), threshold=threshold, known=known, near=near
+    )
