@@ -96,3 +96,21 @@ def test_the_forms_a_run_grew_by_are_not_kept_and_decide_what_prune_drops():
     loaded.grow(["check the cache"])
     loaded.prune()  # one of three used: the other two go
     assert set(loaded.pairs) == {"check the cache"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, thresholds)
+def test_pairs_scored_in_blocks_or_through_the_sieve_are_the_same(now, threshold):
+    from unittest import mock
+
+    from session_retro import near as module
+
+    for rule, forms in ((NOTES, [normalize(t) for t in now]), (ITEMS, [id_text(t) for t in now])):
+        whole = grown(rule, threshold, forms)
+        with mock.patch.object(module, "_COLUMNS", 3):
+            blocks = grown(rule, threshold, forms)
+        assert blocks.pairs == whole.pairs
+        # and through the sieve's bounds, as when more than _FEW forms are new
+        with mock.patch.object(module, "_FEW", 0), mock.patch.object(module, "_ROWS", 4):
+            sieved = grown(rule, threshold, forms[: len(forms) // 2], forms)
+        assert sieved.pairs == whole.pairs

@@ -30,6 +30,8 @@ threshold."""
 
 _ROWS = 256
 """New forms scored together against all forms (a window's bounds: 256 x forms)."""
+_COLUMNS = 8192
+"""Forms scored against a window's rows at once (scores of 256 x 8,192 pairs: 16 MB)."""
 _FEW = 64
 """Up to this many new forms (a re-run after an edit), `recommend.same` is scored
 exactly against every form in C++: cheaper than the bounds' per-form preparation of
@@ -120,19 +122,15 @@ class _Scorer:
     def __call__(self, lo: int, hi: int) -> list[tuple[int, int, float]]:
         """(row, column, score) of the pairs accepted among rows lo..hi and columns 0..hi."""
         threshold = self._threshold
-        if self._rule == ITEMS:
-            scores = process.cdist(
-                self._sorted[lo:hi],
-                self._sorted[:hi],
-                scorer=fuzz.ratio,
-                score_cutoff=threshold,
-                dtype=np.float64,
-                workers=-1,
-            )
-            ok = scores >= threshold if threshold > 0 else np.ones(scores.shape, dtype=bool)
-            return [(lo + r, c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()]
-        if self._few:
-            return self._exactly(lo, hi)
+        if self._rule == ITEMS or self._few:
+            out = []
+            for start in range(0, hi, _COLUMNS):  # a block of scores: 256 x 8,192 at most
+                end = min(start + _COLUMNS, hi)
+                scores, ok = self._exactly(lo, hi, start, end)
+                out += [
+                    (lo + r, start + c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()
+                ]
+            return out
         from .recommend import _may_be_same, same
 
         forms = self._forms
@@ -144,11 +142,18 @@ class _Scorer:
                 out.append((lo + r, c, fuzz.token_set_ratio(a, b)))
         return out
 
-    def _exactly(self, lo: int, hi: int) -> list[tuple[int, int, float]]:
-        """`__call__` for `recommend.same` by its definition, every pair scored in C++:
-        token_set_ratio, or fuzz.ratio when either text has fewer than three words."""
-        rows, cols = self._texts[lo:hi], self._texts[:hi]
+    def _exactly(self, lo: int, hi: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of rows lo..hi against columns start..end, every pair in C++, and
+        which pairs the rule accepts: for ITEMS the ratio of the sorted words; for NOTES
+        `recommend.same` by its definition (token_set_ratio, or fuzz.ratio when either
+        text has fewer than three words), scored by token_set_ratio."""
         options = {"dtype": np.float64, "workers": -1}
+        threshold = self._threshold
+        if self._rule == ITEMS:
+            rows, cols = self._sorted[lo:hi], self._sorted[start:end]
+            scores = process.cdist(rows, cols, scorer=fuzz.ratio, **options)
+            return scores, scores >= threshold
+        rows, cols = self._texts[lo:hi], self._texts[start:end]
         scores = process.cdist(rows, cols, scorer=fuzz.token_set_ratio, **options)
         short_rows = np.array([len(t.split()) < 3 for t in rows])
         short_cols = np.array([len(t.split()) < 3 for t in cols])
@@ -156,8 +161,7 @@ class _Scorer:
         if short_rows.any() or short_cols.any():
             whole = process.cdist(rows, cols, scorer=fuzz.ratio, **options)
             judged = np.where(short_rows[:, None] | short_cols[None, :], whole, scores)
-        ok = judged >= self._threshold
-        return [(lo + r, c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()]
+        return scores, judged >= threshold
 
 
 def _part(forms, lo: int, hi: int):
