@@ -52,18 +52,19 @@ class Near:
     threshold: float
     pairs: dict[str, dict[str, float]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set, compare=False)
-    """The forms grown by since it was loaded (not kept)."""
+    """The forms grown by since `near_for` handed it out: the reduce's child sends them
+    back with the pairs, `keep_nears` leaves them out."""
 
-    def __getstate__(self) -> dict:
-        return {"rule": self.rule, "threshold": self.threshold, "pairs": self.pairs}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, used=set())
+    def kept(self) -> Near:
+        """This graph as it is kept: its pairs, no record of a run's forms."""
+        return Near(self.rule, self.threshold, self.pairs)
 
     def grow(self, forms: list[str]) -> None:
         """Score each of `forms` the graph lacks against every form it holds and each other."""
         self.used.update(forms)
-        new = [f for f in dict.fromkeys(forms) if f and f not in self.pairs]
+        # an empty form never reaches a replay of notes (`cluster` skips it); an item's
+        # is scored as any other, as `backlog.items._cluster` scores it
+        new = [f for f in dict.fromkeys(forms) if (f or self.rule == ITEMS) and f not in self.pairs]
         if not new:
             return
         old = len(self.pairs)

@@ -459,8 +459,9 @@ def keep_nears(cache_path: str | None, nears: dict) -> list[str]:
     moved: list[str] = []
     if cache_path and nears:
         head = {"version": PIECES_VERSION, "fingerprint": _near_fingerprint()}
+        kept = {name: near.kept() for name, near in nears.items()}
         with contextlib.suppress(OSError):
-            _save(pieces_path(cache_path) + NEAR, head | {"nears": nears}, moved)
+            _save(pieces_path(cache_path) + NEAR, head | {"nears": kept}, moved)
     return moved
 
 
