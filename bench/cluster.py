@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if n > args.scan_upto:
             print(f"{n:>7} {'-':>8} {fast:>8.2f} {'-':>7}")
             continue
-        slow, expected = _timed(functools.partial(_items_before, norms, 85.0), args.repeat)
+        slow, expected = _timed(functools.partial(items_before, norms, 85.0), args.repeat)
         print(f"{n:>7} {slow:>8.2f} {fast:>8.2f} {slow / fast:>6.1f}x  {groups == expected}")
     return 0
 
@@ -85,8 +85,9 @@ def _timed(run, repeat: int):
     return best, out
 
 
-def _items_before(norms: list[str], threshold: float) -> list[list[int]]:
-    """The backlog's merge before issue 8's last stop: token_sort_ratio, one by one."""
+def items_before(norms: list[str], threshold: float) -> list[list[int]]:
+    """The backlog's merge of action items as it was: token_sort_ratio against every
+    head, one item at a time (tests/test_backlog_merge.py checks `_cluster` against it)."""
     groups: list[list[int]] = []
     heads: list[str] = []
     exact: dict[str, int] = {}

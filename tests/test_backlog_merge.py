@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_collect import bench_module
 
 from session_retro.analysis import analyze
 from session_retro.backlog import items
@@ -158,26 +159,9 @@ def test_merge_rows_source_order_decides_done_and_shown_text():
     assert [s.path for s in item.sources] == ["a.md", "b.md", "c.md"]  # undated last
 
 
-def _cluster_by_token_sort(norms: list[str], threshold: float) -> list[list[int]]:
-    """`_cluster` as it was: `fuzz.token_sort_ratio` against every head, the reference
-    for the sorted-words form it now scores with `fuzz.ratio`."""
-    from rapidfuzz import fuzz, process
-
-    groups: list[list[int]] = []
-    heads: list[str] = []
-    exact: dict[str, int] = {}
-    for i, n in enumerate(norms):
-        g = exact.get(n)
-        if g is None:
-            hit = process.extractOne(n, heads, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
-            g = hit[2] if hit else None
-            if g is None:
-                g = len(groups)
-                groups.append([])
-                heads.append(n)
-            exact[n] = g
-        groups[g].append(i)
-    return groups
+_cluster_by_token_sort = bench_module("cluster").items_before
+"""`_cluster` as it was: token_sort_ratio against every head, one item at a time (the
+reference bench/cluster.py times it against)."""
 
 
 @settings(max_examples=300, deadline=None)

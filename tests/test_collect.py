@@ -22,9 +22,14 @@ CASES = REPO / "tests" / "golden" / "cases"
 
 def _make_corpus():
     """bench/make_corpus.py, loaded by path (bench/ is not a package)."""
-    name = "retro_bench_make_corpus"
+    return bench_module("make_corpus")
+
+
+def bench_module(stem: str):
+    """bench/`stem`.py, loaded by path once."""
+    name = f"retro_bench_{stem}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "make_corpus.py")
+        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{stem}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module  # dataclasses look their module up while the file runs
         spec.loader.exec_module(module)

@@ -21,36 +21,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+import test_pieces
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cache import ENV
-from test_collect import _make_corpus
 
 from session_retro import analysis, pieces
 from session_retro.analysis import analyze
 from session_retro.backlog.items import _cluster
-from session_retro.collect import collect_sessions
 from session_retro.near import ITEMS, NOTES, Near
 from session_retro.recommend import cluster, normalize
 
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("generated")
-    _make_corpus().generate(80, folder, seed=11, broken=0.05)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def sessions(generated):
-    return collect_sessions([str(generated)], jobs=1)
-
-
-@pytest.fixture
-def folder(tmp_path, generated, monkeypatch) -> Path:
-    shutil.copytree(generated, tmp_path / "sessions")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "sessions"
+# test_pieces' module-scoped fixtures: the same 80 generated reflections
+generated = test_pieces.generated
+sessions = test_pieces.sessions
+folder = test_pieces.folder
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:
