@@ -82,7 +82,7 @@ class Near:
                 self.pairs[b][a] = score
 
     def prune(self, forms: set[str] | None = None) -> None:
-        """Drop the forms not in `forms` (default: those grown by since it was loaded),
+        """Drop the forms not in `forms` (default: those grown by since `near_for`),
         once they are half of the graph or more."""
         forms = self.used if forms is None else forms
         if len(self.pairs) < 2 * max(len(forms), 1):
