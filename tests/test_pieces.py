@@ -327,10 +327,8 @@ def test_damaged_near_duplicate_pairs_are_rebuilt(folder, cli_invoke, damage):
 def test_report_and_impact_on_kept_pairs_say_what_they_say_from_nothing(folder, cli_invoke):
     # retro report and retro impact read the pairs retro analyze kept (and keep what
     # they grew): the same month folder and the same figures as without any cache
-    files = sorted(folder.rglob("*.md"))
-    cli_invoke("analyze", "sessions", "--out", "out", "-q", env=ENV, expect=None)
-    files[2].write_bytes(
-        files[2].read_bytes() + b"\n## Lessons Learned\n\n- Pin the fixture clock first\n"
+    _analyzed_then_edited(
+        cli_invoke, folder, "out", b"## Lessons Learned\n\n- Pin the fixture clock first\n"
     )
     for out in ("out", "fresh"):
         extra = ("--no-cache",) if out == "fresh" else ()
@@ -346,10 +344,8 @@ def test_report_and_impact_on_kept_pairs_say_what_they_say_from_nothing(folder, 
 
 
 def test_backlog_on_kept_pairs_lists_what_it_lists_from_nothing(folder, cli_invoke):
-    files = sorted(folder.rglob("*.md"))
-    cli_invoke("analyze", "sessions", "--out", "reports", "-q", env=ENV, expect=None)
-    files[2].write_bytes(
-        files[2].read_bytes() + b"\n## Action Items\n\n- [ ] Pin the clock (HIGH)\n"
+    _analyzed_then_edited(
+        cli_invoke, folder, "reports", b"## Action Items\n\n- [ ] Pin the clock (HIGH)\n"
     )
     kept = cli_invoke("backlog", "sessions", "--format", "json", env=ENV, expect=None)
     fresh = cli_invoke(
@@ -357,3 +353,10 @@ def test_backlog_on_kept_pairs_lists_what_it_lists_from_nothing(folder, cli_invo
     )
     assert kept.output == fresh.output and '"Pin the clock"' in kept.output
     assert Path("reports/.retro-cache.sqlite.pieces-near").read_bytes().startswith(pieces.MAGIC)
+
+
+def _analyzed_then_edited(cli_invoke, folder: Path, out: str, section: bytes) -> None:
+    """`retro analyze` into `out` (its pairs kept), then `section` added to a reflection."""
+    cli_invoke("analyze", "sessions", "--out", out, "-q", env=ENV, expect=None)
+    edited = sorted(folder.rglob("*.md"))[2]
+    edited.write_bytes(edited.read_bytes() + b"\n" + section)

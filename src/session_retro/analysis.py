@@ -158,7 +158,7 @@ def analyze_pieces(
     details the few with the most wasted minutes). The same Analysis as `analyze`;
     `encode` fills `Analysis.encoded`, in the processes that compute those sections
     (what `retro analyze` writes anyway: 24 of the 44 MB at 10,000 sessions). `nears`
-    holds the near-duplicate pairs an earlier run kept, by merge (`near_for`); the
+    holds the near-duplicate pairs an earlier run kept, by merge (`near.near_for`); the
     merges grow them by the texts they lack and replay from them."""
     with collector_paused():
         filters = filters or Filters()

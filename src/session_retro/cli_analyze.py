@@ -280,7 +280,7 @@ def analyze_cmd(
         collected.pieces,
         collected.details,
         encode=True,  # analysis.json's evidence, encoded by the processes that rank it
-        nears=collected.nears if cache else None,  # kept with the pieces, grown here
+        nears=collected.nears,  # kept with the pieces, grown here
         generated=now.strftime("%Y-%m-%d %H:%M UTC"),
         filters=filters,
         taxonomy=tax,

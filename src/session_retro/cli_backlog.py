@@ -19,7 +19,6 @@ from pathlib import Path
 import click
 
 from .aggregate import filter_sessions
-from .analysis import near_for
 from .backlog import (
     DEFAULT_THRESHOLD,
     check_state_writable,
@@ -51,7 +50,7 @@ from .cli_options import (
 from .collect import collect_sessions, find_reflections
 from .discover import nothing_to_read
 from .load import read_session
-from .near import ITEMS
+from .near import ITEMS, near_for
 from .pieces import keep_nears, load_nears
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -199,7 +198,7 @@ def backlog_cmd(
     # the pairs of items retro analyze kept (its page merges the same items): only
     # items not seen before are scored against the others
     nears = load_nears(cache)
-    near = near_for(nears, "items", ITEMS, merge_threshold) if cache else None
+    near = near_for(nears, "items", ITEMS, merge_threshold) if nears is not None else None
     items = gather_items(kept, threshold=merge_threshold, known=known_texts(doc, state), near=near)
     if near is not None:
         say_pieces_copies(keep_nears(cache, {**nears, "items": near}))

@@ -355,7 +355,7 @@ def impact_cmd(
         generated="",
         taxonomy=tax,
         filters=filters_from(None, None, project),
-        nears=nears if cache else None,
+        nears=nears,
     )
     say_pieces_copies(keep_nears(cache, nears))
     if project and a.figures.headline.sessions == 0:

@@ -159,7 +159,7 @@ def report_cmd(
         )
         sys.exit(EXIT_INPUT)
 
-    nears = load_nears(cache) if cache else None  # the pairs retro analyze kept
+    nears = load_nears(cache)  # the pairs retro analyze kept
     report = month_report(
         sessions,
         month,
@@ -192,8 +192,7 @@ def report_cmd(
         memo=cache,
         nears=nears,
     )
-    if nears is not None:
-        say_pieces_copies(keep_nears(cache, nears))
+    say_pieces_copies(keep_nears(cache, nears))
     for p in impact_problems:
         click.echo(p, err=True)
     written = month_files(report, templates, impact, cache)

@@ -180,9 +180,9 @@ def replay_notes(texts: list[str], near: Near, normal: dict[str, str], headline)
     """`recommend.cluster(texts, near.threshold)` from the pairs, step for step: each
     text joins the head it scores best with so far (the earliest of equals), else the
     first group whose head has its headline, else it heads a group; a form seen before
-    starts from where it went then. `normal` maps a text to its normalized form
-    (filled here); `headline` is `recommend.headline`. Every form must be in `near`
-    (`Near.grow`)."""
+    starts from where it went then. `normal` maps each text to its normalized form
+    (`recommend.normalize`), every form of which is in `near` (`Near.grow`); `headline`
+    is `recommend.headline`."""
     groups: list[list[int]] = []
     head_of: dict[str, int] = {}  # a head's form -> its group
     by_headline: dict[str, int] = {}  # a headline -> the first group whose head has it
@@ -193,9 +193,7 @@ def replay_notes(texts: list[str], near: Near, normal: dict[str, str], headline)
         if spot is not None and spot[1] == len(groups):
             groups[spot[0]].append(i)  # no head came since: the same choice
             continue
-        n = normal.get(t)
-        if n is None:
-            n = normal[t] = _normalize(t)
+        n = normal[t]
         if not n:
             continue
         # Heads that came before the form's last choice score no higher than it did
@@ -222,12 +220,6 @@ def replay_notes(texts: list[str], near: Near, normal: dict[str, str], headline)
         seen[n] = (best, best_score)
         placed[t] = (best, len(groups))
     return groups
-
-
-def _normalize(text: str) -> str:
-    from .recommend import normalize
-
-    return normalize(text)
 
 
 def replay_items(norms: list[str], near: Near) -> list[list[int]]:

@@ -440,20 +440,21 @@ def _save(path: str, data: dict, moved: list[str]) -> None:
     atomic_write(path, blob, durable=False)
 
 
-def load_nears(cache_path: str | None) -> dict:
+def load_nears(cache_path: str | None) -> dict | None:
     """The near-duplicate pairs kept beside the cache at `cache_path`, by merge
-    (`analysis.near_for`); empty without a cache, or when none were kept by this code.
+    (`near.near_for`); empty when none were kept by this code; None without a cache
+    (the merges then start from nothing and keep nothing).
 
     Pairs of texts depend on the code and the merge's threshold only (each `Near`
     names its own), not on the taxonomy or the folder: every command shares them."""
     if not cache_path:
-        return {}
+        return None
     kept = _read(pieces_path(cache_path) + NEAR, _near_fingerprint())
     nears = kept.get("nears") if kept else None
     return dict(nears) if isinstance(nears, dict) else {}
 
 
-def keep_nears(cache_path: str | None, nears: dict) -> list[str]:
+def keep_nears(cache_path: str | None, nears: dict | None) -> list[str]:
     """Write `nears` beside the cache; the copies it made of a file of the user's
     standing at their name. A cache folder that cannot be written keeps nothing."""
     moved: list[str] = []
@@ -510,9 +511,9 @@ class Collected:
     """What `collect_pieces` gives: the pieces, the sessions, and how to keep them."""
 
     pieces: Pieces
-    nears: dict
-    """The near-duplicate pairs the last run kept, by merge (`analysis.near_for`; empty
-    without a cache): the reduce grows them, `keep` writes them."""
+    nears: dict | None
+    """The near-duplicate pairs the last run kept, by merge (`load_nears`; None without
+    a cache): the reduce grows them, `keep` writes them."""
     details: Mapping[str, Session]
     """The Session of a readable source, on demand."""
     keep: Callable[[], list[str]]
