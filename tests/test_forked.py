@@ -37,3 +37,148 @@ def test_in_thread_gives_the_result_or_raises_the_error():
     waiting = in_thread(fails)
     with pytest.raises(OSError, match="No space left"):
         waiting()
+
+
+# `Warm`: a process forked early, prepared (an import), that runs work sent later.
+
+
+def _pid_and(value):
+    return os.getpid(), value
+
+
+def _fails_in_the_warm_process(parent: int):
+    raise ValueError(f"failed in {'the caller' if os.getpid() == parent else 'the warm process'}")
+
+
+def _pid_of_a_child():
+    return in_child(os.getpid)()
+
+
+def _prepare_fails():
+    raise ImportError("no matplotlib here")
+
+
+def _interrupted_in_the_warm_process(parent: int) -> None:
+    if os.getpid() == parent:
+        raise ValueError("the warm process' work was redone in the caller")
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def warm():
+    from session_retro.forked import Warm
+
+    made = []
+
+    def make(prepare=lambda: None):
+        w = Warm(prepare)
+        made.append(w)
+        if w._conn is None:
+            pytest.skip("no fork here: no warm process")
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def test_work_sent_runs_in_the_warm_process_and_answers_come_back_in_order(warm):
+    w = warm()
+    first, second = w.submit(_pid_and, "a"), w.submit(_pid_and, "b")  # both sent at once
+    pid_b, b = second()  # asked for out of order: the first answer is kept meanwhile
+    pid_a, a = first()
+    assert (a, b) == ("a", "b")
+    assert pid_a == pid_b != os.getpid()
+
+
+def test_work_failing_in_the_warm_process_raises_its_error_in_the_caller(warm):
+    w = warm()
+    with pytest.raises(ValueError, match="failed in the caller"):
+        w.submit(_fails_in_the_warm_process, os.getpid())()
+    assert w.submit(_pid_and, 1)()[1] == 1  # the warm process still serves
+
+
+def test_work_that_does_not_pickle_runs_in_the_caller(warm):
+    w = warm()
+    assert w.submit(lambda: os.getpid())() == os.getpid()
+
+
+def test_the_warm_process_may_fork_children_of_its_own(warm):
+    # not a daemon: in_child works inside it (the charts are drawn two at a time there)
+    w = warm()
+    warm_pid = w.submit(os.getpid)()
+    child = w.submit(_pid_of_a_child)()
+    assert child not in (warm_pid, os.getpid())
+
+
+def test_a_failed_preparation_still_serves(warm):
+    w = warm(_prepare_fails)
+    assert w.submit(_pid_and, "x")()[1] == "x"
+
+
+def test_ctrl_c_in_the_warm_process_stops_the_caller(warm):
+    w = warm()
+    wait = w.submit(_interrupted_in_the_warm_process, os.getpid())
+    with pytest.raises(KeyboardInterrupt):
+        wait()
+
+
+def test_closed_or_dead_the_work_runs_in_the_caller(warm):
+    import signal
+
+    w = warm()
+    warm_pid = w.submit(os.getpid)()
+    os.kill(warm_pid, signal.SIGKILL)  # died: what was sent and never answered is redone here
+    assert w.submit(os.getpid)() == os.getpid()
+    w.close()
+    assert w.submit(os.getpid)() == os.getpid()
+    with pytest.raises(ProcessLookupError):  # ended and waited for: no process, no zombie
+        os.kill(warm_pid, 0)
+
+
+def test_close_ends_a_busy_warm_process_at_once(warm):
+    import time
+
+    w = warm()
+    warm_pid = w.submit(os.getpid)()
+    w.submit(time.sleep, 30)  # busy for 30 s
+    started = time.monotonic()
+    w.close()
+    assert time.monotonic() - started < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(warm_pid, 0)
+
+
+def _pid_after_a_collection():
+    import gc
+
+    gc.collect()
+    return os.getpid()
+
+
+@pytest.mark.parametrize("where", ["warm", "child"])
+def test_the_callers_garbage_is_never_finalized_in_a_forked_process(warm, where):
+    # A DuckDB connection's finalizer joins DuckDB's worker threads, which a forked
+    # process does not have: collected there, it crashed the process (a segfault, its
+    # message on the user's terminal). Forked processes freeze what they inherit.
+    import gc
+
+    duckdb = pytest.importorskip("duckdb")
+    gc.disable()  # the garbage must still be there when the process forks
+    try:
+        con = duckdb.connect()
+        con.execute("SELECT 42").fetchall()
+        cycle = [con]
+        cycle.append(cycle)
+        del con, cycle
+        if where == "warm":
+            pid = warm().submit(_pid_after_a_collection)()
+        else:
+            wait = in_child(_pid_after_a_collection)
+            if isinstance(wait, functools.partial):
+                pytest.skip("no fork here")
+            pid = wait()
+    finally:
+        gc.enable()
+        gc.collect()  # here, where DuckDB's threads are
+    assert pid != os.getpid()  # answered by the forked process: it did not crash

@@ -1,9 +1,11 @@
-"""`in_child(fn, *args)`: CPU-bound work in a forked process while this one goes on.
+"""Work beside the run's own process: CPU-bound work in forked processes, waiting in threads.
 
 A full run's last second is pure CPU in independent pieces: the charts and the 43 MB
-`analysis.json` of 10,000 sessions. With a second CPU, a forked child computes one
-piece from the same objects (copy-on-write: nothing is pickled on the way in) and sends
-the result back through a pipe while this process does another (issue 8).
+`analysis.json` of 10,000 sessions. With a second CPU, `in_child(fn, *args)` computes
+one piece in a forked child from the same objects (copy-on-write: nothing is pickled
+on the way in) and sends the result back through a pipe while this process does
+another; `Warm` is a process forked early that prepares (imports matplotlib) on the
+idle CPU and runs the work sent to it later; `in_thread` waits for I/O (issue 8).
 
 Example:
     >>> later = in_child(sum, [1, 2, 3])  # starts now, on Linux with a spare CPU
@@ -13,8 +15,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import multiprocessing
+import multiprocessing.util
 import os
 import sys
 import threading
@@ -38,12 +43,7 @@ def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
     traceback. Same function, same objects: the same result either way.
     """
     here = functools.partial(fn, *args)
-    if (
-        sys.platform != "linux"
-        or threading.active_count() > 1
-        or multiprocessing.current_process().daemon
-        or len(os.sched_getaffinity(0)) < 2
-    ):
+    if not _may_fork():
         return here
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -79,6 +79,7 @@ _INTERRUPTED = 128 + 2
 
 def _run_and_send(send: Connection, fn: Callable, args: tuple) -> None:
     """The forked child: compute, send the result, or exit quietly for the parent to redo."""
+    gc.freeze()  # the parent's objects are the parent's: see `_serve`
     try:
         send.send(fn(*args))
     except KeyboardInterrupt:  # no traceback from the child: the parent stops too
@@ -93,7 +94,7 @@ def in_thread(fn: Callable[..., T], *args) -> Callable[[], T]:
     """Start `fn(*args)` in a thread; the function returned waits for its result (or
     raises its error). For work that lets the interpreter go on beside it: hashing and
     reading large files (hashlib and file reads release the GIL). No fork may happen
-    while it runs (`in_child` then works here instead): call it after any chart drawing.
+    while it runs (`in_child` then works here instead; a `Warm` process forks its own).
     """
     out: list = []
 
@@ -114,3 +115,148 @@ def in_thread(fn: Callable[..., T], *args) -> Callable[[], T]:
         return value
 
     return result
+
+
+class Warm:
+    """A forked process made ready now (`prepare`: an import) that runs work later.
+
+    `retro analyze` knows it will draw charts long before it has their data, and one
+    of its two CPUs idles while it reads the cache. Forked then, this process imports
+    matplotlib (0.3 s) on that CPU, so the drawing later starts at once (issue 8).
+
+    `submit(fn, *args)` sends the work (pickled: small data only) and returns a
+    function that waits for the result, as `in_child` does. Work is done in the order
+    sent, so several pieces may be sent before the first is waited for. Where no such
+    process can be had (`in_child`'s conditions), where it died, or where `fn` failed
+    in it, `fn` runs here when the result is asked for: the same result, or the error
+    with its traceback.
+
+    Unlike `in_child`'s, this process is not a daemon, so it may fork children of its
+    own (`in_child` inside `fn`). It holds nothing of the caller's but copies, so
+    `close` simply ends it, ready, busy or still preparing; so does this process's
+    exit (a multiprocessing finalizer), and an exit without finalizers closes the pipe
+    it reads, which ends it too.
+    """
+
+    def __init__(self, prepare: Callable[[], object]) -> None:
+        self._conn: Connection | None = None
+        self._sent = 0  # pieces of work sent, numbered from 0
+        self._read = 0  # answers read
+        self._answers: dict[int, tuple[bool, object]] = {}  # read, not yet asked for
+        if not _may_fork():
+            return
+        ctx = multiprocessing.get_context("fork")
+        here, there = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(there, prepare), daemon=False)
+        try:
+            process.start()
+        except OSError:  # no fork here (process limit, sandbox)
+            here.close()
+            return
+        finally:
+            there.close()
+        self._conn = here
+        self._end = multiprocessing.util.Finalize(
+            self, _end, args=(here, process), exitpriority=100
+        )
+
+    def submit(self, fn: Callable[..., T], *args) -> Callable[[], T]:
+        """Start `fn(*args)` in the warm process; the function returned waits for it."""
+        here = functools.partial(fn, *args)
+        if self._conn is None:
+            return here
+        try:
+            self._conn.send((fn, args))
+        except OSError:  # the process is gone
+            self.close()
+            return here
+        except Exception:  # work that does not pickle (nothing was sent): done here
+            return here
+        number = self._sent
+        self._sent += 1
+
+        def result() -> T:
+            ok, value = self._answer(number)
+            if not ok:
+                if value == _INTERRUPTED:  # Ctrl-C reached it too: stop, not redo
+                    raise KeyboardInterrupt
+                return here()
+            return value
+
+        return result
+
+    def _answer(self, number: int) -> tuple[bool, object]:
+        """The answer to piece `number`, reading (and keeping) those before it."""
+        while number not in self._answers:
+            if self._conn is None:  # gone: what was not answered is redone here
+                return False, None
+            try:
+                self._answers[self._read] = self._conn.recv()  # answers come in order
+            except (EOFError, OSError):  # it died
+                self.close()
+            else:
+                self._read += 1
+        return self._answers.pop(number)
+
+    def close(self) -> None:
+        """End the warm process, whatever it is doing, and wait for it."""
+        if self._conn is not None:
+            self._conn = None
+            self._end()
+
+
+def _may_fork() -> bool:
+    """Whether forking is safe and worth it here.
+
+    Not where another thread runs (it could hold a lock the child then waits on
+    forever), in a daemon process (which may not have children), on one CPU, or off
+    Linux.
+    """
+    return (
+        sys.platform == "linux"
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+        and len(os.sched_getaffinity(0)) >= 2
+    )
+
+
+def _end(conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
+    """End a warm process and wait for it (its children end when their pipe closes)."""
+    conn.close()
+    process.terminate()
+    process.join()
+
+
+def _serve(conn: Connection, prepare: Callable[[], object]) -> None:
+    """The warm process: prepare, then run each piece of work sent until the pipe closes."""
+    # What the caller had when it forked stays the caller's: this process never
+    # collects it. The caller's garbage, finalized a second time here, crashed this
+    # process: a test's DuckDB connection, whose finalizer joins DuckDB's threads, and
+    # a forked process has none. It could as well close the caller's SQLite handles.
+    # And collections, which count references, would copy every page they visit
+    # (Python's docs: gc.freeze).
+    gc.freeze()
+    try:
+        with contextlib.suppress(Exception):  # unprepared, `fn` does it (or fails here and there)
+            prepare()
+        while True:
+            try:
+                fn, args = conn.recv()
+            except EOFError:  # the caller is gone
+                return
+            try:
+                answer = (True, fn(*args))
+            except Exception:  # the caller runs it again, and raises it there
+                answer = (False, None)
+            try:
+                conn.send(answer)
+            except OSError:  # the caller is gone
+                return
+            except Exception:  # a result that does not pickle: the caller redoes it
+                conn.send((False, None))
+    except KeyboardInterrupt:  # Ctrl-C reached the whole process group: the caller stops too
+        with contextlib.suppress(OSError):
+            conn.send((False, _INTERRUPTED))
+        os._exit(_INTERRUPTED)
+    finally:
+        conn.close()
