@@ -62,6 +62,34 @@ def test_draw_charts_with_a_forked_timeline_gives_the_same_files():
     assert draw_charts(*args) == here
 
 
+def test_charts_drawn_by_the_warm_drawer_are_the_charts_drawn_here():
+    # `retro analyze` draws in a process forked early (it imports matplotlib while the
+    # run reads), the timeline before the analysis and the rest after (issue 8): the
+    # files must not depend on where, when or in how many pieces they were drawn.
+    from session_retro.analysis import analyze
+    from session_retro.collect import collect_sessions
+    from session_retro.render.charts import (
+        Drawing,
+        draw_charts,
+        drawer,
+        figure_plots,
+        timeline_plot,
+    )
+
+    a = analyze(collect_sessions([str(REPO / "sessions")], jobs=1), generated="x")
+    here = draw_charts(a.figures.by_category, a.sessions, a.attempts, a.figures.by_month)
+    warm = drawer()
+    try:
+        drawing = Drawing(drawer=warm)
+        drawing.draw([timeline_plot(a.sessions, a.attempts)])
+        drawing.draw(figure_plots(a.figures.by_category, a.figures.by_month))
+        there = drawing.charts()
+    finally:
+        warm.close()
+    assert {c.name: c for c in there} == {c.name: c for c in here}
+    assert [c.name for c in there] == ["timeline", "pareto", "trend"]  # as asked
+
+
 def test_a_chart_failing_in_the_child_raises_in_the_caller():
     # The child exits quietly and the parent draws again, so the error and its
     # traceback surface where the caller can see them.

@@ -134,6 +134,28 @@ def test_an_analysis_from_pieces_is_analyze(sessions, filters):
         assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(project="billing"), Filters(project="no-such-project")],
+    ids=["all", "project", "nothing"],
+)
+def test_selected_sees_the_pieces_the_analysis_reads(sessions, filters):
+    # `retro analyze` starts the timeline there, so what it is given must be what the
+    # analysis (and the page's timeline) reads: the sessions in scope, all their attempts
+    seen = []
+    readable = {s.source: s for s in sessions if not s.error}
+    got = analyze_pieces(
+        pieces_of(sessions, TAXONOMY),
+        readable,
+        generated="x",
+        filters=filters,
+        selected=seen.append,
+    )
+    [p] = seen
+    assert_frame_equal(p.sessions, got.sessions, check_exact=True)
+    assert_frame_equal(p.attempts, got.attempts, check_exact=True)
+
+
 def test_compact_analysis_json_splices_the_same_classifications(sessions, monkeypatch):
     a = analyze(sessions, generated="x")
     indented = analysis_json(a)

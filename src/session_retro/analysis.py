@@ -152,6 +152,7 @@ def analyze_pieces(
     worst: int = 5,
     encode: bool = False,
     nears: dict[str, Near] | None = None,
+    selected: Callable[[Pieces], object] | None = None,
 ) -> Analysis:
     """`analyze` of the sessions whose pieces (`pieces.pieces_of`) are `pieces`, made
     with `taxonomy`; `sessions` gives the Session of a source on demand (the report
@@ -159,12 +160,17 @@ def analyze_pieces(
     `encode` fills `Analysis.encoded`, in the processes that compute those sections
     (what `retro analyze` writes anyway: 24 of the 44 MB at 10,000 sessions). `nears`
     holds the near-duplicate pairs an earlier run kept, by merge (`near.near_for`); the
-    merges grow them by the texts they lack and replay from them."""
+    merges grow them by the texts they lack and replay from them. `selected` is called
+    with the pieces of the sessions in scope before anything is made of them:
+    `retro analyze` starts drawing the timeline there."""
     with collector_paused():
         filters = filters or Filters()
         kept, undated = filter_index(pieces.index, filters)
+        pieces = select(pieces, kept)
+        if selected is not None:
+            selected(pieces)
         return reduce_pieces(
-            select(pieces, kept),
+            pieces,
             sessions,
             generated=generated,
             filters=filters,

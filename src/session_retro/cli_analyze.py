@@ -53,8 +53,15 @@ from .export.tables import history_name, output_files, parse_formats
 from .forked import in_thread
 from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
-from .render.charts import drawing_fingerprint
-from .render.html import html_files
+from .render.charts import (
+    Drawing,
+    drawer,
+    drawing_fingerprint,
+    figure_plots,
+    stand_in,
+    timeline_plot,
+)
+from .render.html import html_files, page_names
 from .render.impact_chart import impact_files, impact_json
 from .render.markdown import render_markdown
 from .rerun import (
@@ -137,6 +144,20 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     )
 
 
+def _write_hashed(
+    out_dir: str, files: dict[str, bytes], inputs: list, later: list[str] | None = None
+) -> dict[str, str]:
+    """Write `files` (`write_report`); the run record's hashes of them, computed while
+    they are written (44 MB at 10,000 sessions): hashlib and file writes both let the
+    other thread run."""
+    hashing = in_thread(output_digests, files)
+    try:
+        write_report(out_dir, files, inputs, later or [])
+    finally:
+        digests = hashing()
+    return digests
+
+
 @click.command("analyze")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -214,6 +235,11 @@ def analyze_cmd(
     tax = taxonomy_from(taxonomy)
     check_changed(changed, tax)
     given = list(paths) or ["sessions"]
+    # A second process imports matplotlib while this one reads, and draws the charts
+    # the cache does not hold (issue 8). Forked first, before any thread runs; ended
+    # right after the drawing, or as the command ends, whichever way it does.
+    warm = drawer()
+    click.get_current_context().call_on_close(warm.close)
 
     # Nothing changed since the last run (issue 8): stats and hashes, no parsing.
     previous = load_run(out_dir)
@@ -276,9 +302,13 @@ def analyze_cmd(
         sys.exit(EXIT_INPUT)
 
     now = _now()
+    # the charts (issue 6): each drawn by the warm process as soon as its data is
+    # known, or taken from the cache when unchanged since the last run
+    drawing = Drawing(cache, drawer=warm)
     a = analyze_pieces(
         collected.pieces,
         collected.details,
+        selected=lambda p: drawing.draw([timeline_plot(p.sessions, p.attempts)]),
         encode=True,  # analysis.json's evidence, encoded by the processes that rank it
         nears=collected.nears,  # kept with the pieces, grown here
         generated=now.strftime("%Y-%m-%d %H:%M UTC"),
@@ -304,19 +334,18 @@ def analyze_cmd(
         memo=cache,
     )
     inputs = [p for p, _ in found] + [protocol, changes_file]
+    drawing.draw(figure_plots(a.figures.by_category, a.figures.by_month))
+    drawn = in_thread(drawing.charts)  # waited for while this thread goes on
     report_md = render_markdown(a, templates, impact=impact)
-    # index.html + charts/*.svg|png (issue 6), charts unchanged since the last run from the cache
-    page = html_files(a, templates, impact=impact, memo=cache)
     # a file of the user's under an output's name (--out on their own folder) is copied
     # aside first: checked (the last run's 44 MB analysis.json hashed) while the new
     # one is put together
-    checked = ["report.md", "analysis.json", *page]
+    checked = ["report.md", "analysis.json"]
     backing = in_thread(back_up_foreign_outputs, out_dir, previous, checked, inputs)
     try:
         files = output_files(a, exports, report_md, extra=impact_json(impact))
     finally:
         copies = backing()
-    files.update(page)
     if impact is not None:
         files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
     if protocol:
@@ -329,18 +358,26 @@ def analyze_cmd(
         if patch:
             files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
     files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-    rest = [name for name in files if name not in checked]
-    copies += back_up_foreign_outputs(out_dir, previous, rest, protect=inputs)
+    # every file but the page is written while the charts are drawn. So that a run that
+    # cannot write the page writes nothing, the page's template is tried first, on
+    # stand-ins for the charts, and the page's names are checked with the others.
+    html_files(a, templates, impact=impact, charts=tuple(map(stand_in, drawing.names)))
+    later = page_names(drawing.names)
+    copies += back_up_foreign_outputs(
+        out_dir, previous, [n for n in files if n not in checked], protect=inputs
+    )
     say_copies(copies, out_dir)
-    # the run record's hashes of the outputs (44 MB at 10,000 sessions), computed while
-    # they are written: hashlib and file writes both let the other thread run
-    hashing = in_thread(output_digests, files)
+    digests = _write_hashed(out_dir, files, inputs, later)
     try:
-        write_report(out_dir, files, inputs)
-        # what the next run reuses, once this run's report is written
-        say_pieces_copies(collected.keep())
+        charts = drawn()
     finally:
-        digests = hashing()
+        warm.close()
+    page = html_files(a, templates, impact=impact, charts=charts)
+    say_copies(back_up_foreign_outputs(out_dir, previous, list(page), protect=inputs), out_dir)
+    digests.update(_write_hashed(out_dir, page, inputs))
+    files.update(page)
+    # what the next run reuses, once this run's report is written
+    say_pieces_copies(collected.keep())
     # e.g. last run's protocol.patch when the file now holds every top recommendation
     stale = remove_stale_outputs(out_dir, previous, files, protect=inputs)
 

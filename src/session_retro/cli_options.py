@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date, datetime
 
@@ -269,12 +270,14 @@ def taxonomy_from(path: str | None) -> Taxonomy:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
 
 
-def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]) -> None:
+def write_report(
+    out_dir: str, files: dict[str, bytes], inputs: list[str | None], later: Iterable[str] = ()
+) -> None:
     """`write_outputs`, with the run's own inputs protected: an output that would
-    overwrite one of them (a reflection or --protocol inside --out) is a usage error
-    and nothing is written."""
+    overwrite one of them (a reflection or --protocol inside --out), even one of the
+    outputs named `later` (written next), is a usage error and nothing is written."""
     try:
-        write_outputs(out_dir, files, protect=[p for p in inputs if p])
+        write_outputs(out_dir, files, protect=[p for p in inputs if p], later=later)
     except UnsafePath as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
 

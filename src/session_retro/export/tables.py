@@ -117,19 +117,30 @@ def history_name(out_dir: str | Path, day: str) -> str:
 
 
 def write_outputs(
-    out_dir: str | Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()
+    out_dir: str | Path,
+    files: dict[str, bytes],
+    protect: Iterable[str | Path] = (),
+    later: Iterable[str] = (),
 ) -> list[Path]:
     """Write `files` into `out_dir` atomically; refuses any name outside it, or a link.
 
     `protect` lists the run's own inputs (reflections, the protocol file): when one of
     them sits in `out_dir` under an output's name (`--out sessions` with a reflection
-    called report.md), nothing at all is written and `UnsafePath` says which.
+    called report.md), nothing at all is written and `UnsafePath` says which. `later`
+    names the outputs the run writes after these (the page, once its charts are
+    drawn): checked now too, so that then nothing at all was written either.
     """
     targets = [(output_path(out_dir, name), data) for name, data in sorted(files.items())]
+    refuse_inputs([t for t, _ in targets] + [output_path(out_dir, n) for n in later], protect)
+    return [atomic_write(target, data) for target, data in targets]
+
+
+def refuse_inputs(targets: list[Path], protect: Iterable[str | Path]) -> None:
+    """Raise `UnsafePath` when one of `protect` is one of `targets`."""
     # Only an output that exists already can be an input: stat those, then resolve just
     # the inputs that are the same file (10,000 realpaths cost 0.4 s; stats a tenth).
     existing = {}
-    for target, _ in targets:
+    for target in targets:
         with contextlib.suppress(OSError):
             st = os.stat(target)
             existing[(st.st_dev, st.st_ino)] = target
@@ -144,4 +155,3 @@ def write_outputs(
             raise UnsafePath(
                 f"refusing to overwrite {target}: it is an input of this run (choose another --out)"
             )
-    return [atomic_write(target, data) for target, data in targets]

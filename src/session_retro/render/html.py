@@ -24,7 +24,7 @@ from markupsafe import Markup
 from ..aggregate import SessionGroup
 from ..analysis import Analysis
 from ..backlog.items import ActionRow
-from .charts import Chart, chart_files, draw_charts
+from .charts import Chart, chart_file_names, chart_files, draw_charts
 from .markdown import filters_text, minutes, percent, ratio
 from .templates import environment
 
@@ -270,6 +270,11 @@ def render_html(page: HtmlPage, templates: str | Path | None = None) -> str:
     )
 
 
+def page_names(charts: list[str]) -> list[str]:
+    """The names `html_files` gives its files, for charts of these names."""
+    return ["index.html", *(f for name in charts for f in chart_file_names(name))]
+
+
 def html_files(
     a: Analysis,
     templates: str | Path | None = None,
@@ -279,9 +284,14 @@ def html_files(
     trend: tuple[SessionGroup, ...] | None = None,
     impact=None,
     memo: str | None = None,
+    charts: tuple[Chart, ...] | None = None,
 ) -> dict[str, bytes]:
-    """``index.html`` and ``charts/<name>.svg|png`` for `export.tables.write_outputs`;
-    `memo` is the run's cache path, or None to draw every chart (`draw_charts`)."""
-    charts = analysis_charts(a, trend, memo)
+    """``index.html`` and ``charts/<name>.svg|png`` for `export.tables.write_outputs`.
+
+    `charts`: the page's charts (those of `analysis_charts`) when drawn already; else
+    they are drawn here, `memo` being the run's cache path, or None to draw them all.
+    """
+    if charts is None:
+        charts = analysis_charts(a, trend, memo)
     page = html_page(a, charts, title=title, month=month, impact=impact)
     return {"index.html": render_html(page, templates).encode("utf-8"), **chart_files(charts)}
