@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from analyze import _make_corpus, floor  # bench/analyze.py, beside this file
+from analyze import _make_corpus, compile_package, floor  # bench/analyze.py, beside this file
 
 COMMANDS = {
     "check": ["check", "{corpus}", "--quiet"],
@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     opts = ap.parse_args()
+    compile_package()
 
     root = opts.keep or Path(tempfile.mkdtemp(prefix="retro-bench-commands-"))
     root.mkdir(parents=True, exist_ok=True)
