@@ -182,3 +182,28 @@ def test_the_callers_garbage_is_never_finalized_in_a_forked_process(warm, where)
         gc.enable()
         gc.collect()  # here, where DuckDB's threads are
     assert pid != os.getpid()  # answered by the forked process: it did not crash
+
+
+def test_a_block_left_by_an_error_waits_for_the_thread_beside_it():
+    # retro analyze waits for its charts in a thread that then writes the chart memo
+    # to a relative path: a run failing meanwhile (an input under an output's name)
+    # returned first, the test changed folder back, and the memo landed in the
+    # repository's own out/.
+    import threading
+    import time
+
+    from session_retro.forked import beside
+
+    go, done = threading.Event(), []
+
+    def slow():
+        go.wait(10)
+        time.sleep(0.2)  # still working when the block fails
+        done.append("memo written")
+        raise OSError("and failed")  # dropped: the block's own error goes on
+
+    with pytest.raises(ValueError, match="the run failed"):
+        with beside(slow):
+            go.set()
+            raise ValueError("the run failed")
+    assert done == ["memo written"]

@@ -50,7 +50,7 @@ from .cli_options import (
 from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
 from .export.tables import history_name, output_files, parse_formats
-from .forked import in_thread
+from .forked import beside, in_thread
 from .pieces import collect_pieces, rows
 from .recommend import protocol_patch
 from .render.charts import (
@@ -335,43 +335,46 @@ def analyze_cmd(
     )
     inputs = [p for p, _ in found] + [protocol, changes_file]
     drawing.draw(figure_plots(a.figures.by_category, a.figures.by_month))
-    drawn = in_thread(drawing.charts)  # waited for while this thread goes on
-    report_md = render_markdown(a, templates, impact=impact)
-    # a file of the user's under an output's name (--out on their own folder) is copied
-    # aside first: checked (the last run's 44 MB analysis.json hashed) while the new
-    # one is put together
-    checked = ["report.md", "analysis.json"]
-    backing = in_thread(back_up_foreign_outputs, out_dir, previous, checked, inputs)
-    try:
-        files = output_files(a, exports, report_md, extra=impact_json(impact))
-    finally:
-        copies = backing()
-    if impact is not None:
-        files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
-    if protocol:
-        raw = Path(protocol).read_bytes()
-        # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
-        from .protocol_history import patch_base
+    # the charts are waited for in a thread while this one goes on
+    with beside(drawing.charts) as drawn:
+        report_md = render_markdown(a, templates, impact=impact)
+        # a file of the user's under an output's name (--out on their own folder) is copied
+        # aside first: checked (the last run's 44 MB analysis.json hashed) while the new
+        # one is put together
+        checked = ["report.md", "analysis.json"]
+        backing = in_thread(back_up_foreign_outputs, out_dir, previous, checked, inputs)
+        try:
+            files = output_files(a, exports, report_md, extra=impact_json(impact))
+        finally:
+            copies = backing()
+        if impact is not None:
+            files.update(impact_files(impact))  # charts/impact-*.png|svg (issue 10)
+        if protocol:
+            raw = Path(protocol).read_bytes()
+            # surrogateescape: a non-UTF-8 byte survives the round trip and the patch still applies
+            from .protocol_history import patch_base
 
-        base, name = patch_base(protocol)
-        patch = protocol_patch(raw.decode("utf-8", "surrogateescape"), name, a.top_recommendations)
-        if patch:
-            files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
-    files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-    # every file but the page is written while the charts are drawn. So that a run that
-    # cannot write the page writes nothing, the page's template is tried first, on
-    # stand-ins for the charts, and the page's names are checked with the others.
-    html_files(a, templates, impact=impact, charts=tuple(map(stand_in, drawing.names)))
-    later = page_names(drawing.names)
-    copies += back_up_foreign_outputs(
-        out_dir, previous, [n for n in files if n not in checked], protect=inputs
-    )
-    say_copies(copies, out_dir)
-    digests = _write_hashed(out_dir, files, inputs, later)
-    try:
-        charts = drawn()
-    finally:
-        warm.close()
+            base, name = patch_base(protocol)
+            patch = protocol_patch(
+                raw.decode("utf-8", "surrogateescape"), name, a.top_recommendations
+            )
+            if patch:
+                files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
+        files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
+        # every file but the page is written while the charts are drawn. So that a run that
+        # cannot write the page writes nothing, the page's template is tried first, on
+        # stand-ins for the charts, and the page's names are checked with the others.
+        html_files(a, templates, impact=impact, charts=tuple(map(stand_in, drawing.names)))
+        later = page_names(drawing.names)
+        copies += back_up_foreign_outputs(
+            out_dir, previous, [n for n in files if n not in checked], protect=inputs
+        )
+        say_copies(copies, out_dir)
+        digests = _write_hashed(out_dir, files, inputs, later)
+        try:
+            charts = drawn()
+        finally:
+            warm.close()
     page = html_files(a, templates, impact=impact, charts=charts)
     say_copies(back_up_foreign_outputs(out_dir, previous, list(page), protect=inputs), out_dir)
     digests.update(_write_hashed(out_dir, page, inputs))

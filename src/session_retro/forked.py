@@ -23,7 +23,7 @@ import multiprocessing.util
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
@@ -115,6 +115,22 @@ def in_thread(fn: Callable[..., T], *args) -> Callable[[], T]:
         return value
 
     return result
+
+
+@contextlib.contextmanager
+def beside(fn: Callable[..., T], *args) -> Iterator[Callable[[], T]]:
+    """`in_thread(fn, *args)` for the length of a block, which gets the function that
+    waits for the result. A block left by an error first waits for the thread (its own
+    error dropped): nothing the thread does (`retro analyze`'s chart memo, written by
+    the thread that waits for the charts) outlives the failed run, or lands elsewhere
+    once a test has changed folder back."""
+    waiting = in_thread(fn, *args)
+    try:
+        yield waiting
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            waiting()
+        raise
 
 
 class Warm:
