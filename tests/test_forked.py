@@ -202,8 +202,7 @@ def test_a_block_left_by_an_error_waits_for_the_thread_beside_it():
         done.append("memo written")
         raise OSError("and failed")  # dropped: the block's own error goes on
 
-    with pytest.raises(ValueError, match="the run failed"):
-        with beside(slow):
-            go.set()
-            raise ValueError("the run failed")
+    with pytest.raises(ValueError, match="the run failed"), beside(slow):
+        go.set()
+        raise ValueError("the run failed")
     assert done == ["memo written"]

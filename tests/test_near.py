@@ -116,3 +116,70 @@ def test_pairs_scored_in_blocks_or_through_the_sieve_are_the_same(now, threshold
         with mock.patch.object(module, "_FEW", 0), mock.patch.object(module, "_ROWS", 4):
             sieved = grown(rule, threshold, forms[: len(forms) // 2], forms)
         assert sieved.pairs == whole.pairs
+
+
+# A dense graph: thousands of texts near each other hold the square of their count in
+# pairs (100 million for 10,000 variants of one templated line). Past the bound, the
+# graph drops its pairs and the merges run as with none kept: the same groups.
+
+VARIANTS = [
+    f"Retry the flaky upload test of build {n} after the cache warms up" for n in range(300)
+]
+"""300 texts each near all the others: 90,000 pairs, far past a bound of 2 a form."""
+
+
+def _bounded(monkeypatch):
+    import session_retro.near as near_module
+
+    monkeypatch.setattr(near_module, "_PAIRS_PER_FORM", 2)
+    monkeypatch.setattr(near_module, "_PAIRS_SLACK", 0)
+
+
+def test_a_dense_graph_keeps_no_pairs_and_notes_merge_as_with_none(monkeypatch):
+    _bounded(monkeypatch)
+    near = Near(NOTES, 85.0)
+    assert cluster(VARIANTS, 85.0, near=near) == cluster(VARIANTS, 85.0)
+    assert near.dense and near.pairs == {}
+    # kept dense: the next run grows nothing and merges as with no pairs again
+    again = near.kept()
+    assert again.dense and not again.grow(["a new text"]) and again.pairs == {}
+    assert cluster(VARIANTS[::-1], 85.0, near=again) == cluster(VARIANTS[::-1], 85.0)
+
+
+def test_a_dense_graph_of_action_items_merges_as_the_backlog(monkeypatch):
+    _bounded(monkeypatch)
+    norms = [id_text(t) for t in VARIANTS]
+    near = Near(ITEMS, 90.0)
+    assert _cluster(norms, 90.0, near=near) == _cluster(norms, 90.0)
+    assert near.dense and near.pairs == {}
+
+
+def test_growing_stops_as_soon_as_the_bound_is_passed(monkeypatch):
+    # the pairs never pile up past the bound before the graph gives up: a run does not
+    # hold gigabytes first and drop them after (the scorer hands pairs out lazily)
+    import session_retro.near as near_module
+
+    _bounded(monkeypatch)
+    handed = []
+
+    class Counted(near_module._Scorer):
+        def __call__(self, lo, hi):
+            for pair in super().__call__(lo, hi):
+                handed.append(pair)
+                yield pair
+
+    monkeypatch.setattr(near_module, "_Scorer", Counted)
+    assert Near(NOTES, 85.0).grow([normalize(t) for t in VARIANTS]) is False
+    # 2 a form: 600 entries, 2 a pair; the first window alone holds ~33,000 pairs
+    assert 300 <= len(handed) < 400
+
+
+def test_sparse_texts_stay_below_the_bound():
+    # a team's own words, a phrase pool, one short line inside many longer ones
+    lines = [
+        f"{w} the {v} before the {x}" for w in WORDS for v in WORDS for x in ("deploy", "merge")
+    ]
+    lines += ["check the cache"] + [f"check the cache {w} and {v}" for w in WORDS for v in WORDS]
+    near = Near(NOTES, 85.0)
+    assert near.grow([normalize(t) for t in lines])
+    assert not near.dense and len(near.pairs) > 100

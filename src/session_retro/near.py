@@ -12,11 +12,15 @@ any other text, so the next run only scores the forms it has not seen against al
 others (`grow`: one row each, in C++), and the greedy merge is then a replay over the
 pairs (`replay_notes`, `replay_items`), linear in the texts and their pairs, which gives
 the same groups as the merge from nothing (tests/test_near.py).
+
+Texts near each other in their thousands (one templated line whose number changes)
+would hold the square of their count in pairs: past a bound (`_PAIRS_PER_FORM`) a
+graph is dense, keeps none, and its merge runs as with no pairs kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +36,13 @@ _ROWS = 256
 """New forms scored together against all forms (a window's bounds: 256 x forms)."""
 _COLUMNS = 8192
 """Forms scored against a window's rows at once (scores of 256 x 8,192 pairs: 16 MB)."""
+_PAIRS_PER_FORM = 16
+_PAIRS_SLACK = 50_000
+"""A graph holds at most 16 pairs a form and 50,000 more (~0.1 KB each): a team's own
+words give about 1 a form (its form with itself), a phrase pool under 10, a short
+line that many longer ones contain 2 for each of those. Only texts that are near each
+other in their thousands (one templated line with a number that changes) give the
+square of their count: such a graph is dense (`grow`)."""
 _FEW = 64
 """Up to this many new forms (a re-run after an edit), `recommend.same` is scored
 exactly against every form in C++: cheaper than the bounds' per-form preparation of
@@ -54,21 +65,36 @@ class Near:
     used: set[str] = field(default_factory=set, compare=False)
     """The forms grown by since `near_for` handed it out: the reduce's child sends them
     back with the pairs, `keep_nears` leaves them out."""
+    dense: bool = False
+    """Its pairs outgrew their bound (`grow`): it holds none, grows no more, and the
+    merges run as without it."""
 
     def kept(self) -> Near:
         """This graph as it is kept: its pairs, no record of a run's forms."""
-        return Near(self.rule, self.threshold, self.pairs)
+        return Near(self.rule, self.threshold, self.pairs, dense=self.dense)
 
-    def grow(self, forms: list[str]) -> None:
-        """Score each of `forms` the graph lacks against every form it holds and each other."""
+    def grow(self, forms: list[str]) -> bool:
+        """Score each of `forms` the graph lacks against every form it holds and each
+        other; whether the merges may replay from the pairs.
+
+        Not when the pairs pass their bound (`_PAIRS_PER_FORM`): thousands of texts
+        near each other would hold the square of their count (10,000 variants of one
+        templated line: 100 million pairs, gigabytes). The graph is then dense: its
+        pairs are dropped at once, it grows no more, and the merges run as with no
+        pairs kept (the same groups; heads, which such texts share, keep that fast).
+        """
         self.used.update(forms)
+        if self.dense:
+            return False
         # an empty form never reaches a replay of notes (`cluster` skips it); an item's
         # is scored as any other, as `backlog.items._cluster` scores it
         new = [f for f in dict.fromkeys(forms) if (f or self.rule == ITEMS) and f not in self.pairs]
         if not new:
-            return
+            return True
         old = len(self.pairs)
         everything = [*self.pairs, *new]
+        held = sum(map(len, self.pairs.values()))
+        most = _PAIRS_PER_FORM * len(everything) + _PAIRS_SLACK
         for f in new:
             self.pairs[f] = {}
         accepted = _Scorer(self.rule, everything, self.threshold, few=len(new) <= _FEW)
@@ -78,8 +104,13 @@ class Near:
             # far, each pair of new forms met twice at most, a form with itself
             for r, c, score in accepted(lo, hi):
                 a, b = everything[r], everything[c]
+                held += (a not in self.pairs[b]) + (b not in self.pairs[a])
                 self.pairs[a][b] = score
                 self.pairs[b][a] = score
+                if held > most:
+                    self.pairs, self.dense = {}, True
+                    return False
+        return True
 
     def prune(self, forms: set[str] | None = None) -> None:
         """Drop the forms not in `forms` (default: those grown by since `near_for`),
@@ -120,28 +151,25 @@ class _Scorer:
 
             self._forms = _forms(forms, {})
 
-    def __call__(self, lo: int, hi: int) -> list[tuple[int, int, float]]:
-        """(row, column, score) of the pairs accepted among rows lo..hi and columns 0..hi."""
+    def __call__(self, lo: int, hi: int) -> Iterator[tuple[int, int, float]]:
+        """(row, column, score) of the pairs accepted among rows lo..hi and columns 0..hi,
+        a few thousand at a time: a caller that stops (a dense graph) never holds more."""
         threshold = self._threshold
         if self._rule == ITEMS or self._few:
-            out = []
             for start in range(0, hi, _COLUMNS):  # a block of scores: 256 x 8,192 at most
                 end = min(start + _COLUMNS, hi)
                 scores, ok = self._exactly(lo, hi, start, end)
-                out += [
-                    (lo + r, start + c, float(scores[r, c])) for r, c in np.argwhere(ok).tolist()
-                ]
-            return out
+                for r, c in _indices(ok):
+                    yield lo + r, start + c, float(scores[r, c])
+            return
         from .recommend import _may_be_same, same
 
         forms = self._forms
         maybe = _may_be_same(_part(forms, lo, hi), _part(forms, 0, hi), threshold)
-        out = []
-        for r, c in np.argwhere(maybe).tolist():
+        for r, c in _indices(maybe):
             a, b = forms.texts[lo + r], forms.texts[c]
             if same(a, b, threshold):
-                out.append((lo + r, c, fuzz.token_set_ratio(a, b)))
-        return out
+                yield lo + r, c, fuzz.token_set_ratio(a, b)
 
     def _exactly(self, lo: int, hi: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores of rows lo..hi against columns start..end, every pair in C++, and
@@ -163,6 +191,13 @@ class _Scorer:
             whole = process.cdist(rows, cols, scorer=fuzz.ratio, **options)
             judged = np.where(short_rows[:, None] | short_cols[None, :], whole, scores)
         return scores, judged >= threshold
+
+
+def _indices(mask: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(row, column) of each True of `mask`, in row order, a few thousand at a time."""
+    rows, cols = np.nonzero(mask)
+    for k in range(0, len(rows), 4096):
+        yield from zip(rows[k : k + 4096].tolist(), cols[k : k + 4096].tolist(), strict=True)
 
 
 def _part(forms, lo: int, hi: int):

@@ -173,8 +173,8 @@ def cluster(
     if near is not None and near.rule == NOTES and near.threshold == threshold:
         normal = {t: normalize(t) for t in dict.fromkeys(texts)}
         forms = list(dict.fromkeys(normal.values()))
-        near.grow(forms)
-        return replay_notes(texts, near, normal, headline)
+        if near.grow(forms):  # else too dense to keep: merged as with no pairs
+            return replay_notes(texts, near, normal, headline)
     groups: list[list[int]] = []
     heads: list[str] = []
     by_headline: dict[str, int] = {}  # a headline -> the first group whose head has it

@@ -192,8 +192,9 @@ def _cluster(norms: list[str], threshold: float, near: Near | None = None) -> li
     lacks, the groups replayed from them (the same groups).
     """
     firsts = list(dict.fromkeys(norms))  # distinct texts, in first-seen order
-    if near is not None and near.rule == ITEMS and near.threshold == threshold:
-        near.grow(firsts)
+    # grown by the texts it lacks; too dense to keep (`Near.grow`): merged as with none
+    usable = near is not None and near.rule == ITEMS and near.threshold == threshold
+    if usable and near.grow(firsts):
         return replay_items(norms, near)
     forms = [sorted_words(n) for n in firsts]
     if len(forms) < _WINDOWS_FROM:
