@@ -206,3 +206,21 @@ def test_a_block_left_by_an_error_waits_for_the_thread_beside_it():
         go.set()
         raise ValueError("the run failed")
     assert done == ["memo written"]
+
+
+class _RebuiltOnlyInTheCaller:
+    def __reduce__(self):
+        return (_rebuild, (os.getpid(),))
+
+
+def _rebuild(caller: int):
+    if os.getpid() != caller:
+        raise ValueError("cannot be rebuilt in the warm process")
+    return _RebuiltOnlyInTheCaller()
+
+
+def test_work_that_does_not_unpickle_in_the_warm_process_runs_in_the_caller(warm):
+    w = warm()
+    pid, _ = w.submit(_pid_and, _RebuiltOnlyInTheCaller())()
+    assert pid == os.getpid()
+    assert w.submit(_pid_and, 1)()[0] != os.getpid()  # the warm process still serves

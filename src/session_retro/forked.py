@@ -258,10 +258,12 @@ def _serve(conn: Connection, prepare: Callable[[], object]) -> None:
         while True:
             try:
                 fn, args = conn.recv()
-            except EOFError:  # the caller is gone
+            except (EOFError, OSError):  # the caller is gone
                 return
+            except Exception:  # work that does not unpickle here: the caller does it
+                fn, args = None, ()
             try:
-                answer = (True, fn(*args))
+                answer = (True, fn(*args)) if fn is not None else (False, None)
             except Exception:  # the caller runs it again, and raises it there
                 answer = (False, None)
             try:
