@@ -1,5 +1,7 @@
 """Review of the warm drawer, the drawing beside the writes and the dense pair bound
-(issue 8): what they must keep as it was, and defects found (marked xfail)."""
+(issue 8): what they must keep as it was, and the defects it found (fixed since: an
+orphaned warm process and its children, charts out of page order for --templates, a
+chart failure after files were written, a dense graph that never recovered)."""
 
 from __future__ import annotations
 
@@ -62,12 +64,6 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the warm process inherits the caller's end of its socketpair, so "
-    "it never sees EOF when the caller dies without finalizers (SIGKILL, SIGTERM, "
-    "os._exit): forked.py Warm docstring / _serve",
-)
 def test_the_warm_process_does_not_hold_the_callers_end_of_its_pipe():
     w = _warm_or_skip()
     try:
@@ -91,11 +87,6 @@ _DIES = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a caller killed without finalizers leaves its warm process alive "
-    "for ever, holding the caller's stdout (`retro analyze | tee log` never ends)",
-)
 def test_a_killed_caller_leaves_no_warm_process_holding_its_output(tmp_path):
     pid_file = tmp_path / "pid"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -127,12 +118,6 @@ def _busy_with_a_child(pid_file: str) -> None:
     time.sleep(30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: Warm.close ends a busy warm process but not the children it forked "
-    "(in_child in charts._draw): each holds the read end of its own pipe, so it blocks "
-    "for ever on sending a result larger than a pipe (forked._end docstring is false)",
-)
 def test_closing_a_busy_warm_process_ends_its_children(tmp_path):
     w = _warm_or_skip()
     pid_file = tmp_path / "pid"
@@ -168,12 +153,6 @@ def test_html_files_gives_a_template_the_charts_in_page_order(tmp_path):
     assert page["index.html"] == b"pareto;timeline;trend;"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: retro analyze hands a --templates page its charts in drawing order "
-    "(timeline first), not page order: index.html differs from before (cli_analyze.py "
-    "Drawing.charts; html_files docstring says 'those of analysis_charts')",
-)
 def test_analyze_gives_a_template_the_charts_in_page_order(work, cli_invoke):
     tpl = work / "tpl"
     tpl.mkdir()
@@ -186,11 +165,6 @@ def _trend_fails(months):
     raise RuntimeError("no chart today")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a chart that cannot be drawn now fails the run after report.md, "
-    "analysis.json, history/ and the exports were written (before: nothing written)",
-)
 def test_a_chart_that_cannot_be_drawn_writes_nothing(work, cli_invoke, monkeypatch):
     monkeypatch.setattr(charts, "_trend", _trend_fails)
     result = cli_invoke("analyze", "sessions", "--out", "out", "--no-cache", "-q", expect=None)
@@ -247,12 +221,6 @@ def test_two_draws_keep_each_chart_under_its_own_key(tmp_path):
     assert {c.name: c for c in third.charts()} == {c.name: c for c in got}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect (speed): `dense` is kept for ever with the pairs (Near.kept): one "
-    "burst of templated lines turns the pair cache off for every later run, even "
-    "after an unfiltered run that no longer holds them (prune does not reset it)",
-)
 def test_a_dense_graph_recovers_once_its_texts_are_gone(monkeypatch):
     import session_retro.near as near_mod
 

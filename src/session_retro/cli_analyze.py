@@ -39,13 +39,13 @@ from .cli_options import (
     say_pieces_copies,
     say_removed,
     since_option,
+    stage_report,
     taxonomy_from,
     taxonomy_option,
     templates_option,
     top_option,
     unmake_out,
     until_option,
-    write_report,
 )
 from .collect import find_reflections
 from .discover import nothing_to_read, reflections_in
@@ -58,6 +58,7 @@ from .render.charts import (
     drawer,
     drawing_fingerprint,
     figure_plots,
+    in_page_order,
     stand_in,
     timeline_plot,
 )
@@ -74,6 +75,7 @@ from .rerun import (
     settings_fingerprint,
     unchanged_run,
 )
+from .safeio import Staged
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -144,18 +146,18 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
     )
 
 
-def _write_hashed(
+def _stage_hashed(
     out_dir: str, files: dict[str, bytes], inputs: list, later: list[str] | None = None
-) -> dict[str, str]:
-    """Write `files` (`write_report`); the run record's hashes of them, computed while
-    they are written (44 MB at 10,000 sessions): hashlib and file writes both let the
-    other thread run."""
+) -> tuple[list[Staged], dict[str, str]]:
+    """`files` written beside their names (`stage_report`), and the run record's hashes
+    of them, computed meanwhile (44 MB at 10,000 sessions): hashlib and file writes
+    both let the other thread run."""
     hashing = in_thread(output_digests, files)
     try:
-        write_report(out_dir, files, inputs, later or [])
+        staged = stage_report(out_dir, files, inputs, later or [])
     finally:
         digests = hashing()
-    return digests
+    return staged, digests
 
 
 @click.command("analyze")
@@ -361,23 +363,34 @@ def analyze_cmd(
             if patch:
                 files["protocol.patch"] = patch.encode("utf-8", "surrogateescape")
         files[history_name(out_dir, now.strftime("%Y-%m-%d"))] = files["analysis.json"]
-        # every file but the page is written while the charts are drawn. So that a run that
-        # cannot write the page writes nothing, the page's template is tried first, on
-        # stand-ins for the charts, and the page's names are checked with the others.
+        # every file but the page is written while the charts are drawn, beside its name
+        # until the page is written too: a chart or a page that fails leaves nothing. The
+        # page's template is tried first, on stand-ins for the charts, and the page's
+        # names are checked with the others, so that such a run fails before any write.
         html_files(a, templates, impact=impact, charts=tuple(map(stand_in, drawing.names)))
         later = page_names(drawing.names)
         copies += back_up_foreign_outputs(
             out_dir, previous, [n for n in files if n not in checked], protect=inputs
         )
         say_copies(copies, out_dir)
-        digests = _write_hashed(out_dir, files, inputs, later)
+        staged, digests = _stage_hashed(out_dir, files, inputs, later)
         try:
-            charts = drawn()
-        finally:
-            warm.close()
-    page = html_files(a, templates, impact=impact, charts=charts)
-    say_copies(back_up_foreign_outputs(out_dir, previous, list(page), protect=inputs), out_dir)
-    digests.update(_write_hashed(out_dir, page, inputs))
+            try:
+                charts = in_page_order(drawn())  # the timeline was started first
+            finally:
+                warm.close()
+            page = html_files(a, templates, impact=impact, charts=charts)
+            say_copies(
+                back_up_foreign_outputs(out_dir, previous, list(page), protect=inputs), out_dir
+            )
+            written, more = _stage_hashed(out_dir, page, inputs)
+        except BaseException:  # a chart or the page failed: none of the files is put in place
+            for file in staged:
+                file.discard()
+            raise
+    for file in staged + written:  # renames only: every file was written and synced
+        file.commit()
+    digests.update(more)
     files.update(page)
     # what the next run reuses, once this run's report is written
     say_pieces_copies(collected.keep())

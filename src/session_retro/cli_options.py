@@ -25,10 +25,10 @@ import click
 from .aggregate import Filters
 from .cache import CACHE_NAME, remove_cache
 from .classify import Taxonomy, TaxonomyError, load_taxonomy
-from .export.tables import write_outputs
+from .export.tables import stage_outputs
 from .recommend import DEFAULT_THRESHOLD
 from .render.templates import TemplateProblem
-from .safeio import UnsafePath
+from .safeio import Staged, UnsafePath
 
 EXIT_USAGE = 2
 
@@ -270,14 +270,21 @@ def taxonomy_from(path: str | None) -> Taxonomy:
         raise click.BadParameter(str(exc), param_hint="--taxonomy") from None
 
 
-def write_report(
-    out_dir: str, files: dict[str, bytes], inputs: list[str | None], later: Iterable[str] = ()
-) -> None:
+def write_report(out_dir: str, files: dict[str, bytes], inputs: list[str | None]) -> None:
     """`write_outputs`, with the run's own inputs protected: an output that would
-    overwrite one of them (a reflection or --protocol inside --out), even one of the
-    outputs named `later` (written next), is a usage error and nothing is written."""
+    overwrite one of them (a reflection or --protocol inside --out) is a usage error
+    and nothing is written."""
+    for staged in stage_report(out_dir, files, inputs):
+        staged.commit()
+
+
+def stage_report(
+    out_dir: str, files: dict[str, bytes], inputs: list[str | None], later: Iterable[str] = ()
+) -> list[Staged]:
+    """`write_report` up to the renames (`export.tables.stage_outputs`); an input under
+    the name of one of `later` (outputs written next) is refused too."""
     try:
-        write_outputs(out_dir, files, protect=[p for p in inputs if p], later=later)
+        return stage_outputs(out_dir, files, protect=[p for p in inputs if p], later=later)
     except UnsafePath as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
 

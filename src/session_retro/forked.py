@@ -49,7 +49,7 @@ def in_child(fn: Callable[..., T], *args) -> Callable[[], T]:
     receive, send = ctx.Pipe(duplex=False)
     # daemon: a parent that exits without asking (an error raised meanwhile) ends the
     # child instead of waiting at exit for one blocked on a full pipe
-    child = ctx.Process(target=_run_and_send, args=(send, fn, args), daemon=True)
+    child = ctx.Process(target=_run_and_send, args=(send, fn, args, receive), daemon=True)
     try:
         child.start()
     except OSError:  # no fork here (process limit, sandbox)
@@ -77,8 +77,14 @@ _INTERRUPTED = 128 + 2
 """The child's exit code when Ctrl-C (SIGINT, sent to the whole process group) stopped it."""
 
 
-def _run_and_send(send: Connection, fn: Callable, args: tuple) -> None:
-    """The forked child: compute, send the result, or exit quietly for the parent to redo."""
+def _run_and_send(send: Connection, fn: Callable, args: tuple, receive: Connection) -> None:
+    """The forked child: compute, send the result, or exit quietly for the parent to redo.
+
+    The child's copy of the parent's end is closed first: with the parent gone, a
+    result larger than the pipe holds then fails to send (nobody reads) instead of
+    waiting for ever on a reader that is the child itself.
+    """
+    receive.close()
     gc.freeze()  # the parent's objects are the parent's: see `_serve`
     try:
         send.send(fn(*args))
@@ -163,7 +169,7 @@ class Warm:
             return
         ctx = multiprocessing.get_context("fork")
         here, there = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(there, prepare), daemon=False)
+        process = ctx.Process(target=_serve, args=(there, prepare, here), daemon=False)
         try:
             process.start()
         except OSError:  # no fork here (process limit, sandbox)
@@ -237,14 +243,21 @@ def _may_fork() -> bool:
 
 
 def _end(conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
-    """End a warm process and wait for it (its children end when their pipe closes)."""
+    """End a warm process and wait for it. Its children (`in_child` in the work) then
+    fail to send into a pipe nobody reads, and end."""
     conn.close()
     process.terminate()
     process.join()
 
 
-def _serve(conn: Connection, prepare: Callable[[], object]) -> None:
-    """The warm process: prepare, then run each piece of work sent until the pipe closes."""
+def _serve(conn: Connection, prepare: Callable[[], object], callers: Connection) -> None:
+    """The warm process: prepare, then run each piece of work sent until the pipe closes.
+
+    Its copy of the caller's end (`callers`) is closed first, so that the caller's exit
+    closes the pipe whatever way it goes (SIGKILL, os._exit): this process then reads
+    EOF and ends, and holds the caller's stdout no longer.
+    """
+    callers.close()
     # What the caller had when it forked stays the caller's: this process never
     # collects it. The caller's garbage, finalized a second time here, crashed this
     # process: a test's DuckDB connection, whose finalizer joins DuckDB's threads, and

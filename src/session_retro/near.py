@@ -65,9 +65,11 @@ class Near:
     used: set[str] = field(default_factory=set, compare=False)
     """The forms grown by since `near_for` handed it out: the reduce's child sends them
     back with the pairs, `keep_nears` leaves them out."""
-    dense: bool = False
-    """Its pairs outgrew their bound (`grow`): it holds none, grows no more, and the
-    merges run as without it."""
+    dense: frozenset[str] = frozenset()
+    """The forms its pairs outgrew their bound on (`grow`); empty while they have not.
+    A dense graph holds no pairs, and while half the forms a run grows it by or more
+    are these, grows no more and the merges run as without it; texts mostly other than
+    these (the templated lines gone) make it try again."""
 
     def kept(self) -> Near:
         """This graph as it is kept: its pairs, no record of a run's forms."""
@@ -80,12 +82,15 @@ class Near:
         Not when the pairs pass their bound (`_PAIRS_PER_FORM`): thousands of texts
         near each other would hold the square of their count (10,000 variants of one
         templated line: 100 million pairs, gigabytes). The graph is then dense: its
-        pairs are dropped at once, it grows no more, and the merges run as with no
-        pairs kept (the same groups; heads, which such texts share, keep that fast).
+        pairs are dropped at once, and while the texts are mostly the same it grows no
+        more and the merges run as with no pairs kept (the same groups; heads, which
+        such texts share, keep that fast).
         """
         self.used.update(forms)
         if self.dense:
-            return False
+            if 2 * sum(f in self.dense for f in forms) >= len(forms):
+                return False  # the texts it was dense on, still: as without pairs
+            self.dense = frozenset()  # other texts now: grown again from nothing
         # an empty form never reaches a replay of notes (`cluster` skips it); an item's
         # is scored as any other, as `backlog.items._cluster` scores it
         new = [f for f in dict.fromkeys(forms) if (f or self.rule == ITEMS) and f not in self.pairs]
@@ -108,7 +113,7 @@ class Near:
                 self.pairs[a][b] = score
                 self.pairs[b][a] = score
                 if held > most:
-                    self.pairs, self.dense = {}, True
+                    self.pairs, self.dense = {}, frozenset(everything)
                     return False
         return True
 

@@ -51,31 +51,61 @@ def atomic_write(
     under the name. A cache passes False: a file a crash left torn fails to load and is
     rebuilt, and 70 MB need not wait for the disk.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode(encoding) if isinstance(data, str) else data
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise error_about(exc, path) from None
-    try:
-        # mkstemp makes the file 0600; a report in a shared folder or behind a web
-        # server must be readable as any other new file is: keep the mode of the file
-        # being replaced, else what the umask gives a new file.
-        os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
+    return Staged(path, data, encoding=encoding, durable=durable).commit()
+
+
+class Staged:
+    """`data` written (and synced) to a temp file beside `path`, not yet under its name:
+    `commit` renames it there, `discard` removes it. A run writes its files this way
+    while it waits for the last of them, and puts them all in place only when every
+    one is ready (or none, when one fails)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        data: bytes | str,
+        *,
+        encoding: str = "utf-8",
+        durable: bool = True,
+    ) -> None:
+        self.path = path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = data.encode(encoding) if isinstance(data, str) else data
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
             raise error_about(exc, path) from None
-        raise
-    return path
+        try:
+            # mkstemp makes the file 0600; a report in a shared folder or behind a web
+            # server must be readable as any other new file is: keep the mode of the file
+            # being replaced, else what the umask gives a new file.
+            os.chmod(self.tmp, _mode_for(path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                if durable:
+                    os.fsync(fh.fileno())
+        except BaseException as exc:
+            self.discard()
+            if isinstance(exc, OSError):
+                raise error_about(exc, path) from None
+            raise
+
+    def commit(self) -> Path:
+        """Put the file in place under its name."""
+        try:
+            os.replace(self.tmp, self.path)
+        except BaseException as exc:
+            self.discard()
+            if isinstance(exc, OSError):
+                raise error_about(exc, self.path) from None
+            raise
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the temp file (gone already: nothing to do)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
 
 
 def error_about(exc: OSError, path: str | os.PathLike) -> OSError:

@@ -20,7 +20,7 @@ import orjson
 import pandas as pd
 
 from ..analysis import Analysis, analysis_to_dict
-from ..safeio import UnsafePath, atomic_write, inside, output_path
+from ..safeio import Staged, UnsafePath, inside, output_path
 
 FORMATS = ("csv", "json", "parquet")
 TABLES = ("sessions", "attempts", "action_items")
@@ -130,9 +130,29 @@ def write_outputs(
     names the outputs the run writes after these (the page, once its charts are
     drawn): checked now too, so that then nothing at all was written either.
     """
+    return [staged.commit() for staged in stage_outputs(out_dir, files, protect, later)]
+
+
+def stage_outputs(
+    out_dir: str | Path,
+    files: dict[str, bytes],
+    protect: Iterable[str | Path] = (),
+    later: Iterable[str] = (),
+) -> list[Staged]:
+    """`write_outputs` up to the renames: every file written (and synced) beside its
+    name, none in place yet; `Staged.commit` each, or `discard` each. When one cannot
+    be written, those written before it are removed."""
     targets = [(output_path(out_dir, name), data) for name, data in sorted(files.items())]
     refuse_inputs([t for t, _ in targets] + [output_path(out_dir, n) for n in later], protect)
-    return [atomic_write(target, data) for target, data in targets]
+    staged: list[Staged] = []
+    try:
+        for target, data in targets:
+            staged.append(Staged(target, data))
+    except BaseException:
+        for done in staged:
+            done.discard()
+        raise
+    return staged
 
 
 def refuse_inputs(targets: list[Path], protect: Iterable[str | Path]) -> None:

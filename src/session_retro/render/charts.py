@@ -591,6 +591,15 @@ def figure_plots(
     )
 
 
+REPORT_CHARTS = ("pareto", "timeline", "trend")
+"""The report's charts in page order: a template that loops over them gets this order."""
+
+
+def in_page_order(charts: Sequence[Chart]) -> tuple[Chart, ...]:
+    """The report's `charts` in `REPORT_CHARTS` order, whatever order they were drawn in."""
+    return tuple(sorted(charts, key=lambda c: REPORT_CHARTS.index(c.name)))
+
+
 def draw_charts(
     by_category: tuple[AttemptGroup, ...],
     sessions: pd.DataFrame,
