@@ -183,14 +183,14 @@ def test_a_bad_template_still_writes_nothing(work, cli_invoke):
 
 
 def test_an_input_named_like_a_chart_of_the_page_is_refused_before_any_write(tmp_path):
-    from session_retro.export.tables import UnsafePath, write_outputs
+    from session_retro.export.tables import UnsafePath, stage_outputs
 
     out = tmp_path / "out"
     (out / "charts").mkdir(parents=True)
     mine = out / "charts" / "timeline.png"
     mine.write_bytes(b"mine")
     with pytest.raises(UnsafePath):
-        write_outputs(out, {"report.md": b"x"}, protect=[mine], later=["charts/timeline.png"])
+        stage_outputs(out, {"report.md": b"x"}, protect=[mine], later=["charts/timeline.png"])
     assert not (out / "report.md").exists()
     assert mine.read_bytes() == b"mine"
 

@@ -117,20 +117,15 @@ def history_name(out_dir: str | Path, day: str) -> str:
 
 
 def write_outputs(
-    out_dir: str | Path,
-    files: dict[str, bytes],
-    protect: Iterable[str | Path] = (),
-    later: Iterable[str] = (),
+    out_dir: str | Path, files: dict[str, bytes], protect: Iterable[str | Path] = ()
 ) -> list[Path]:
     """Write `files` into `out_dir` atomically; refuses any name outside it, or a link.
 
     `protect` lists the run's own inputs (reflections, the protocol file): when one of
     them sits in `out_dir` under an output's name (`--out sessions` with a reflection
-    called report.md), nothing at all is written and `UnsafePath` says which. `later`
-    names the outputs the run writes after these (the page, once its charts are
-    drawn): checked now too, so that then nothing at all was written either.
+    called report.md), nothing at all is written and `UnsafePath` says which.
     """
-    return [staged.commit() for staged in stage_outputs(out_dir, files, protect, later)]
+    return [staged.commit() for staged in stage_outputs(out_dir, files, protect)]
 
 
 def stage_outputs(
@@ -141,7 +136,9 @@ def stage_outputs(
 ) -> list[Staged]:
     """`write_outputs` up to the renames: every file written (and synced) beside its
     name, none in place yet; `Staged.commit` each, or `discard` each. When one cannot
-    be written, those written before it are removed."""
+    be written, those written before it are removed. `later` names the outputs the
+    run writes after these (the page, once its charts are drawn): checked against
+    `protect` now too, so that then nothing at all was written either."""
     targets = [(output_path(out_dir, name), data) for name, data in sorted(files.items())]
     refuse_inputs([t for t, _ in targets] + [output_path(out_dir, n) for n in later], protect)
     staged: list[Staged] = []
