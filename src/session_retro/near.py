@@ -109,7 +109,8 @@ class Near:
             # far, each pair of new forms met twice at most, a form with itself
             for r, c, score in accepted(lo, hi):
                 a, b = everything[r], everything[c]
-                held += (a not in self.pairs[b]) + (b not in self.pairs[a])
+                # a form's pair with itself is one entry, another pair two
+                held += (b not in self.pairs[a]) + (a != b and a not in self.pairs[b])
                 self.pairs[a][b] = score
                 self.pairs[b][a] = score
                 if held > most:
