@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -75,7 +76,7 @@ class Staged:
             fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         except OSError as exc:
             raise error_about(exc, path) from None
-        try:
+        with self._discarded_on_error():
             # mkstemp makes the file 0600; a report in a shared folder or behind a web
             # server must be readable as any other new file is: keep the mode of the file
             # being replaced, else what the umask gives a new file.
@@ -85,22 +86,23 @@ class Staged:
                 fh.flush()
                 if durable:
                     os.fsync(fh.fileno())
-        except BaseException as exc:
-            self.discard()
-            if isinstance(exc, OSError):
-                raise error_about(exc, path) from None
-            raise
 
     def commit(self) -> Path:
         """Put the file in place under its name."""
-        try:
+        with self._discarded_on_error():
             os.replace(self.tmp, self.path)
+        return self.path
+
+    @contextlib.contextmanager
+    def _discarded_on_error(self) -> Iterator[None]:
+        """On any error, the temp file removed; an OSError names the file's own path."""
+        try:
+            yield
         except BaseException as exc:
             self.discard()
             if isinstance(exc, OSError):
                 raise error_about(exc, self.path) from None
             raise
-        return self.path
 
     def discard(self) -> None:
         """Remove the temp file (gone already: nothing to do)."""
