@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,14 +148,14 @@ def _fingerprint(given: list[str], opts: dict[str, object]) -> str:
 
 
 def _stage_hashed(
-    out_dir: str, files: dict[str, bytes], inputs: list, later: list[str] | None = None
+    out_dir: str, files: dict[str, bytes], inputs: list, later: Iterable[str] = ()
 ) -> tuple[list[Staged], dict[str, str]]:
     """`files` written beside their names (`stage_report`), and the run record's hashes
     of them, computed meanwhile (44 MB at 10,000 sessions): hashlib and file writes
     both let the other thread run."""
     hashing = in_thread(output_digests, files)
     try:
-        staged = stage_report(out_dir, files, inputs, later or [])
+        staged = stage_report(out_dir, files, inputs, later)
     finally:
         digests = hashing()
     return staged, digests
